@@ -1,0 +1,80 @@
+# glyph-phase-engine: the front door. `make help` lists the public targets.
+# All logic lives in scripts/ (Python); these targets only call it.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV ?= .venv
+TOOLS_REQUIREMENTS ?= requirements/tools.txt
+TOX_ARGS ?=
+# Overridable release inputs (see the release guard targets below).
+TAG ?=
+DEV ?=
+
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+TOOLS := $(VENV)/.tools-installed
+# Never let uv download an interpreter: a missing Python is a skipped env.
+export UV_PYTHON_DOWNLOADS := never
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help  ## list the public targets
+help:
+	@echo "usage: make <target> [VAR=value]"
+	@grep -E '^\.PHONY: [a-zA-Z_-]+ +## ' $(MAKEFILE_LIST) | \
+	  sed -E 's/^\.PHONY: ([a-zA-Z_-]+) +## (.*)/\1\t\2/' | \
+	  awk -F'\t' '{ printf "  %-18s %s\n", $$1, $$2 }'
+
+# The tool environment: made from the pinned requirements, remade when they change.
+$(TOOLS): $(TOOLS_REQUIREMENTS)
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.9+ or pass PYTHON=/path/to/python3" >&2; exit 1; }
+	@echo "==> creating the tool environment $(VENV) from $(TOOLS_REQUIREMENTS)"
+	@rm -rf $(VENV)
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet "$$(grep -E '^uv==' $(TOOLS_REQUIREMENTS) | cut -d' ' -f1)"
+	@$(BIN)/uv pip sync --quiet --python $(PY) $(TOOLS_REQUIREMENTS)
+	@touch $@
+
+.PHONY: tools  ## create or update the tool environment (.venv) from requirements/tools.txt
+tools: $(TOOLS)
+
+.PHONY: lock  ## re-pin requirements/tools.txt from requirements/tools.in
+lock: $(TOOLS)
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.9 --no-header \
+	  requirements/tools.in -o $(TOOLS_REQUIREMENTS)
+
+# ---- tests ---------------------------------------------------------------
+
+.PHONY: test  ## run every tox env: all Pythons in parallel, release tooling, then lint and coverage
+test: $(TOOLS)
+	@$(PY) -m scripts.pythons report
+	@PATH="$$($(PY) -m scripts.pythons path)" $(BIN)/tox run-parallel --parallel all --parallel-no-spinner $(TOX_ARGS)
+
+.PHONY: lint  ## check formatting and style (black, isort, flake8)
+lint: $(TOOLS)
+	$(BIN)/tox run -e lint
+
+.PHONY: format  ## reformat the code (black, isort)
+format: $(TOOLS)
+	$(BIN)/tox run -e format
+
+# ---- release guard -------------------------------------------------------
+
+# ---- publish dry run -----------------------------------------------------
+
+# ---- workflows -----------------------------------------------------------
+
+# ---- housekeeping --------------------------------------------------------
+
+.PHONY: clean  ## remove every build and test product (keeps the tool environment)
+clean:
+	rm -rf dist build .tox .pytest_cache .coverage .coverage.* coverage.xml htmlcov \
+	  src/glyph_phase_engine/_version.py
+	find src tests scripts -name __pycache__ -type d -prune -exec rm -rf {} +
+
+.PHONY: distclean  ## clean, and remove the tool environment too
+distclean: clean
+	rm -rf $(VENV)

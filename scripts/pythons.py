@@ -1,0 +1,136 @@
+"""Find the Python interpreters for the tox matrix.
+
+Where pyenv holds the interpreters (a maintainer's machine), put the newest
+patch release of each supported minor version on PATH, without the user
+editing anything. Where there is no pyenv (a GitHub runner with
+setup-python), PATH is left as it is. Either way, report which supported
+versions were found and which were not: tox reports the missing ones as
+skipped, and this says so up front.
+
+    python -m scripts.pythons path     # print the PATH to run tox with
+    python -m scripts.pythons report   # say what was found (stderr)
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+LINKS = ROOT / ".tox" / "pythons"
+_CLASSIFIER = re.compile(r'"Programming Language :: Python :: (3\.\d+)"')
+
+
+def supported_versions(pyproject: Path = ROOT / "pyproject.toml") -> List[str]:
+    """The minor versions the project supports: its version classifiers."""
+    found = _CLASSIFIER.findall(pyproject.read_text(encoding="utf-8"))
+    return sorted(set(found), key=lambda v: tuple(map(int, v.split("."))))
+
+
+def pyenv_root(environ: Mapping[str, str]) -> Optional[Path]:
+    """pyenv's root folder, or None where pyenv is not installed."""
+    if environ.get("PYENV_ROOT"):
+        return Path(environ["PYENV_ROOT"])
+    exe = shutil.which("pyenv", path=environ.get("PATH"))
+    if exe:
+        out = subprocess.run([exe, "root"], capture_output=True, text=True)
+        if out.returncode == 0 and out.stdout.strip():
+            return Path(out.stdout.strip())
+    default = Path(environ.get("HOME", "~")).expanduser() / ".pyenv"
+    return default if (default / "versions").is_dir() else None
+
+
+def pyenv_interpreters(root: Optional[Path], wanted: List[str]) -> Dict[str, Path]:
+    """``{"3.8": <bin dir of the newest 3.8.x>}`` for each wanted minor in pyenv."""
+    best: Dict[str, Tuple[Tuple[int, ...], Path]] = {}
+    versions = root / "versions" if root else None
+    if not versions or not versions.is_dir():
+        return {}
+    for entry in versions.iterdir():
+        match = re.fullmatch(r"(3\.\d+)\.(\d+)", entry.name)  # final releases only
+        if not match or match.group(1) not in wanted:
+            continue
+        exe = entry / "bin" / f"python{match.group(1)}"
+        if not exe.exists():
+            continue
+        key = tuple(int(p) for p in entry.name.split("."))
+        if match.group(1) not in best or key > best[match.group(1)][0]:
+            best[match.group(1)] = (key, entry / "bin")
+    return {minor: path for minor, (_, path) in best.items()}
+
+
+def link_interpreters(found: Dict[str, Path], dest: Path) -> None:
+    """Make ``dest/pythonX.Y`` point at each found interpreter.
+
+    Only the versioned names go there, so ``python3`` on PATH stays what it
+    was, while tox (through uv) finds every ``pythonX.Y``.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    for stale in dest.glob("python*"):
+        stale.unlink()
+    for minor, bindir in found.items():
+        (dest / f"python{minor}").symlink_to(bindir / f"python{minor}")
+
+
+def compute_path(
+    environ: Mapping[str, str], wanted: List[str], links: Path = LINKS
+) -> str:
+    """PATH with pyenv's interpreters (if any) in front of the current one."""
+    found = pyenv_interpreters(pyenv_root(environ), wanted)
+    rest = [p for p in environ.get("PATH", "").split(os.pathsep) if p]
+    if not found:
+        return os.pathsep.join(rest)
+    link_interpreters(found, links)
+    return os.pathsep.join([str(links)] + [p for p in rest if p != str(links)])
+
+
+def find_on_path(path: str, wanted: List[str]) -> Dict[str, Optional[str]]:
+    """Which ``pythonX.Y`` executables that PATH finds."""
+    return {minor: shutil.which(f"python{minor}", path=path) for minor in wanted}
+
+
+def _runs(exe: str) -> bool:
+    """A pyenv shim is on PATH even when it cannot run: try it."""
+    try:
+        return subprocess.run([exe, "-c", ""], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def report(environ: Mapping[str, str], wanted: List[str]) -> List[str]:
+    """Lines saying which supported Pythons tox will use and which it skips."""
+    path = compute_path(environ, wanted)
+    lines = []
+    missing = []
+    for minor, exe in find_on_path(path, wanted).items():
+        if exe and _runs(exe):
+            lines.append(f"  py{minor.replace('.', '')}: {exe}")
+        else:
+            missing.append(minor)
+    if missing:
+        envs = ", ".join(f"py{m.replace('.', '')}" for m in missing)
+        lines.append(
+            f"  not found: Python {', '.join(missing)}; tox reports {envs} as "
+            "skipped (install them, e.g. with pyenv, to run them)"
+        )
+    return ["Pythons for the tox matrix:"] + lines
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    wanted = supported_versions()
+    if args == ["path"]:
+        print(compute_path(os.environ, wanted))
+        return 0
+    if args == ["report"]:
+        print("\n".join(report(os.environ, wanted)), file=sys.stderr)
+        return 0
+    print("usage: python -m scripts.pythons {path|report}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+import re
+import types
+
+import pytest
+from packaging.version import Version
+
+import glyph_phase_engine
+from glyph_phase_engine import _meta
+
+
+def test_version_is_pep440_and_matches_metadata():
+    from importlib.metadata import version
+
+    assert Version(glyph_phase_engine.__version__)
+    assert glyph_phase_engine.__version__ == version("glyph-phase-engine")
+
+
+def test_commit_recorded_by_build():
+    commit = glyph_phase_engine.__commit_id__
+    assert commit is None or re.fullmatch(r"[0-9a-f]{7,40}", commit)
+
+
+def test_resolve_from_generated_file():
+    fake = types.SimpleNamespace(__version__="2.0.1", __commit_id__="abc1234")
+    assert _meta.resolve_version(import_module=lambda name: fake) == ("2.0.1", "abc1234")
+
+
+def test_resolve_generated_file_without_commit():
+    fake = types.SimpleNamespace(__version__="2.0.1")
+    assert _meta.resolve_version(import_module=lambda name: fake) == ("2.0.1", None)
+
+
+def _missing(name):
+    raise ImportError(name)
+
+
+def test_resolve_falls_back_to_installed_metadata():
+    assert _meta.resolve_version(
+        import_module=_missing, installed_version=lambda name: "3.1.4"
+    ) == ("3.1.4", None)
+
+
+def test_resolve_neither_built_nor_installed():
+    def not_installed(name):
+        from importlib.metadata import PackageNotFoundError
+
+        raise PackageNotFoundError(name)
+
+    assert _meta.resolve_version(
+        import_module=_missing, installed_version=not_installed
+    ) == ("0+unknown", None)
+
+
+def test_installed_version_reads_metadata():
+    assert _meta._installed_version("glyph-phase-engine") == (
+        glyph_phase_engine.__version__
+    )
+
+
+@pytest.mark.parametrize("name", ["py.typed", "_version.py"])
+def test_shipped_files(name):
+    import os
+
+    assert os.path.exists(os.path.join(os.path.dirname(glyph_phase_engine.__file__), name))
