@@ -66,12 +66,14 @@ def test_missing_text(capsys):
 
 
 def test_delta_not_a_number(capsys):
-    assert "not a number: 'abc'" in usage_error(capsys, "process", "a", "--delta", "abc")
+    assert "not a number: 'abc'" in usage_error(
+        capsys, "process", "a", "--delta", "abc"
+    )
 
 
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
 def test_delta_not_finite(capsys, bad):
-    err = usage_error(capsys, "process", "a", "--delta", bad)
+    err = usage_error(capsys, "process", "a", f"--delta={bad}")
     assert "argument --delta: delta must be finite" in err
 
 
@@ -85,7 +87,10 @@ def test_version(capsys, monkeypatch):
 
 @pytest.mark.parametrize(
     "commit, expected",
-    [("0123abc", "glyph-phase-engine 1.0 (commit 0123abc)"), (None, "glyph-phase-engine 1.0")],
+    [
+        ("0123abc", "glyph-phase-engine 1.0 (commit 0123abc)"),
+        (None, "glyph-phase-engine 1.0"),
+    ],
 )
 def test_version_string(monkeypatch, commit, expected):
     monkeypatch.setattr(cli, "__version__", "1.0")

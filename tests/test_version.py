@@ -22,7 +22,10 @@ def test_commit_recorded_by_build():
 
 def test_resolve_from_generated_file():
     fake = types.SimpleNamespace(__version__="2.0.1", __commit_id__="abc1234")
-    assert _meta.resolve_version(import_module=lambda name: fake) == ("2.0.1", "abc1234")
+    assert _meta.resolve_version(import_module=lambda name: fake) == (
+        "2.0.1",
+        "abc1234",
+    )
 
 
 def test_resolve_generated_file_without_commit():
@@ -61,4 +64,6 @@ def test_installed_version_reads_metadata():
 def test_shipped_files(name):
     import os
 
-    assert os.path.exists(os.path.join(os.path.dirname(glyph_phase_engine.__file__), name))
+    assert os.path.exists(
+        os.path.join(os.path.dirname(glyph_phase_engine.__file__), name)
+    )

@@ -33,7 +33,7 @@ class GlyphPhaseEngine:
     """
 
     def __init__(self, initial_phase: PhaseState = PhaseState.INITIAL) -> None:
-        """Create an engine in ``initial_phase`` (a :class:`PhaseState` or its value)."""
+        """Create an engine in ``initial_phase`` (a PhaseState or its value)."""
         self._initial_phase = PhaseState(initial_phase)
         self.current_phase: PhaseState = self._initial_phase
         self.delta_values: List[float] = []
@@ -102,4 +102,3 @@ class GlyphPhaseEngine:
         self.delta_values = []
         self.symbolic_input = None
         self.metadata = {}
-
