@@ -1,0 +1,103 @@
+"""Fixtures for the release tooling tests.
+
+Every broken case is built in a temporary copy of the project (never in the
+working tree): ``project`` copies the files git knows of (tracked, and new
+files not ignored, so work in progress is tested too) into a fresh
+repository with one commit.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+class Project:
+    """A temporary git repository holding a copy of the project."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def git(self, *args: str) -> str:
+        env = {**os.environ, **GIT_ENV}
+        out = subprocess.run(
+            ["git", *args],
+            cwd=self.path,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout.strip()
+
+    def commit(self, message: str = "change") -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def tag(self, name: str, ref: str = "HEAD") -> None:
+        self.git("tag", "-a", name, "-m", name, ref)
+
+    def run(self, *cmd: str, check: bool = False, **kwargs):
+        """Run a command in the copy; ``python`` means this interpreter."""
+        argv = [sys.executable if c == "python" else c for c in cmd]
+        env = {**os.environ, **GIT_ENV, **kwargs.pop("env", {})}
+        return subprocess.run(
+            argv,
+            cwd=self.path,
+            env=env,
+            check=check,
+            capture_output=True,
+            text=True,
+            **kwargs,
+        )
+
+    def make(self, *targets: str, **kwargs):
+        """Run make in the copy with this interpreter's tools (no .venv made)."""
+        return self.run("make", f"TOOLS_PYTHON={sys.executable}", *targets, **kwargs)
+
+
+def project_files(root: Path = ROOT):
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    for name in out.stdout.decode().split("\0"):
+        if name and (root / name).is_file():
+            yield name
+
+
+@pytest.fixture
+def project(tmp_path_factory) -> Project:
+    """A fresh repository with a copy of the project, committed, untagged."""
+    dest = tmp_path_factory.mktemp("project")
+    for name in project_files():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    proj = Project(dest)
+    proj.git("init", "-q", "-b", "main")
+    proj.commit("initial")
+    return proj
+
+
+@pytest.fixture
+def tagged_project(project: Project) -> Project:
+    """The copy with tag v1.2.3 on HEAD."""
+    project.tag("v1.2.3")
+    return project
