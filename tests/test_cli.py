@@ -83,6 +83,15 @@ def test_version(capsys, monkeypatch):
     out, _ = capsys.readouterr()
     assert info.value.code == 0
     assert out.startswith(f"glyph-phase-engine {glyph_phase_engine.__version__}")
+    assert out == cli.version_string() + "\n"
+
+
+def test_version_stays_on_one_line_in_a_narrow_terminal(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "20")
+    monkeypatch.setattr(cli, "__commit_id__", "f" * 40)
+    with pytest.raises(SystemExit):
+        cli.main(["--version"])
+    assert capsys.readouterr().out == cli.version_string() + "\n"
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,12 @@ def _delta(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser for the command line."""
-    parser = _Parser(prog=PROG, description="A phase-state engine for symbolic input.")
+    parser = _Parser(
+        prog=PROG,
+        description="A phase-state engine for symbolic input.",
+        # Raw: --version must stay one line, however narrow the terminal.
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=version_string())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     process = commands.add_parser(
