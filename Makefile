@@ -64,6 +64,10 @@ test: $(TOOLS)
 	  --parallel-no-spinner -e "$$($(BIN)/tox -l | grep -vx coverage | paste -sd,)" $(TOX_ARGS)
 	@$(BIN)/tox run -e coverage
 
+.PHONY: bench-test  ## time make test (cold and warm, fresh clones) against plain tox without tox-uv
+bench-test: $(TOOLS)
+	$(PY) -m scripts.bench_tests --runs $(or $(RUNS),3)
+
 .PHONY: lint  ## check formatting and style (black, isort, flake8)
 lint: $(TOOLS)
 	$(BIN)/tox run -e lint
