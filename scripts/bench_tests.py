@@ -59,7 +59,12 @@ def clone(dest: Path) -> Path:
 
 def tox_envs(tox: Path, cwd: Path, env: Dict[str, str]) -> List[str]:
     out = subprocess.run(
-        [str(tox), "-l"], cwd=cwd, env=env, capture_output=True, text=True, check=True
+        [str(tox), "-l"] + PLAIN_OVERRIDES,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return [name for name in out.stdout.split() if name]
 
