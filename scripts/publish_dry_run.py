@@ -244,6 +244,11 @@ def dry_run(
         for problem in problems + more:
             say(f"error: {problem}")
         return 1
+    if version.local:
+        say(
+            f"note: {version} has a local part (+{version.local}): PyPI and TestPyPI "
+            "refuse it (HTTP 400); this local index takes it"
+        )
     start = time.monotonic()
     with LocalIndex() as server:
         where = f"pypiserver pid {server.pid}, uploads to {server.url}"

@@ -1,6 +1,11 @@
 """The smoke installer: its pure cores, and real installs of built files."""
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from packaging.version import Version
@@ -266,3 +271,30 @@ def test_usage_errors(argv, message, capsys):
         smoke.main(argv)
     assert info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_an_interrupted_smoke_leaves_no_temporary_folder(good, tmpdir_left_empty):
+    """Ctrl-C while both installs run (pip: slow enough to be caught in them)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scripts.smoke", "--dist-dir", "dist"]
+        + ["--installer", "pip"],
+        cwd=good.path,
+        env={**os.environ, "TMPDIR": str(tmpdir_left_empty)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("smoke: installing"), first
+        deadline = time.monotonic() + 10
+        while len(os.listdir(tmpdir_left_empty)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)  # both sandboxes made: the installs are running
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, first + rest
+    assert rest.strip().endswith("smoke: interrupted")
