@@ -82,9 +82,15 @@ format: $(TOOLS)
 #
 
 # ---- publish dry run -----------------------------------------------------
-# (issue 4: publish-dry-run)
-#
-#
+# Both expect dist/ built (make dist). See README.md, "Publish dry run".
+
+.PHONY: smoke  ## install the wheel and the sdist of dist/ into fresh environments and use them
+smoke: $(TOOLS)
+	$(PY) -m scripts.smoke --dist-dir dist
+
+.PHONY: publish-dry-run  ## upload dist/ to a throwaway local pypiserver, install from it, smoke it
+publish-dry-run: $(TOOLS)
+	$(PY) -m scripts.publish_dry_run --dist-dir dist
 
 # ---- workflows -----------------------------------------------------------
 # (issue 5: validate)

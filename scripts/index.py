@@ -1,0 +1,574 @@
+"""Talk to a package index: its simple API page, and the guards around an upload.
+
+Shared by the smoke installer (``scripts.smoke``: is the version there yet?),
+the publish dry run (``scripts.publish_dry_run``) and the real publish path:
+
+    python -m scripts.index check --index-url URL [--dist-dir dist] [--skip-existing]
+    python -m scripts.index upload --repository-url URL --index-url URL \\
+        [--dist-dir dist] [--skip-existing]
+
+``check`` fails when the version in ``dist/`` is already on the index (its
+simple API page, PEP 503 HTML or PEP 691 JSON, says so): twine 7 refuses
+``--skip-existing`` for any index but PyPI and TestPyPI, so the project checks
+this itself, for every index alike. With ``--skip-existing`` the files already
+there are left out instead (what a re-run of the same commit on TestPyPI
+needs). ``upload`` runs that check, then ``twine upload`` of the rest (the
+credentials come from ``TWINE_USERNAME`` and ``TWINE_PASSWORD``), and turns an
+authentication refusal (401/403) into a message that says what to check.
+"""
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import re
+import socket
+import ssl
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+PROJECT = "glyph-phase-engine"
+#: PEP 691: ask for JSON, accept HTML (PEP 503) from an index that has no JSON.
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+)
+USER_AGENT = "glyph-phase-engine-release-tools"
+
+# What a probe of the index found (``Probe.kind``).
+FOUND = "found"  # the version's files are listed
+MISSING = "not there yet"  # the index answers, the version is not listed: retry
+TRANSIENT = "index busy"  # timeout, 429 or 5xx: retry
+UNREACHABLE = "index unreachable"  # connection refused, DNS: fail fast
+REFUSED = "refused by the index"  # 401/403, wrong address: no point retrying
+RETRYABLE = (MISSING, TRANSIENT)
+
+#: Hosts whose uploads authenticate with trusted publishing (OIDC).
+TRUSTED_PUBLISHING_HOSTS = {
+    "upload.pypi.org": "PyPI",
+    "pypi.org": "PyPI",
+    "test.pypi.org": "TestPyPI",
+}
+
+
+# ---- HTTP -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one HTTP request got: a status, or an error that had none."""
+
+    url: str
+    status: Optional[int] = None
+    content_type: str = ""
+    body: bytes = b""
+    error: Optional[str] = None  # no HTTP answer: why
+    unreachable: bool = False  # the error means nobody answers at that address
+
+
+def _network_error(reason: object) -> Tuple[str, bool]:
+    """``(description, unreachable)`` for the reason a request got no answer."""
+    if isinstance(reason, (socket.timeout, TimeoutError)):
+        return "timed out", False
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused (nothing listens at that address)", True
+    if isinstance(reason, socket.gaierror):
+        return f"host name not resolved (DNS: {reason.strerror or reason})", True
+    if isinstance(reason, ssl.SSLError):
+        return f"TLS failed: {reason}", True
+    if isinstance(reason, ConnectionError):  # reset, aborted: may pass
+        return f"connection failed: {reason}", False
+    if isinstance(reason, OSError):
+        return f"network error: {reason.strerror or reason}", True
+    return f"network error: {reason}", True
+
+
+def fetch(url: str, method: str = "GET", timeout: float = 15.0) -> Answer:
+    """Request ``url`` (redirects followed); never raises for network errors."""
+    request = urllib.request.Request(
+        url, method=method, headers={"Accept": ACCEPT, "User-Agent": USER_AGENT}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Answer(
+                url=url,
+                status=response.status,
+                content_type=response.headers.get("Content-Type", ""),
+                body=response.read(),
+            )
+    except urllib.error.HTTPError as exc:
+        return Answer(url=url, status=exc.code, error=f"HTTP {exc.code} {exc.reason}")
+    except urllib.error.URLError as exc:
+        error, unreachable = _network_error(exc.reason)
+        return Answer(url=url, error=error, unreachable=unreachable)
+    except http.client.HTTPException as exc:  # a broken answer: may pass
+        return Answer(url=url, error=f"broken answer: {exc!r}")
+    except (OSError, ValueError) as exc:  # timeouts while reading, bad URLs
+        error, unreachable = _network_error(exc)
+        return Answer(url=url, error=error, unreachable=unreachable)
+
+
+# ---- the simple API page ---------------------------------------------------
+
+
+def project_url(index_url: str, project: str = PROJECT) -> str:
+    """The project's page on a simple API index (PEP 503 normalized name)."""
+    return f"{index_url.rstrip('/')}/{canonicalize_name(project)}/"
+
+
+def root_url(index_url: str) -> str:
+    return index_url.rstrip("/") + "/"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A file on a project page, with the hashes the index gave for it."""
+
+    filename: str
+    hashes: Dict[str, str] = field(default_factory=dict)
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: List[str] = []
+
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]):
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.hrefs.append(href)
+
+
+def _from_href(href: str) -> Listed:
+    parts = urllib.parse.urlsplit(href)
+    name = urllib.parse.unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    hashes = {}
+    if "=" in parts.fragment:
+        algo, _, digest = parts.fragment.partition("=")
+        hashes[algo] = digest
+    return Listed(name, hashes)
+
+
+def parse_simple_page(body: bytes, content_type: str) -> List[Listed]:
+    """The files a project page lists: PEP 691 JSON, else PEP 503 HTML."""
+    if "json" in content_type.split(";")[0]:
+        data = json.loads(body.decode("utf-8"))
+        return [
+            Listed(item["filename"], dict(item.get("hashes") or {}))
+            for item in data.get("files", [])
+        ]
+    parser = _Anchors()
+    parser.feed(body.decode("utf-8", errors="replace"))
+    return [_from_href(href) for href in parser.hrefs]
+
+
+def file_key(filename: str) -> Optional[tuple]:
+    """What identifies a distribution file (None: not a wheel or an sdist).
+
+    Names are compared normalized, as an index compares them: ``Foo_Bar-1.0``
+    and ``foo-bar-1.0`` are the same file to PyPI.
+    """
+    try:
+        if filename.endswith(".whl"):
+            name, version, build, tags = parse_wheel_filename(filename)
+            return ("wheel", name, version, build, tuple(sorted(map(str, tags))))
+        if filename.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(filename)
+            return ("sdist", name, version)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return None
+
+
+def file_version(filename: str, project: str = PROJECT) -> Optional[Version]:
+    """The version in a file name of ``project``, or None."""
+    key = file_key(filename)
+    if key is None or key[1] != canonicalize_name(project):
+        return None
+    return key[2]
+
+
+def files_for_version(
+    listed: Sequence[Listed], version: Version, project: str = PROJECT
+) -> List[Listed]:
+    """The listed files of that version of the project (versions as PEP 440)."""
+    return [item for item in listed if file_version(item.filename, project) == version]
+
+
+def versions_listed(listed: Sequence[Listed], project: str = PROJECT) -> List[str]:
+    found = {file_version(item.filename, project) for item in listed}
+    return [str(v) for v in sorted(v for v in found if v is not None)]
+
+
+# ---- the probe -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One look at the index: what kind of answer, said in words."""
+
+    kind: str
+    detail: str
+    files: Tuple[Listed, ...] = ()
+    listed: Tuple[Listed, ...] = ()
+
+
+def _retryable_status(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+def classify_probe(
+    page: Answer,
+    root: Optional[Answer],
+    version: Version,
+    project: str = PROJECT,
+) -> Probe:
+    """Tell "not there yet" from "unreachable" and from "refused".
+
+    ``page`` is the answer for the project's page; ``root`` the answer for the
+    index root, asked only when the page was a 404 (on a working index, a 404
+    project page means the project is not there yet; on a wrong address the
+    root is a 404 too).
+    """
+    if page.status is None:
+        kind = UNREACHABLE if page.unreachable else TRANSIENT
+        return Probe(kind, f"{page.error} ({page.url})")
+    if page.status in (401, 403):
+        return Probe(REFUSED, f"HTTP {page.status} on {page.url}")
+    if page.status == 404:
+        if root is None:
+            raise ValueError("a 404 project page needs the root's answer")
+        if root.status is None:
+            kind = UNREACHABLE if root.unreachable else TRANSIENT
+            return Probe(kind, f"{root.error} ({root.url})")
+        if 200 <= root.status < 400:
+            return Probe(MISSING, f"no page for {project} yet (HTTP 404 on {page.url})")
+        if _retryable_status(root.status):
+            return Probe(TRANSIENT, f"HTTP {root.status} on {root.url}")
+        return Probe(
+            REFUSED,
+            f"HTTP {root.status} on the index root {root.url}: is it a simple API "
+            "address (PEP 503), like https://pypi.org/simple/?",
+        )
+    if _retryable_status(page.status):
+        return Probe(TRANSIENT, f"HTTP {page.status} on {page.url}")
+    if page.status != 200:
+        return Probe(REFUSED, f"HTTP {page.status} on {page.url}")
+    try:
+        listed = tuple(parse_simple_page(page.body, page.content_type))
+    except (ValueError, KeyError, TypeError) as exc:
+        return Probe(REFUSED, f"not a simple API page ({exc}): {page.url}")
+    files = tuple(files_for_version(listed, version, project))
+    if files:
+        names = ", ".join(item.filename for item in files)
+        return Probe(FOUND, f"{project} {version} is listed: {names}", files, listed)
+    others = versions_listed(listed, project)
+    if others:
+        detail = f"the page lists {', '.join(others)} but not {version}"
+    else:
+        detail = f"the page lists no file of {project}"
+    return Probe(MISSING, detail, (), listed)
+
+
+def probe(
+    index_url: str,
+    version: Version,
+    project: str = PROJECT,
+    timeout: float = 15.0,
+    get: Callable[..., Answer] = fetch,
+) -> Probe:
+    """Look at the index once (the project page, and the root after a 404)."""
+    page = get(project_url(index_url, project), timeout=timeout)
+    root = None
+    if page.status == 404:
+        root = get(root_url(index_url), method="HEAD", timeout=timeout)
+    return classify_probe(page, root, version, project)
+
+
+# ---- distributions in dist/ ------------------------------------------------
+
+
+def dist_files(dist_dir: Path) -> Tuple[List[Path], List[str]]:
+    """``(wheels and sdists, problems)``: what an upload of ``dist_dir`` takes."""
+    if not dist_dir.is_dir():
+        return [], [f"{dist_dir}/ does not exist: build it first (make dist)"]
+    files, problems = [], []
+    for path in sorted(dist_dir.iterdir()):
+        if path.name.endswith((".whl", ".tar.gz")) and path.is_file():
+            files.append(path)
+        else:
+            problems.append(
+                f"{path} is neither a wheel nor an sdist: an index upload of "
+                f"{dist_dir}/ fails on it; rebuild with make dist"
+            )
+    if not files and not problems:
+        problems.append(f"{dist_dir}/ is empty: build it first (make dist)")
+    return files, problems
+
+
+def dist_version(
+    files: Sequence[Path], project: str = PROJECT
+) -> Tuple[Optional[Version], List[str]]:
+    """The one version the files are of, or problems saying why there is none."""
+    versions: Dict[Version, List[str]] = {}
+    problems = []
+    for path in files:
+        version = file_version(path.name, project)
+        if version is None:
+            problems.append(f"{path.name} is not a distribution of {project}")
+        else:
+            versions.setdefault(version, []).append(path.name)
+    if len(versions) > 1:
+        problems.append(
+            "the files are of different versions: "
+            + "; ".join(f"{v}: {', '.join(n)}" for v, n in sorted(versions.items()))
+        )
+    if problems or not versions:
+        return None, problems or ["no distribution files"]
+    return next(iter(versions)), []
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def describe_files(files: Sequence[Path]) -> List[str]:
+    """One line per file: name, size, SHA-256."""
+    width = max((len(p.name) for p in files), default=0)
+    return [
+        f"  {p.name:<{width}}  {p.stat().st_size:>9,} bytes  sha256 {sha256(p)}"
+        for p in files
+    ]
+
+
+# ---- the upload guards -----------------------------------------------------
+
+
+def check_existing(
+    files: Sequence[Path],
+    listed: Sequence[Listed],
+    version: Version,
+    index_url: str,
+    skip_existing: bool,
+    project: str = PROJECT,
+) -> Tuple[List[Path], List[Path], List[str]]:
+    """``(to upload, skipped, problems)`` given what the index lists.
+
+    Without ``skip_existing``, any file of this version on the index is a
+    problem: an index never takes the same version twice. With it, the files
+    already there are skipped and the others uploaded.
+    """
+    there = files_for_version(listed, version, project)
+    if not there:
+        return list(files), [], []
+    if not skip_existing:
+        names = ", ".join(item.filename for item in there)
+        return (
+            [],
+            [],
+            [
+                f"{project} {version} is already on {index_url}: bump the version "
+                f"(there: {names}; a re-run of the same build may pass "
+                "--skip-existing instead)"
+            ],
+        )
+    keys = {file_key(item.filename) for item in there}
+    skipped = [p for p in files if file_key(p.name) in keys]
+    return [p for p in files if p not in skipped], skipped, []
+
+
+def describe_refusal(
+    repository_url: str, status: int, environ: Mapping[str, str] = os.environ
+) -> str:
+    """What to check when an index refuses an upload for authentication."""
+    host = (urllib.parse.urlsplit(repository_url).hostname or "").lower()
+    index = TRUSTED_PUBLISHING_HOSTS.get(host)
+    if index:
+        this_run = []
+        for label, var in (
+            ("repository", "GITHUB_REPOSITORY"),
+            ("workflow", "GITHUB_WORKFLOW_REF"),
+        ):
+            if environ.get(var):
+                this_run.append(f"{label} {environ[var]}")
+        text = (
+            f"{index} refused the upload (HTTP {status}): check the trusted "
+            f"publisher of {PROJECT} on {index}: the owner, the repository, the "
+            "workflow file name and the environment registered there must match "
+            "this run exactly (case included), and the publish job needs "
+            "'permissions: id-token: write'"
+        )
+        if this_run:
+            text += f"; this run is {', '.join(this_run)}"
+        return text
+    return (
+        f"{repository_url} refused the upload (HTTP {status}): check the "
+        "credentials (TWINE_USERNAME and TWINE_PASSWORD, or the index's password "
+        "file; the local dry-run index makes its own on every run)"
+    )
+
+
+def _twine_status(output: str) -> Optional[int]:
+    match = re.search(r"HTTPError: (\d{3})\b", output)
+    return int(match.group(1)) if match else None
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def run_twine(
+    files: Sequence[Path],
+    repository_url: str,
+    username: Optional[str] = None,
+    password: Optional[str] = None,
+) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "TWINE_NON_INTERACTIVE": "1",
+        # The credentials come from the environment only: no keyring look-up.
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
+    if username is not None:
+        env["TWINE_USERNAME"] = username
+    if password is not None:
+        env["TWINE_PASSWORD"] = password
+    cmd = [sys.executable, "-m", "twine", "upload", "--non-interactive"]
+    cmd += ["--disable-progress-bar", "--repository-url", repository_url]
+    return subprocess.run(
+        cmd + [str(p) for p in files],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def look_up(
+    index_url: str, version: Version, project: str = PROJECT
+) -> Tuple[List[Listed], Optional[str]]:
+    """``(files listed for the project, error)``: the page, read once."""
+    found = probe(index_url, version, project)
+    if found.kind in (FOUND, MISSING):
+        return list(found.listed), None
+    return (
+        [],
+        f"cannot read {project_url(index_url, project)}: {found.kind}: {found.detail}",
+    )
+
+
+def upload(
+    files: Sequence[Path],
+    repository_url: str,
+    index_url: str,
+    skip_existing: bool = False,
+    username: Optional[str] = None,
+    password: Optional[str] = None,
+    project: str = PROJECT,
+) -> int:
+    """Upload ``files`` after the guards; 0 when uploaded (or all skipped)."""
+    version, problems = dist_version(files, project)
+    if version is None:
+        return _fail(problems)
+    listed, error = look_up(index_url, version, project)
+    if error:
+        return _fail([error])
+    to_upload, skipped, problems = check_existing(
+        files, listed, version, index_url, skip_existing, project
+    )
+    if problems:
+        return _fail(problems)
+    for path in skipped:
+        print(f"skipped (already on {index_url}): {path.name}", flush=True)
+    if not to_upload:
+        print(f"nothing to upload: {project} {version} is on {index_url}", flush=True)
+        return 0
+    print(f"uploading to {repository_url}:", flush=True)
+    print("\n".join(describe_files(to_upload)), flush=True)
+    result = run_twine(to_upload, repository_url, username, password)
+    if result.returncode == 0:
+        print(f"uploaded {len(to_upload)} file(s)", flush=True)
+        return 0
+    status = _twine_status(result.stdout)
+    if status in (401, 403):
+        message = describe_refusal(repository_url, status)
+    elif status in (400, 409) and "exist" in result.stdout.lower():
+        message = f"{project} {version} is already on {index_url}: bump the version"
+    else:
+        message = f"twine upload failed: {_last_line(result.stdout)}"
+    return _fail([message], detail=result.stdout)
+
+
+def _fail(problems: Sequence[str], detail: str = "") -> int:
+    for problem in problems:
+        print(f"error: {problem}", flush=True)
+    for line in detail.splitlines()[-15:]:
+        print(f"  | {line.rstrip()}", flush=True)
+    return 1
+
+
+def check(dist_dir: Path, index_url: str, skip_existing: bool) -> int:
+    files, problems = dist_files(dist_dir)
+    version, more = dist_version(files) if files else (None, [])
+    if problems or version is None:
+        return _fail(problems + more)
+    listed, error = look_up(index_url, version)
+    if error:
+        return _fail([error])
+    to_upload, skipped, problems = check_existing(
+        files, listed, version, index_url, skip_existing
+    )
+    if problems:
+        return _fail(problems)
+    for path in skipped:
+        print(f"skip (already on {index_url}): {path.name}", flush=True)
+    for path in to_upload:
+        print(f"to upload: {path.name}", flush=True)
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.index")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("check", "upload"):
+        sub = commands.add_parser(name)
+        sub.add_argument("--dist-dir", type=Path, default=Path("dist"))
+        sub.add_argument("--index-url", required=True, help="the simple API root")
+        sub.add_argument("--skip-existing", action="store_true")
+        if name == "upload":
+            sub.add_argument("--repository-url", required=True, help="upload URL")
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return check(args.dist_dir, args.index_url, args.skip_existing)
+    files, problems = dist_files(args.dist_dir)
+    if problems:
+        return _fail(problems)
+    return upload(files, args.repository_url, args.index_url, args.skip_existing)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

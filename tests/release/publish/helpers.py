@@ -1,0 +1,51 @@
+"""Helpers for the publish tests: is the index server gone, run a script."""
+
+import os
+import re
+import signal
+import socket
+import time
+from pathlib import Path
+from typing import Tuple
+
+
+def group_gone(pgid: int, wait: float = 3.0) -> bool:
+    """No process left in the process group ``pgid`` (waits a little)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
+def port_closed(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def assert_server_gone(pid: int, port: int) -> None:
+    gone = group_gone(pid)
+    if not gone:  # do not leave it running for the next test either
+        os.killpg(pid, signal.SIGKILL)
+    assert gone, f"index server (process group {pid}) still running"
+    assert port_closed(port), f"something still listens on port {port}"
+
+
+def run_script(proj, module: str, *args: str, tmp: Path):
+    """``python -m scripts.<module>`` in the copy, with its own TMPDIR."""
+    return proj.run(
+        "python", "-m", f"scripts.{module}", *args, env={"TMPDIR": str(tmp)}
+    )
+
+
+def server_of(output: str) -> Tuple[int, int]:
+    """``(pid, port)`` of the index server a dry run printed."""
+    match = re.search(
+        r"index: http://127\.0\.0\.1:(\d+)/simple/ \(pypiserver pid (\d+)", output
+    )
+    assert match, output
+    return int(match.group(2)), int(match.group(1))

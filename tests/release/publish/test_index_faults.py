@@ -1,0 +1,204 @@
+"""Fault tests against a real pypiserver on loopback.
+
+Each server is started by the test (``start_index``) and stopped after it; the
+fixtures then assert that no server process is left and TMPDIR is empty.
+"""
+
+import shutil
+import time
+
+import pytest
+
+from scripts import index, smoke
+from scripts.publish_dry_run import USERNAME, free_port
+
+pytestmark = pytest.mark.slow
+
+
+def install(url, *extra):
+    argv = ["--index-url", url, "--version", "1.2.3", "--retry-max", "0.5"]
+    start = time.monotonic()
+    code = smoke.main(argv + list(extra))
+    return code, time.monotonic() - start
+
+
+def put(dist, server, rename=None):
+    """Put the built files on the index, as an upload would, renamed or not."""
+    for path in dist.iterdir():
+        name = path.name.replace("1.2.3", rename) if rename else path.name
+        shutil.copy2(path, server.packages / name)
+
+
+def test_the_version_appears_after_a_delay(good_dist, start_index, later, capsys):
+    server = start_index()
+    later(1.5, put, good_dist, server)
+    code, seconds = install(
+        server.simple_url, "--timeout", "30", "--retry-initial", "0.2"
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert seconds >= 1.5
+    tries = int(out.split("installed after ")[1].split()[0])
+    assert tries > 1, out
+
+
+@pytest.mark.parametrize(
+    "other, last_answer",
+    [
+        (None, "no page for glyph-phase-engine yet (HTTP 404"),
+        ("1.2.2", "the page lists 1.2.2 but not 1.2.3"),
+    ],
+)
+def test_the_version_never_appears(good_dist, start_index, capsys, other, last_answer):
+    server = start_index()
+    if other:
+        put(good_dist, server, rename=other)
+    code, seconds = install(
+        server.simple_url, "--timeout", "2", "--retry-initial", "0.2"
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert 2 <= seconds < 5, seconds
+    assert (
+        f"glyph-phase-engine 1.2.3 did not appear on {server.simple_url} within 2 s "
+        f"(not there yet): looked at {server.simple_url}glyph-phase-engine/ "
+    ) in out
+    tries = int(out.split("glyph-phase-engine/ ")[1].split()[0])
+    assert tries >= 4  # 0, 0.2, 0.6, 1.1, 1.6, 2.0 s
+    assert "waiting 0.2 s at first, doubling up to 0.5 s" in out
+    assert f"the last answer: {last_answer}" in out
+
+
+def test_an_index_address_nobody_listens_on_fails_fast(capsys):
+    url = f"http://127.0.0.1:{free_port()}/simple/"
+    code, seconds = install(url, "--timeout", "60", "--retry-initial", "1")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert seconds < 5
+    assert "index unreachable: connection refused" in out
+    assert "gave up after looking 1 time in" in out and "without retrying" in out
+
+
+def test_an_unknown_host_fails_fast(capsys):
+    code, seconds = install("http://no-such-host.invalid/simple/", "--timeout", "60")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert seconds < 15
+    assert "index unreachable: host name not resolved (DNS" in out
+
+
+def test_an_index_that_wants_credentials_is_refused(start_index, capsys):
+    server = start_index(authenticate="list,update")
+    code, seconds = install(server.simple_url, "--timeout", "60")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert seconds < 5
+    assert "refused by the index: HTTP 401 on" in out
+    assert "gave up after looking 1 time in" in out
+
+
+def test_a_wrong_index_address_is_refused(start_index, capsys):
+    server = start_index()
+    code, seconds = install(f"{server.url}wrong/simple/", "--timeout", "60")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert seconds < 5
+    assert f"HTTP 404 on the index root {server.url}wrong/simple/" in out
+    assert "is it a simple API address" in out
+
+
+def upload(server, dist, password=None, skip_existing=False):
+    files, problems = index.dist_files(dist)
+    assert problems == []
+    return index.upload(
+        files,
+        server.url,
+        server.simple_url,
+        skip_existing=skip_existing,
+        username=USERNAME,
+        password=server.password if password is None else password,
+    )
+
+
+def test_wrong_upload_credentials_get_the_403_message(good_dist, start_index, capsys):
+    server = start_index()
+    assert upload(server, good_dist, password="wrong") == 1
+    out = capsys.readouterr().out
+    assert (
+        f"error: {server.url} refused the upload (HTTP 403): check the credentials"
+    ) in out
+    assert list(server.packages.iterdir()) == []
+
+
+def test_the_refusal_message_for_pypi_names_the_trusted_publisher():
+    env = {
+        "GITHUB_REPOSITORY": "someone/glyph-phase-engine",
+        "GITHUB_WORKFLOW_REF": "someone/glyph-phase-engine/.github/workflows/"
+        "publish-pypi.yml@refs/tags/v1.2.3",
+    }
+    text = index.describe_refusal("https://upload.pypi.org/legacy/", 403, env)
+    assert text.startswith("PyPI refused the upload (HTTP 403): check the trusted")
+    for part in ("owner", "repository", "workflow file name", "environment"):
+        assert part in text
+    assert "this run is repository someone/glyph-phase-engine, workflow" in text
+    text = index.describe_refusal("https://test.pypi.org/legacy/", 403, {})
+    assert text.startswith("TestPyPI refused the upload (HTTP 403): check the trusted")
+    assert "this run is" not in text
+
+
+def test_the_same_version_twice_is_caught_before_the_upload(
+    good_dist, start_index, capsys
+):
+    server = start_index()
+    assert upload(server, good_dist) == 0
+    assert "uploaded 2 file(s)" in capsys.readouterr().out
+    stored = {p.name: p.stat().st_mtime_ns for p in server.packages.iterdir()}
+
+    assert upload(server, good_dist) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(
+        f"error: glyph-phase-engine 1.2.3 is already on {server.simple_url}: "
+        "bump the version"
+    )
+    assert "uploading to" not in out  # caught before twine ran
+
+    assert upload(server, good_dist, skip_existing=True) == 0
+    out = capsys.readouterr().out
+    assert "skipped (already on" in out
+    assert (
+        f"nothing to upload: glyph-phase-engine 1.2.3 is on {server.simple_url}" in out
+    )
+    assert "uploading to" not in out
+    assert {p.name: p.stat().st_mtime_ns for p in server.packages.iterdir()} == stored
+
+
+def test_skip_existing_uploads_only_what_is_missing(
+    good_dist, start_index, capsys, monkeypatch
+):
+    server = start_index()
+    put(good_dist, server)
+    (server.packages / "glyph_phase_engine-1.2.3-py3-none-any.whl").unlink()
+    monkeypatch.setenv("TWINE_USERNAME", USERNAME)
+    monkeypatch.setenv("TWINE_PASSWORD", server.password)
+    argv = ["upload", "--dist-dir", str(good_dist), "--index-url", server.simple_url]
+    argv += ["--repository-url", server.url, "--skip-existing"]
+    assert index.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "skipped (already on" in out and "glyph_phase_engine-1.2.3.tar.gz" in out
+    assert "uploaded 1 file(s)" in out
+    assert sorted(p.name for p in server.packages.iterdir()) == [
+        "glyph_phase_engine-1.2.3-py3-none-any.whl",
+        "glyph_phase_engine-1.2.3.tar.gz",
+    ]
+
+
+def test_check_command(good_dist, start_index, capsys):
+    server = start_index()
+    argv = ["check", "--dist-dir", str(good_dist), "--index-url", server.simple_url]
+    assert index.main(argv) == 0
+    assert "to upload: glyph_phase_engine-1.2.3.tar.gz" in capsys.readouterr().out
+    put(good_dist, server)
+    assert index.main(argv) == 1
+    assert "is already on" in capsys.readouterr().out
+    assert index.main(argv + ["--skip-existing"]) == 0
+    assert "skip (already on" in capsys.readouterr().out
