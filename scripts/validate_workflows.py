@@ -233,8 +233,11 @@ class Repo:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark else 1
+            what = " ".join(
+                str(getattr(exc, "problem", None) or exc).split()
+            )  # one line
             self.load_problems.append(
-                Problem(rel, line, "yaml", f"not valid YAML ({exc})", "fix the syntax")
+                Problem(rel, line, "yaml", f"not valid YAML: {what}", "fix the syntax")
             )
             return None
         if not isinstance(data, Map) or required_key not in data:
@@ -1619,11 +1622,12 @@ def check_job_names(repo: Repo) -> List[Problem]:
             if not name or not (
                 text[:1].isupper() and len(text.split()) >= 3 and not text.endswith(".")
             ):
+                said = f"is named {name!r}, not a sentence" if name else "has no name"
                 problems.append(
                     doc.problem(
                         job.kline("name"),
                         "job-name",
-                        f"job {job_id} is named {name!r}, not a sentence",
+                        f"job {job_id} {said}",
                         "name it with what it does, e.g. `name: Build and verify "
                         "the release files once`",
                     )
@@ -1713,17 +1717,18 @@ def matrix_versions(repo: Repo) -> Tuple[Dict[str, Set[str]], List[Problem]]:
                 continue
             versions = set()
             for value in values:
-                if not isinstance(value, str):
-                    problems.append(
-                        doc.problem(
-                            matrix.kline("python-version"),
-                            "python-versions",
-                            f"the matrix of job {job_id} has the number {value!r} "
-                            "(3.10 unquoted is 3.1)",
-                            f'quote it: "{value}"',
-                        )
+                if isinstance(value, str):
+                    versions.add(value)
+                    continue
+                problems.append(
+                    doc.problem(
+                        matrix.kline("python-version"),
+                        "python-versions",
+                        f"the matrix of job {job_id} has the number {value!r}, not "
+                        "a string (YAML reads 3.10 unquoted as 3.1)",
+                        'quote every version: "3.10"',
                     )
-                versions.add(str(value))
+                )
             line = (
                 matrix.kline("python-version")
                 if "python-version" in matrix
@@ -1739,13 +1744,13 @@ def check_python_versions(repo: Repo) -> List[Problem]:
     tox, tox_line = tox_versions(repo.root)
     classifiers, class_line, bound, bound_line = pyproject_versions(repo.root)
     sources: List[Tuple[str, int, str, Set[str]]] = [
-        ("tox.ini", tox_line, "tox env_list", tox),
+        ("tox.ini", tox_line, "tox's env_list", tox),
         ("pyproject.toml", class_line, "the classifiers", classifiers),
     ]
     for where, versions in matrices.items():
         path, line = where.rsplit(":", 1)
         sources.append((path, int(line), "the test matrix", versions))
-    if not matrices:
+    if not matrices and not repo.load_problems:
         problems.append(
             Problem(
                 TEST_WORKFLOW,
@@ -1765,8 +1770,8 @@ def check_python_versions(repo: Repo) -> List[Problem]:
                     path,
                     line or 1,
                     "python-versions",
-                    f"{label} lacks Python {missing} ({', '.join(others)} "
-                    f"{'has' if len(others) == 1 else 'have'} it)",
+                    f"Python {missing} is missing from {label} (in "
+                    f"{', '.join(others)})",
                     "add it, or drop it everywhere: tox env_list, the test matrix, "
                     "the classifiers and requires-python move together",
                 )
