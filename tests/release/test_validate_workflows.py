@@ -771,3 +771,37 @@ def test_validate_make_target_fails_on_a_broken_workflow(project):
     out = project.make("validate")
     assert out.returncode != 0
     assert "artipacked" in out.stdout + out.stderr
+
+
+# ---- RELEASING.md's trusted publisher table matches the workflows ---------------
+
+
+def releasing_table():
+    rows = {}
+    text = (ROOT / "RELEASING.md").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 3:
+            values = [re.sub(r"`([^`]*)`.*", r"\1", c) for c in cells[1:]]
+            rows[cells[0]] = dict(zip(("pypi", "testpypi"), values))
+    return rows
+
+
+def test_validate_releasing_table_matches_the_workflows():
+    rows = releasing_table()
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    name = re.search(r'^name = "([^"]+)"', pyproject, re.M).group(1)
+    owner, repo = re.search(
+        r'^Source = "https://github.com/([^/]+)/([^/"]+)"', pyproject, re.M
+    ).groups()
+    repository = vw.Repo(ROOT)
+    for index in ("pypi", "testpypi"):
+        assert rows["PyPI project name"][index] == name
+        assert rows["Owner"][index] == owner
+        assert rows["Repository name"][index] == repo
+        doc = repository.workflows[f".github/workflows/{rows['Workflow name'][index]}"]
+        (job,) = vw._publish_jobs(doc).values()
+        assert vw._environment(job)[0] == rows["Environment name"][index] == index
+        _, step = vw._publish_step(job)
+        url = vw.with_of(step).get("repository-url", vw.PYPI_UPLOAD)
+        assert rows["upload URL (in the workflow)"][index] == url
