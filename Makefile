@@ -93,9 +93,29 @@ publish-dry-run: $(TOOLS)
 	$(PY) -m scripts.publish_dry_run --dist-dir dist
 
 # ---- workflows -----------------------------------------------------------
-# (issue 5: validate)
-#
-#
+# GitHub is not reachable from every machine: zizmor runs offline here (CI on
+# GitHub passes ZIZMOR_ARGS= with GH_TOKEN for its online audits too), and
+# check-jsonschema uses the schemas it ships.
+ZIZMOR_ARGS ?= --offline
+ACTIONLINT_VERSION ?= v1.7.12
+WORKFLOW_FILES = $(wildcard .github/workflows/*.yml)
+ACTION_FILES = $(wildcard .github/actions/*/action.yml)
+
+.PHONY: validate  ## check the workflows and actions: zizmor (pedantic), JSON schemas, our validator
+validate: $(TOOLS)
+	@echo "==> zizmor $(ZIZMOR_ARGS) --persona pedantic (config: .github/zizmor.yml)"
+	@$(BIN)/zizmor $(ZIZMOR_ARGS) --persona pedantic --no-progress --quiet .
+	@echo "==> check-jsonschema: workflows, actions, dependabot (vendored schemas)"
+	@$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOW_FILES)
+	@$(BIN)/check-jsonschema --builtin-schema vendor.github-actions $(ACTION_FILES)
+	@$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	@echo "==> scripts/validate_workflows.py"
+	@$(PY) -m scripts.validate_workflows
+
+.PHONY: actionlint  ## lint the workflows with actionlint (needs Go and the Go module proxy; CI runs it)
+actionlint:
+	@command -v go >/dev/null || { echo "error: go not found: actionlint runs in CI (the workflow checks job); to run it here install Go 1.24+" >&2; exit 1; }
+	go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 # ---- housekeeping --------------------------------------------------------
 

@@ -1,0 +1,148 @@
+"""Check that the published files' attestations are visible and verify.
+
+Run by the publish workflows' smoke job, after the install from the index,
+with the verified files (dist/ and SHA256SUMS, the build job's artifact) in
+the working folder:
+
+- the build provenance that the publish job made for each file verifies
+  against this repository and the workflow that signed it
+  (``gh attestation verify``);
+- on PyPI, each file's PEP 740 publish attestation verifies against this
+  repository's identity (``pypi-attestations verify pypi``). That tool reads
+  PyPI only, so a TestPyPI run says so and checks the provenance alone.
+
+    python -m scripts.verify_attestations --index pypi \\
+        --repository OWNER/REPO --workflow-ref OWNER/REPO/.github/workflows/F@REF
+    python -m scripts.verify_attestations ... --dry-run   # print the commands
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+# The PEP 740 verifier, run with uv in a throwaway environment.
+PYPI_ATTESTATIONS = "pypi-attestations==0.0.30"
+INDEXES = ("pypi", "testpypi")
+
+
+def files_from_checksums(text: str) -> List[str]:
+    """The file paths that a ``sha256sum -c`` file lists, in its order."""
+    files = []
+    for line in text.splitlines():
+        parts = line.strip().split(None, 1)
+        if len(parts) == 2:
+            files.append(parts[1].lstrip("*"))
+    return files
+
+
+def compute_commands(
+    files: Sequence[str], repository: str, workflow_ref: str, index: str, uv: str
+) -> List[List[str]]:
+    """The commands that verify each file's attestations."""
+    workflow = workflow_ref.split("@", 1)[0]
+    commands = []
+    for path in files:
+        commands.append(
+            [
+                "gh",
+                "attestation",
+                "verify",
+                path,
+                "--repo",
+                repository,
+                "--signer-workflow",
+                workflow,
+            ]
+        )
+        if index == "pypi":
+            commands.append(
+                [
+                    uv,
+                    "tool",
+                    "run",
+                    "--from",
+                    PYPI_ATTESTATIONS,
+                    "pypi-attestations",
+                    "verify",
+                    "pypi",
+                    "--repository",
+                    f"https://github.com/{repository}",
+                    f"pypi:{Path(path).name}",
+                ]
+            )
+    return commands
+
+
+def check_arguments(files: Sequence[str], repository: str, workflow_ref: str):
+    """Problems with the arguments, before anything runs."""
+    problems = []
+    if not files:
+        problems.append("SHA256SUMS lists no files: download the build artifact")
+    if repository.count("/") != 1:
+        problems.append(f'--repository "{repository}" is not OWNER/REPO')
+    if not workflow_ref.startswith(f"{repository}/.github/workflows/"):
+        problems.append(
+            f'--workflow-ref "{workflow_ref}" is not a workflow of {repository}'
+        )
+    return problems
+
+
+def _uv() -> str:
+    beside = Path(sys.executable).parent / "uv"
+    return str(beside) if beside.exists() else (shutil.which("uv") or "uv")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.verify_attestations")
+    parser.add_argument("--index", choices=INDEXES, required=True)
+    parser.add_argument("--repository", required=True, help="OWNER/REPO")
+    parser.add_argument(
+        "--workflow-ref", required=True, help="github.workflow_ref of the publish run"
+    )
+    parser.add_argument("--checksums", default="SHA256SUMS")
+    parser.add_argument("--dry-run", action="store_true", help="print, run nothing")
+    args = parser.parse_args(argv)
+
+    checksums = Path(args.checksums)
+    text = checksums.read_text(encoding="utf-8") if checksums.is_file() else ""
+    files = files_from_checksums(text)
+    problems = check_arguments(files, args.repository, args.workflow_ref)
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    if args.index == "testpypi":
+        print(
+            "note: pypi-attestations verifies files on PyPI only; on TestPyPI "
+            "the build provenance is checked alone"
+        )
+    failed = []
+    for command in compute_commands(
+        files, args.repository, args.workflow_ref, args.index, _uv()
+    ):
+        print("$ " + " ".join(command), flush=True)
+        if not args.dry_run and subprocess.run(command).returncode != 0:
+            failed.append(command)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary and not args.dry_run:
+        with open(summary, "a", encoding="utf-8") as out:
+            out.write("### Attestations\n\n")
+            for name in files:
+                bad = any(name in c or f"pypi:{Path(name).name}" in c for c in failed)
+                out.write(f"- `{Path(name).name}`: {'FAILED' if bad else 'verified'}\n")
+    if failed:
+        print(
+            f"error: {len(failed)} verification(s) failed (above): the files on "
+            f"{args.index} are not attested by {args.repository}'s publish workflow",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
