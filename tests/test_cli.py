@@ -85,6 +85,16 @@ def test_version(capsys, monkeypatch):
     assert out.startswith(f"glyph-phase-engine {glyph_phase_engine.__version__}")
 
 
+def test_version_is_one_line_on_a_narrow_terminal(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "30")
+    monkeypatch.setattr(cli, "__commit_id__", "0123456789abcdef" * 2 + "01234567")
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--version"])
+    out, _ = capsys.readouterr()
+    assert info.value.code == 0
+    assert out == cli.version_string() + "\n"
+
+
 @pytest.mark.parametrize(
     "commit, expected",
     [

@@ -27,6 +27,27 @@ def version_string() -> str:
     return text
 
 
+class _Version(argparse.Action):
+    """``--version``: print :func:`version_string` on one line, as it is.
+
+    argparse's own version action wraps the text at the terminal's width,
+    which splits ``(commit <sha>)`` onto a second line.
+    """
+
+    def __init__(self, option_strings: List[str], dest: str, **kwargs: object):
+        super().__init__(
+            option_strings,
+            dest=argparse.SUPPRESS,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help="show the version (and the commit it was built from) and exit",
+        )
+
+    def __call__(self, parser, namespace, values, option_string=None) -> NoReturn:
+        sys.stdout.write(version_string() + "\n")
+        parser.exit(0)
+
+
 def _delta(text: str) -> float:
     try:
         return float(text)
@@ -37,7 +58,7 @@ def _delta(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser for the command line."""
     parser = _Parser(prog=PROG, description="A phase-state engine for symbolic input.")
-    parser.add_argument("--version", action="version", version=version_string())
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     process = commands.add_parser(
         "process",
