@@ -70,7 +70,7 @@ def mark(ok: bool, stream=None) -> str:
     stream = stream or sys.stdout
     text = "✓" if ok else "✗"
     try:
-        text.encode(stream.encoding or "ascii")
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
     except (UnicodeEncodeError, LookupError):
         return "ok" if ok else "FAIL"
     return text

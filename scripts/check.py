@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from scripts._common import DIST_DIR, ROOT, import_name, report, tail
+from scripts._common import DIST_DIR, ROOT, child_env, import_name, report, tail
 from scripts.archives import find_dists
 
 
@@ -89,6 +89,7 @@ def run_tools(selected: Sequence[Tool], root: Path) -> List[Outcome]:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
+                env=child_env({"COLUMNS": "200", "NO_COLOR": "1"}),  # no wrapping
             ),
         )
         for tool in selected

@@ -255,10 +255,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"  | {line}", file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    built = ", ".join(
-        f"{DIST_DIR}/{p.name} ({human_size(p.stat().st_size)})" for p in paths
-    )
-    print(f"dist: built {built}; checksums in {SUMS_FILE}")
+    built = ", ".join(f"{p.name} ({human_size(p.stat().st_size)})" for p in paths)
+    print(f"dist: built {built} in {DIST_DIR}/; checksums in {SUMS_FILE}")
     return 0
 
 

@@ -122,7 +122,9 @@ def expected_from_project(root: Path = ROOT) -> Expected:
         package_files=package_files,
         test_files=tests,
         readme=readme,
-        license_files=list(project.get("license-files", [])),
+        # PEP 639: no license-files means the build backend's default globs;
+        # LICENSE must ship either way.
+        license_files=list(project.get("license-files") or ["LICENSE"]),
         scripts=dict(project.get("scripts", {})),
     )
 
@@ -159,9 +161,10 @@ def check_name(dist: Dist, expected: Expected) -> List[str]:
             f"(its name is {dist.name}): remove it (make dist rebuilds dist/)"
         ]
     normal_name = canonicalize_name(expected.project).replace("-", "_")
-    stem = dist.path.name
-    stem = stem[: -len(".tar.gz")] if dist.kind == "sdist" else stem[: -len(".whl")]
-    name_part, version_part = stem.split("-")[:2]
+    if dist.kind == "sdist":
+        name_part, version_part = dist.path.name[: -len(".tar.gz")].rsplit("-", 1)
+    else:
+        name_part, version_part = dist.path.name.split("-")[:2]
     if name_part != normal_name or version_part != str(dist.version):
         right = f"{normal_name}-{dist.version}"
         problems.append(
@@ -240,7 +243,7 @@ def check_forbidden(dist: Dist) -> List[str]:
                 None,
             )
             if what:
-                hits.setdefault(f"{what} ({part})", []).append(path.rstrip("/"))
+                hits.setdefault(what, []).append(path.rstrip("/"))
                 break
     problems = []
     for what, paths in sorted(hits.items()):
@@ -248,9 +251,9 @@ def check_forbidden(dist: Dist) -> List[str]:
             f" and {len(paths) - 3} more" if len(paths) > 3 else ""
         )
         problems.append(
-            f"{dist.label} contains a forbidden file, {what}: {shown}: delete it from "
-            "the source tree (git clean -ndX lists ignored files) or exclude it in "
-            "[tool.hatch.build], then rebuild (make dist)"
+            f"{dist.label} contains forbidden files ({what}): {shown}: delete them "
+            "from the source tree (git clean -ndX lists ignored files) or exclude "
+            "them in [tool.hatch.build], then rebuild (make dist)"
         )
     return problems
 
@@ -478,11 +481,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     problems = result.problems + guard_problems
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    print(f"sanity: {', '.join(result.notes) or 'no files'}")
     for note in guard_notes:
         print(f"guard: {note}")
     if report(problems, "sanity"):
         return 1
-    print(f"sanity: passed: {', '.join(result.notes)}")
+    print(f"sanity: passed: {'; '.join(guard_notes)}")
     return 0
 
 

@@ -43,18 +43,32 @@ from scripts.archives import compute_version
 
 TAG_PATTERN = "v*"
 DEV_SCHEME = {"version_scheme": "guess-next-dev", "local_scheme": "no-local-version"}
-# The options of [tool.hatch.version.raw-options] that setuptools-scm's
-# get_version() takes and that decide the version.
-_RAW_OPTIONS = ("tag_regex", "git_describe_command", "parentdir_prefix_version")
 
 
 def compute_dev_version(root: Path = ROOT) -> str:
-    """The TestPyPI version of HEAD: public, deterministic, one per commit."""
+    """The TestPyPI version of HEAD: public, deterministic, one per commit.
+
+    setuptools-scm is called as hatch-vcs calls it (the same options from
+    ``[tool.hatch.version]``), with the dev scheme on top.
+    """
+    import warnings
+
     from setuptools_scm import get_version
 
-    raw = load_pyproject(root).get("tool", {}).get("hatch", {}).get("version", {})
-    options = {k: v for k, v in raw.get("raw-options", {}).items() if k in _RAW_OPTIONS}
-    return get_version(root=str(root), **options, **DEV_SCHEME)
+    settings = load_pyproject(root).get("tool", {}).get("hatch", {}).get("version", {})
+    config = dict(settings.get("raw-options", {}))
+    config.setdefault("root", str(root))
+    if settings.get("tag-pattern"):
+        config["tag_regex"] = settings["tag-pattern"]
+    if settings.get("fallback-version"):
+        config["fallback_version"] = settings["fallback-version"]
+    for key in ("write_to", "write_to_template", "version_file"):
+        config.pop(key, None)
+    config.update(DEV_SCHEME)
+    with warnings.catch_warnings():
+        # setuptools-scm 10 deprecates tag_regex=, which hatch-vcs still passes
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return get_version(**config)
 
 
 def parse_tag(tag: str) -> Tuple[Optional[Version], Optional[str]]:
@@ -89,24 +103,23 @@ def read_git_state(root: Path = ROOT, tag: Optional[str] = None) -> GitState:
     state = GitState()
     try:
         state.head = git("rev-parse", "HEAD", root=root)
+        shallow = git("rev-parse", "--is-shallow-repository", root=root)
+        state.shallow = shallow == "true"
+        status = git("status", "--porcelain", "--untracked-files=normal", root=root)
+        state.dirty = [line for line in status.splitlines() if line.strip()]
+        tags = git("tag", "--points-at", "HEAD", "--list", TAG_PATTERN, root=root)
+        state.head_tags = sorted(tags.split())
+        if tag:
+            ref = f"refs/tags/{tag}^{{commit}}"
+            commit = git("rev-parse", "-q", "--verify", ref, root=root, check=False)
+            state.tag_commit = commit or None
+        if state.tag_commit and state.tag_commit != state.head:
+            after = git("rev-list", "--count", f"{state.tag_commit}..HEAD", root=root)
+            before = git("rev-list", "--count", f"HEAD..{state.tag_commit}", root=root)
+            if before == "0":
+                state.commits_after_tag = int(after)
     except GitError as exc:
         state.error = str(exc)
-        return state
-    state.shallow = git("rev-parse", "--is-shallow-repository", root=root) == "true"
-    status = git("status", "--porcelain", "--untracked-files=normal", root=root)
-    state.dirty = [line for line in status.splitlines() if line.strip()]
-    tags = git("tag", "--points-at", "HEAD", "--list", TAG_PATTERN, root=root)
-    state.head_tags = sorted(tags.split())
-    if tag:
-        commit = git(
-            "rev-parse", "-q", "--verify", f"refs/tags/{tag}^{{commit}}", root=root
-        )
-        state.tag_commit = commit or None
-        if commit and commit != state.head:
-            count = git("rev-list", "--count", f"{commit}..HEAD", root=root)
-            behind = git("rev-list", "--count", f"HEAD..{commit}", root=root)
-            if behind == "0":
-                state.commits_after_tag = int(count)
     return state
 
 
