@@ -181,9 +181,7 @@ def make_dist(
         shutil.rmtree(tmp, ignore_errors=True)
     paths = sorted(staged.iterdir())
     sums = compute_sums(paths)
-    partial = sums_file.with_name(SUMS_FILE + ".partial")
-    partial.write_text(format_sums(sums), encoding="utf-8")
-    partial.replace(sums_file)
+    sums_file.write_text(format_sums(sums), encoding="utf-8")
     return paths, sums
 
 
