@@ -117,4 +117,6 @@ def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
 
 
 def tail(text: str, lines: int = 20) -> List[str]:
-    return [line for line in text.strip().splitlines() if line.strip()][-lines:]
+    return [line.rstrip() for line in text.strip().splitlines() if line.strip()][
+        -lines:
+    ]

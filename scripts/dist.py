@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -123,8 +124,8 @@ def build_into(
         out = _run_build(cmd, root, env, verbose)
     if out.returncode != 0:
         raise BuildError(
-            f"python -m build (installer {tool}) failed with exit code "
-            f"{out.returncode}: fix the error in its output above, then make dist",
+            f"python -m build (installer {tool}) failed ({build_error(out.stdout)}): "
+            "fix the error in its output above, then make dist",
             out.stdout or "",
         )
     found = find_dists(outdir)
@@ -136,6 +137,17 @@ def build_into(
             out.stdout or "",
         )
     return found.sdists + found.wheels
+
+
+_ERROR_LINE = re.compile(r"^\s*(?:[\w.]+(?:Error|Exception)\b|ERROR\b)")
+
+
+def build_error(output: Optional[str]) -> str:
+    """The line of a failed build's output that says what went wrong."""
+    lines = [line.strip() for line in (output or "").splitlines() if line.strip()]
+    errors = [line for line in lines if _ERROR_LINE.match(line)]
+    exceptions = [line for line in errors if not line.startswith("ERROR")]
+    return (exceptions or errors or lines or ["no output"])[-1]
 
 
 def sha256(path: Path) -> str:

@@ -247,25 +247,26 @@ def check_guard(
     chosen, problems = pick_tag(tag, state)
     if problems:
         return GuardResult(problems, [])
+    shown = built if built is not None else "(dist/ not built)"
     if dev:
         dev_version = dev_version or ""
         return GuardResult(
             check_dev(built, dev_version, state),
             [
-                f"TestPyPI development build {built} of commit {_short(state.head)}"
+                f"TestPyPI development build {shown} of commit {_short(state.head)}"
                 f" (HEAD's dev version: {dev_version})"
             ],
         )
     if chosen:
         return GuardResult(
             check_release(chosen, built, state),
-            [f"release build {built} of tag {chosen} (commit {_short(state.head)})"],
+            [f"release build {shown} of tag {chosen} (commit {_short(state.head)})"],
         )
     problems = _shallow_problem(state)
     return GuardResult(
         problems,
         [
-            f"no v* tag on HEAD: development build {built} of commit "
+            f"no v* tag on HEAD: development build {shown} of commit "
             f"{_short(state.head)}, not for an index (TAG=vX.Y.Z checks a release, "
             "DEV=1 builds for TestPyPI)"
         ],

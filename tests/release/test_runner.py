@@ -169,6 +169,15 @@ def test_build_env_sets_the_epoch_and_only_the_dev_version():
     assert "SETUPTOOLS_SCM_PRETEND_VERSION" not in env
 
 
+def test_build_error_names_the_exception():
+    output = "* Building sdist...\nTraceback...\nValueError: bad license\nERROR Backend"
+    assert dist.build_error(output) == "ValueError: bad license"
+    assert (
+        dist.build_error("ERROR Missing dependencies") == "ERROR Missing dependencies"
+    )
+    assert dist.build_error("") == "no output"
+
+
 def test_build_command_uses_uv_when_there():
     cmd = dist.build_command(dist.ROOT, dist.ROOT / "out", dist.installer())
     assert cmd[1:4] == ["-m", "build", "--installer"]
