@@ -187,6 +187,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     start = time.monotonic()
     runner = Runner(plan, args.jobs)
+
+    def terminated(signum, frame):
+        raise KeyboardInterrupt
+
+    # The stages run in sessions of their own (to be stopped as a whole): a
+    # SIGTERM (a cancelled CI job) must stop them too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, terminated)
     try:
         ok = runner.run()
     except KeyboardInterrupt:

@@ -1,6 +1,7 @@
 """Unit tests of the release-check runner, dist helpers and bench (no build)."""
 
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -63,7 +64,7 @@ def test_independent_stages_run_in_parallel():
     plan = [stage(f"s{i}", "import time; time.sleep(0.5)") for i in range(3)]
     start = time.monotonic()
     ok, _, _ = run(plan, jobs=3)
-    assert ok and time.monotonic() - start < 1.3
+    assert ok and time.monotonic() - start < 1.45  # one after the other: 1.5 s
 
 
 def test_jobs_limits_parallelism():
@@ -117,6 +118,43 @@ def test_a_failure_stops_the_stages_still_running():
     assert not ok and time.monotonic() - start < 10
     time.sleep(0.2)
     assert runner.procs[1].poll() is not None
+
+
+SIGTERM_SCRIPT = """
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from scripts import release_check as rc
+marker = sys.argv[2]
+child = "import os, time; open(%r, 'w').write(str(os.getpid())); time.sleep(60)"
+rc.stages = lambda tag="", dev=False: [
+    rc.Stage("long", [sys.executable, "-c", child % marker])
+]
+sys.exit(rc.main([]))
+"""
+
+
+def test_sigterm_stops_the_check_and_its_stages(tmp_path):
+    script, marker = tmp_path / "run.py", tmp_path / "pid"
+    script.write_text(SIGTERM_SCRIPT)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(release_check.ROOT), str(marker)],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.terminate()
+    assert proc.wait(timeout=20) == 130
+    stage_pid = int(marker.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(stage_pid, 0)
+        except OSError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the stage (pid {stage_pid}) still runs")
 
 
 def test_missing_command_fails_the_stage():
