@@ -437,16 +437,13 @@ def check_dist(
             result.problems += check_wheel_contents(dist, expected)
         result.problems += check_version_file(dist, head)
     result.problems += check_versions(dists)
-    sizes = {f"{dist_dir.name}/{p.name}": p.stat().st_size for p in dists_paths(found)}
+    paths = found.sdists + found.wheels
+    sizes = {f"{dist_dir.name}/{p.name}": p.stat().st_size for p in paths}
     problems, warnings = check_sizes(sizes, warn_total, max_file)
     result.problems += problems
     result.warnings += warnings
     result.notes += [f"{name} ({human_size(size)})" for name, size in sizes.items()]
     return result
-
-
-def dists_paths(found: DistDir) -> List[Path]:
-    return found.sdists + found.wheels
 
 
 def _size(text: str) -> int:
