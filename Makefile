@@ -78,8 +78,38 @@ format: $(TOOLS)
 
 # ---- release guard -------------------------------------------------------
 # (issue 3: dist, check, sanity, dev-version, smoke, release-check, bench)
-#
-#
+# TAG=vX.Y.Z: the release tag to check (default: the v* tag on HEAD, if any).
+# DEV=1: a TestPyPI development build (version: make dev-version).
+# WARN_TOTAL / MAX_FILE: sanity's size thresholds; RUNS: bench's runs of each.
+RELEASE_ARGS = $(if $(TAG),--tag "$(TAG)") $(if $(filter-out 0 no false,$(DEV)),--dev)
+DEV_ARG = $(if $(filter-out 0 no false,$(DEV)),--dev)
+WARN_TOTAL ?= 50MB
+MAX_FILE ?= 100MB
+RUNS ?= 5
+
+.PHONY: dist  ## build one sdist and one wheel into dist/ (+ SHA256SUMS); DEV=1 for TestPyPI
+dist: $(TOOLS)
+	@$(PY) -m scripts.dist $(DEV_ARG)
+
+.PHONY: check  ## twine check --strict, check-wheel-contents, validate-pyproject
+check: $(TOOLS)
+	@$(PY) -m scripts.check
+
+.PHONY: sanity  ## dist/ contents, names, versions, sizes, and the tag/version guard [TAG=] [DEV=1]
+sanity: $(TOOLS)
+	@$(PY) -m scripts.sanity $(RELEASE_ARGS) --warn-total "$(WARN_TOTAL)" --max-file "$(MAX_FILE)"
+
+.PHONY: dev-version  ## print the TestPyPI version of HEAD (make dist DEV=1 builds it)
+dev-version: $(TOOLS)
+	@$(PY) -m scripts.versioning dev-version
+
+.PHONY: release-check  ## the main command: dist, check, sanity, reproducibility, smoke [TAG=] [DEV=1]
+release-check: $(TOOLS)
+	@$(PY) -m scripts.release_check $(RELEASE_ARGS)
+
+.PHONY: bench  ## time make release-check against the naive build/twine/venv/pip sequence [RUNS=5]
+bench: $(TOOLS)
+	@$(PY) -m scripts.bench --runs "$(RUNS)"
 
 # ---- publish dry run -----------------------------------------------------
 # Both expect dist/ built (make dist). See README.md, "Publish dry run".

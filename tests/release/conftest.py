@@ -82,8 +82,7 @@ def project_files(root: Path = ROOT):
             yield name
 
 
-@pytest.fixture
-def project(tmp_path_factory) -> Project:
+def new_project(tmp_path_factory) -> Project:
     """A fresh repository with a copy of the project, committed, untagged."""
     dest = tmp_path_factory.mktemp("project")
     for name in project_files():
@@ -97,7 +96,27 @@ def project(tmp_path_factory) -> Project:
 
 
 @pytest.fixture
+def project(tmp_path_factory) -> Project:
+    """A fresh repository with a copy of the project, committed, untagged."""
+    return new_project(tmp_path_factory)
+
+
+@pytest.fixture
 def tagged_project(project: Project) -> Project:
     """The copy with tag v1.2.3 on HEAD."""
     project.tag("v1.2.3")
     return project
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory) -> Project:
+    """A copy tagged v1.2.3 whose dist/ was built once (make dist) for the session.
+
+    Shared by many tests: never change it; copy its dist/ (see ``dist_copy``
+    in the tests) to break things.
+    """
+    proj = new_project(tmp_path_factory)
+    proj.tag("v1.2.3")
+    out = proj.make("dist")
+    assert out.returncode == 0, out.stdout + out.stderr
+    return proj

@@ -1,0 +1,122 @@
+"""Helpers shared by the release scripts: paths, git, the project's name, output."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11: build depends on tomli there
+    import tomli as tomllib  # type: ignore[no-redef]
+
+ROOT = Path(__file__).resolve().parent.parent
+DIST_DIR = "dist"
+SUMS_FILE = "SHA256SUMS"
+PRETEND_ENV = "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_GLYPH_PHASE_ENGINE"
+
+
+def load_pyproject(root: Path = ROOT) -> Dict[str, Any]:
+    with open(root / "pyproject.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+def project_name(root: Path = ROOT) -> str:
+    """The ``[project] name`` as written in pyproject.toml."""
+    return str(load_pyproject(root)["project"]["name"])
+
+
+def import_name(root: Path = ROOT) -> str:
+    """The import package: the project name with ``-`` turned into ``_``."""
+    return re.sub(r"[-_.]+", "_", project_name(root)).lower()
+
+
+class GitError(Exception):
+    """A git command failed; the message says which and why."""
+
+
+def git(*args: str, root: Path = ROOT, check: bool = True) -> str:
+    """Run git in ``root``; return its stripped stdout."""
+    try:
+        out = subprocess.run(
+            ["git", *args],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    except OSError as exc:
+        raise GitError(f"git could not run ({exc}): install git") from None
+    if check and out.returncode != 0:
+        message = out.stderr.strip().splitlines()
+        raise GitError(
+            f"git {' '.join(args)} failed: {message[-1] if message else out.returncode}"
+        )
+    return out.stdout.strip()
+
+
+def source_date_epoch(root: Path = ROOT) -> Optional[str]:
+    """The commit time of HEAD, for reproducible builds; None outside git."""
+    try:
+        return git("log", "-1", "--format=%ct", root=root) or None
+    except GitError:
+        return None
+
+
+def mark(ok: bool, stream=None) -> str:
+    """✓ or ✗, or plain words where the terminal cannot print them."""
+    stream = stream or sys.stdout
+    text = "✓" if ok else "✗"
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "ok" if ok else "FAIL"
+    return text
+
+
+def report(problems: Iterable[str], what: str, stream=None) -> int:
+    """Print every problem (one line each) to stderr; return the exit code."""
+    problems = list(problems)
+    stream = stream or sys.stderr
+    if not problems:
+        return 0
+    count = len(problems)
+    print(f"{what}: {count} problem{'s' if count > 1 else ''}:", file=stream)
+    for problem in problems:
+        print(f"  - {problem}", file=stream)
+    return 1
+
+
+def human_size(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMG]i?B|B)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9}
+_UNITS.update({"kib": 2**10, "mib": 2**20, "gib": 2**30})
+
+
+def parse_size(text: str) -> int:
+    """``"100MB"`` -> 100_000_000; bytes when there is no unit."""
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError(f"not a size: {text!r} (e.g. 100MB, 512KiB, 2048)")
+    return int(float(match.group(1)) * _UNITS[(match.group(2) or "").lower()])
+
+
+def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(extra or {})
+    return env
+
+
+def tail(text: str, lines: int = 20) -> List[str]:
+    return [line.rstrip() for line in text.strip().splitlines() if line.strip()][
+        -lines:
+    ]

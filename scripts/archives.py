@@ -1,0 +1,197 @@
+"""Read what ``dist/`` holds: which files, their names, members and metadata.
+
+Nothing here judges; :mod:`scripts.sanity` does. The one exception is
+:func:`compute_version`, the version of a consistent ``dist/`` (used by
+``python -m scripts.dist --show-version`` and by the tag/version guard).
+"""
+
+import tarfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from packaging.metadata import parse_email
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+SDIST_SUFFIX = ".tar.gz"
+WHEEL_SUFFIX = ".whl"
+
+
+@dataclass
+class Dist:
+    """One built file and what can be read from it."""
+
+    path: Path
+    kind: str  # "sdist" or "wheel"
+    name: Optional[str] = None  # from the file name
+    version: Optional[Version] = None  # from the file name
+    tags: Tuple[str, ...] = ()  # wheel tags from the file name, e.g. py3-none-any
+    members: List[str] = field(default_factory=list)
+    metadata: Dict[str, object] = field(default_factory=dict)  # PKG-INFO / METADATA
+    metadata_path: Optional[str] = None
+    files: Dict[str, bytes] = field(default_factory=dict)  # small members read
+    problems: List[str] = field(default_factory=list)  # unreadable, bad name
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.path.name}"
+
+    @property
+    def metadata_version(self) -> Optional[Version]:
+        raw = self.metadata.get("version")
+        try:
+            return Version(str(raw)) if raw else None
+        except InvalidVersion:
+            return None
+
+
+@dataclass
+class DistDir:
+    sdists: List[Path]
+    wheels: List[Path]
+    others: List[Path]
+
+
+def find_dists(dist_dir: Path) -> DistDir:
+    """Sort the entries of ``dist_dir`` into sdists, wheels and anything else."""
+    sdists, wheels, others = [], [], []
+    for entry in sorted(dist_dir.iterdir()):
+        if entry.is_file() and entry.name.endswith(SDIST_SUFFIX):
+            sdists.append(entry)
+        elif entry.is_file() and entry.name.endswith(WHEEL_SUFFIX):
+            wheels.append(entry)
+        else:
+            others.append(entry)
+    return DistDir(sdists, wheels, others)
+
+
+def _members_and_reader(path: Path, kind: str, wanted):
+    """All member names, and the bytes of those ``wanted(name)`` accepts."""
+    names: List[str] = []
+    files: Dict[str, bytes] = {}
+    if kind == "wheel":
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                names.append(info.filename)
+                if not info.is_dir() and wanted(info.filename):
+                    files[info.filename] = archive.read(info)
+    else:
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive.getmembers():
+                name = member.name + ("/" if member.isdir() else "")
+                names.append(name)
+                if member.isfile() and wanted(member.name):
+                    handle = archive.extractfile(member)
+                    if handle is not None:
+                        files[member.name] = handle.read()
+    return names, files
+
+
+def _wanted(kind: str, import_name: str):
+    def wanted(name: str) -> bool:
+        parts = name.split("/")
+        if kind == "wheel":
+            return (len(parts) == 2 and parts[0].endswith(".dist-info")) or (
+                parts[-1] == "_version.py" and parts[0] == import_name
+            )
+        return (len(parts) == 2 and parts[1] == "PKG-INFO") or (
+            parts[-1] == "_version.py" and import_name in parts
+        )
+
+    return wanted
+
+
+def read_dist(path: Path, import_name: str) -> Dist:
+    """Read one sdist or wheel: file name parts, members, metadata."""
+    kind = "wheel" if path.name.endswith(WHEEL_SUFFIX) else "sdist"
+    dist = Dist(path=path, kind=kind)
+    try:
+        if kind == "wheel":
+            name, version, _build, tags = parse_wheel_filename(path.name)
+            dist.tags = tuple(sorted(str(tag) for tag in tags))
+        else:
+            name, version = parse_sdist_filename(path.name)
+        dist.name, dist.version = str(name), version
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion) as exc:
+        dist.problems.append(
+            f"{dist.label}: the file name is not a valid {kind} name ({exc}): "
+            "rebuild with make dist instead of renaming files"
+        )
+    try:
+        dist.members, dist.files = _members_and_reader(
+            path, kind, _wanted(kind, import_name)
+        )
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+        dist.problems.append(
+            f"{dist.label}: cannot be read as a {kind} ({exc}): "
+            "rebuild it with make dist"
+        )
+        return dist
+    candidates = sorted(
+        n
+        for n in dist.files
+        if (kind == "wheel" and n.endswith(".dist-info/METADATA"))
+        or (kind == "sdist" and n.endswith("/PKG-INFO"))
+    )
+    if not candidates:
+        what = "*.dist-info/METADATA" if kind == "wheel" else "PKG-INFO"
+        dist.problems.append(
+            f"{dist.label}: has no {what}: it is not a valid {kind}; "
+            "rebuild it with make dist"
+        )
+        return dist
+    dist.metadata_path = candidates[0]
+    raw, _unparsed = parse_email(dist.files[dist.metadata_path])
+    dist.metadata = dict(raw)
+    return dist
+
+
+def compute_version(
+    dist_dir: Path, project: str, import_name: str
+) -> Tuple[Optional[Version], List[str]]:
+    """The version of the one sdist and one wheel in ``dist_dir``, or problems.
+
+    The version in both file names and in both metadata files must be equal
+    (compared as PEP 440 versions).
+    """
+    if not dist_dir.is_dir():
+        return None, [f"{dist_dir} does not exist: build it with make dist"]
+    found = find_dists(dist_dir)
+    problems = []
+    if len(found.sdists) != 1 or len(found.wheels) != 1:
+        problems.append(
+            f"{dist_dir} holds {len(found.sdists)} sdist(s) and "
+            f"{len(found.wheels)} wheel(s), not one of each: rebuild it with make dist"
+        )
+        return None, problems
+    versions: Dict[str, Optional[Version]] = {}
+    for path in found.sdists + found.wheels:
+        dist = read_dist(path, import_name)
+        problems.extend(dist.problems)
+        if dist.name is not None and canonicalize_name(dist.name) != canonicalize_name(
+            project
+        ):
+            problems.append(
+                f"{dist.label} is not a distribution of {project} "
+                f"(its name is {dist.name}): remove it (make dist rebuilds dist/)"
+            )
+        versions[f"{dist.kind} file name"] = dist.version
+        versions[f"{dist.kind} metadata"] = dist.metadata_version
+    if problems:
+        return None, problems
+    known = {where: v for where, v in versions.items() if v is not None}
+    if len(set(known.values())) > 1 or len(known) != len(versions):
+        detail = ", ".join(f"{where} {v}" for where, v in versions.items())
+        return None, [
+            f"the versions in {dist_dir} disagree ({detail}): "
+            "rebuild with make dist instead of renaming or mixing files"
+        ]
+    return next(iter(known.values())), []

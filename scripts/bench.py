@@ -1,0 +1,143 @@
+"""Time ``make release-check`` against the naive sequence (make bench).
+
+    python -m scripts.bench [--runs 5] [--warmup 1]
+
+The naive sequence is what a maintainer would type by hand: ``python -m
+build``, ``twine check dist/*``, ``python -m venv`` + ``pip install`` of the
+wheel, and an import. It runs in a temporary folder, so ``dist/`` is left to
+``make release-check``. The two are timed alternately, ``--runs`` times each,
+after ``--warmup`` untimed runs of each (warm caches); it prints every time,
+the medians, their ratio, and whether the targets hold (release-check at most
+half the naive time, and under 5 s).
+"""
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from scripts._common import ROOT, import_name, mark
+
+TARGET_RATIO = 0.5
+TARGET_SECONDS = 5.0
+
+
+class CommandFailed(Exception):
+    pass
+
+
+def _run(argv: Sequence[str], cwd: Path) -> None:
+    out = subprocess.run(
+        list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    if out.returncode != 0:
+        lines = out.stdout.strip().splitlines()[-15:]
+        raise CommandFailed(
+            f"{' '.join(argv)} failed (exit code {out.returncode}):\n    "
+            + "\n    ".join(lines)
+        )
+
+
+def naive_commands(root: Path, work: Path) -> List[List[str]]:
+    """The naive sequence, run in ``work`` (outside the project's dist/)."""
+    py = sys.executable
+    dist, venv = work / "dist", work / "venv"
+    return [
+        [py, "-m", "build", "--outdir", str(dist), str(root)],
+        ["sh", "-c", f'"{py}" -m twine check "{dist}"/*'],
+        [py, "-m", "venv", str(venv)],
+        ["sh", "-c", f'"{venv}/bin/pip" install -q "{dist}"/*.whl'],
+        [str(venv / "bin" / "python"), "-c", f"import {import_name(root)}"],
+    ]
+
+
+def time_naive(root: Path) -> float:
+    work = Path(tempfile.mkdtemp(prefix="bench-naive-"))
+    try:
+        start = time.monotonic()
+        for argv in naive_commands(root, work):
+            _run(argv, root)
+        return time.monotonic() - start
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def time_release_check(root: Path) -> float:
+    start = time.monotonic()
+    _run(["make", "release-check"], root)
+    return time.monotonic() - start
+
+
+@dataclass
+class Stats:
+    release_check: float  # median seconds
+    naive: float
+    ratio: float
+    fast_enough: bool  # at most TARGET_RATIO of the naive time
+    under_target: bool  # under TARGET_SECONDS
+
+
+def compute_stats(release_check: Sequence[float], naive: Sequence[float]) -> Stats:
+    rc, nv = statistics.median(release_check), statistics.median(naive)
+    ratio = rc / nv if nv else float("inf")
+    return Stats(rc, nv, ratio, ratio <= TARGET_RATIO, rc < TARGET_SECONDS)
+
+
+def format_report(
+    release_check: Sequence[float], naive: Sequence[float], stream=None
+) -> List[str]:
+    stats = compute_stats(release_check, naive)
+
+    def times(values: Sequence[float]) -> str:
+        return " ".join(f"{v:.2f}" for v in values)
+
+    return [
+        f"make release-check  median {stats.release_check:6.2f} s   "
+        f"runs: {times(release_check)}",
+        f"naive sequence      median {stats.naive:6.2f} s   runs: {times(naive)}",
+        f"ratio release-check / naive: {stats.ratio:.2f} "
+        f"{mark(stats.fast_enough, stream)} (target <= {TARGET_RATIO:.2f})",
+        f"release-check median {stats.release_check:.2f} s "
+        f"{mark(stats.under_target, stream)} (target < {TARGET_SECONDS:.0f} s)",
+    ]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    print(
+        f"bench: {args.warmup} warm-up and {args.runs} timed run(s) of make "
+        "release-check and of the naive sequence (build, twine check, venv + pip "
+        "install of the wheel, import), alternately",
+        flush=True,
+    )
+    rc_times: List[float] = []
+    naive_times: List[float] = []
+    try:
+        for i in range(args.warmup + args.runs):
+            rc, naive = time_release_check(ROOT), time_naive(ROOT)
+            label = "warm-up" if i < args.warmup else f"run {i - args.warmup + 1}"
+            print(f"  {label:<8} release-check {rc:6.2f} s   naive {naive:6.2f} s")
+            if i >= args.warmup:
+                rc_times.append(rc)
+                naive_times.append(naive)
+    except CommandFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for line in format_report(rc_times, naive_times):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,274 @@
+"""Build the distributions: one sdist and one wheel in ``dist/``.
+
+    python -m scripts.dist [--dev] [--verbose]   build (make dist [DEV=1])
+    python -m scripts.dist --show-version        print the version of dist/
+    python -m scripts.dist --summary             Markdown table of dist/
+
+The build is PyPA ``build`` (uv as its installer when it is there, pip
+otherwise), with ``SOURCE_DATE_EPOCH`` set to the time of the last commit, so
+that the same commit always gives the same bytes. The old ``dist/`` is removed
+first; the new one is built in a temporary folder and moved into place only
+when the build succeeded, so a failed build leaves no ``dist/`` at all. The
+checksums go to ``SHA256SUMS`` at the root (``sha256sum -c SHA256SUMS``), not
+into ``dist/``, where an upload would fail on them.
+
+``--dev`` builds with HEAD's TestPyPI dev version (see
+:mod:`scripts.versioning`); otherwise the version comes from git alone (any
+``SETUPTOOLS_SCM_PRETEND_VERSION*`` in the environment is ignored).
+"""
+
+import argparse
+import hashlib
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from scripts._common import (
+    DIST_DIR,
+    PRETEND_ENV,
+    ROOT,
+    SUMS_FILE,
+    human_size,
+    import_name,
+    project_name,
+    source_date_epoch,
+    tail,
+)
+from scripts.archives import compute_version, find_dists
+
+
+class BuildError(Exception):
+    """The build failed; the message says how, the output is attached."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+
+def installer() -> str:
+    """``uv`` when build can use it (the uv package or a uv on PATH), else pip."""
+    if importlib.util.find_spec("uv") is not None or shutil.which("uv"):
+        return "uv"
+    return "pip"
+
+
+def build_command(source: Path, outdir: Path, tool: str) -> List[str]:
+    return [
+        sys.executable,
+        "-m",
+        "build",
+        "--installer",
+        tool,
+        "--outdir",
+        str(outdir),
+        str(source),
+    ]
+
+
+def build_env(
+    root: Path, dev_version: Optional[str], environ: Optional[Dict[str, str]] = None
+) -> Dict[str, str]:
+    """The build's environment: SOURCE_DATE_EPOCH, and the version override."""
+    env = {
+        k: v
+        for k, v in (os.environ if environ is None else environ).items()
+        if not k.startswith("SETUPTOOLS_SCM_PRETEND_VERSION")
+    }
+    epoch = source_date_epoch(root)
+    if epoch:
+        env["SOURCE_DATE_EPOCH"] = epoch
+    if dev_version:
+        env[PRETEND_ENV] = dev_version
+    return env
+
+
+def _run_build(
+    cmd: List[str], root: Path, env: Dict[str, str], verbose: bool
+) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run(
+        cmd,
+        cwd=root,
+        env=env,
+        stdout=None if verbose else subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def build_into(
+    root: Path, outdir: Path, dev_version: Optional[str], verbose: bool = False
+) -> List[Path]:
+    """Build one sdist and one wheel of ``root`` into the empty ``outdir``.
+
+    With uv, the build environments are first made from uv's cache alone
+    (``UV_OFFLINE=1``: no index round trips, half the build time with warm
+    caches); if that fails (a cold cache, or a real error), the build runs
+    again as usual, online, and its error is the one reported.
+    """
+    tool = installer()
+    cmd = build_command(root, outdir, tool)
+    env = build_env(root, dev_version)
+    out = None
+    if tool == "uv" and "UV_OFFLINE" not in env:
+        out = _run_build(cmd, root, {**env, "UV_OFFLINE": "1"}, verbose)
+        if out.returncode != 0:
+            shutil.rmtree(outdir, ignore_errors=True)
+            out = None
+    if out is None:
+        out = _run_build(cmd, root, env, verbose)
+    if out.returncode != 0:
+        raise BuildError(
+            f"python -m build (installer {tool}) failed ({build_error(out.stdout)}): "
+            "fix the error in its output above, then make dist",
+            out.stdout or "",
+        )
+    found = find_dists(outdir)
+    if len(found.sdists) != 1 or len(found.wheels) != 1 or found.others:
+        names = ", ".join(p.name for p in sorted(outdir.iterdir())) or "nothing"
+        raise BuildError(
+            f"the build made {names}, not one sdist and one wheel: check the "
+            "build backend's configuration in pyproject.toml",
+            out.stdout or "",
+        )
+    return found.sdists + found.wheels
+
+
+_ERROR_LINE = re.compile(r"^\s*(?:[\w.]+(?:Error|Exception)\b|ERROR\b)")
+
+
+def build_error(output: Optional[str]) -> str:
+    """The line of a failed build's output that says what went wrong."""
+    lines = [line.strip() for line in (output or "").splitlines() if line.strip()]
+    errors = [line for line in lines if _ERROR_LINE.match(line)]
+    exceptions = [line for line in errors if not line.startswith("ERROR")]
+    return (exceptions or errors or lines or ["no output"])[-1]
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def compute_sums(paths: List[Path], prefix: str = DIST_DIR + "/") -> Dict[str, str]:
+    """``{"dist/<file>": sha256}`` for the built files."""
+    return {prefix + p.name: sha256(p) for p in sorted(paths)}
+
+
+def format_sums(sums: Dict[str, str]) -> str:
+    """The text of SHA256SUMS, as ``sha256sum`` writes it (``-c`` reads it)."""
+    return "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
+
+
+def parse_sums(text: str) -> Dict[str, str]:
+    sums = {}
+    for line in text.splitlines():
+        if line.strip():
+            digest, name = line.split(None, 1)
+            sums[name.lstrip("*").strip()] = digest
+    return sums
+
+
+def make_dist(
+    root: Path = ROOT, dev_version: Optional[str] = None, verbose: bool = False
+) -> Tuple[List[Path], Dict[str, str]]:
+    """Remove dist/ and SHA256SUMS, build, move into place, write SHA256SUMS."""
+    dist_dir, sums_file = root / DIST_DIR, root / SUMS_FILE
+    shutil.rmtree(dist_dir, ignore_errors=True)
+    if sums_file.exists():
+        sums_file.unlink()
+    tmp = Path(tempfile.mkdtemp(prefix="dist-build-"))
+    try:
+        build_into(root, tmp / DIST_DIR, dev_version, verbose)
+        staged = Path(shutil.move(str(tmp / DIST_DIR), str(dist_dir)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    paths = sorted(staged.iterdir())
+    sums = compute_sums(paths)
+    sums_file.write_text(format_sums(sums), encoding="utf-8")
+    return paths, sums
+
+
+def compute_summary(dist_dir: Path, version: str) -> str:
+    """A Markdown summary of dist/ (for $GITHUB_STEP_SUMMARY)."""
+    rows = [
+        f"| `{p.name}` | {p.stat().st_size:,} bytes ({human_size(p.stat().st_size)})"
+        f" | `{sha256(p)}` |"
+        for p in sorted(dist_dir.iterdir())
+    ]
+    return "\n".join(
+        [
+            f"### Built distributions of {project_name(ROOT)} {version}",
+            "",
+            "| File | Size | SHA-256 |",
+            "| --- | ---: | --- |",
+            *rows,
+            "",
+            f"Version: `{version}`",
+            "",
+        ]
+    )
+
+
+def _version_of(dist_dir: Path) -> Optional[str]:
+    version, problems = compute_version(dist_dir, project_name(ROOT), import_name(ROOT))
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return None
+    return str(version)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.dist")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument(
+        "--show-version", action="store_true", help="print the version of dist/"
+    )
+    what.add_argument(
+        "--summary", action="store_true", help="print a Markdown table of dist/"
+    )
+    parser.add_argument(
+        "--dev", action="store_true", help="build with HEAD's TestPyPI dev version"
+    )
+    parser.add_argument(
+        "--dist-dir", type=Path, default=ROOT / DIST_DIR, help=argparse.SUPPRESS
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the build")
+    args = parser.parse_args(argv)
+    if args.show_version or args.summary:
+        version = _version_of(args.dist_dir)
+        if version is None:
+            return 1
+        print(compute_summary(args.dist_dir, version) if args.summary else version)
+        return 0
+
+    dev_version = None
+    if args.dev:
+        from scripts.versioning import compute_dev_version
+
+        dev_version = compute_dev_version(ROOT)
+    source = f"dev version {dev_version}" if dev_version else "version from git"
+    print(f"dist: building the sdist and the wheel ({source}, installer {installer()})")
+    try:
+        paths, _sums = make_dist(ROOT, dev_version, args.verbose)
+    except BuildError as exc:
+        for line in tail(exc.output, 30):
+            print(f"  | {line}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    built = ", ".join(f"{p.name} ({human_size(p.stat().st_size)})" for p in paths)
+    print(f"dist: built {built} in {DIST_DIR}/; checksums in {SUMS_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Run the release check: every stage, in order, and say how each went.
+
+    python -m scripts.release_check [--tag vX.Y.Z] [--dev] [--jobs N] [--list]
+
+The stages are the list in :func:`stages`; each is a command run from the
+project root. A stage marked ``alone`` runs by itself (``dist`` builds what
+the others look at); the others are independent and run in parallel, at
+most ``--jobs`` at a time. Results are printed in the list's order, each with
+a mark and its time; the check stops at the first stage (in that order) that
+fails, prints that stage's output, stops the stages still running, and exits
+1. It exits 0 only when every stage passed.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+from scripts._common import ROOT, mark
+
+
+@dataclass
+class Stage:
+    name: str
+    argv: List[str]
+    alone: bool = False  # wait for the stages before it; the ones after wait for it
+
+
+def stages(tag: str = "", dev: bool = False) -> List[Stage]:
+    """The stages of ``make release-check``, in order; add new ones at the end."""
+    py = sys.executable
+    tag_args = ["--tag", tag] if tag else []
+    dev_args = ["--dev"] if dev else []
+    return [
+        Stage("dist", [py, "-m", "scripts.dist", *dev_args], alone=True),
+        Stage("check", [py, "-m", "scripts.check"]),
+        Stage("sanity", [py, "-m", "scripts.sanity", *tag_args, *dev_args]),
+        Stage("reproducibility", [py, "-m", "scripts.reproducible", *dev_args]),
+        Stage("smoke", [py, "-m", "scripts.smoke", "--dist-dir", "dist"]),
+    ]
+
+
+@dataclass
+class Result:
+    returncode: int
+    output: str
+    seconds: float
+
+
+class Runner:
+    """Start stages in threads; wait for and print them in order."""
+
+    def __init__(self, plan: List[Stage], jobs: int, out=None) -> None:
+        self.plan = plan
+        self.jobs = max(1, jobs)
+        self.out = out or sys.stdout
+        self.results: Dict[int, Result] = {}
+        self.done = [threading.Event() for _ in plan]
+        self.procs: Dict[int, subprocess.Popen] = {}
+        self.lock = threading.Lock()
+        self.stopping = False
+        self.printed = 0
+        self.width = max(len(stage.name) for stage in plan) if plan else 0
+        self.tty = hasattr(self.out, "isatty") and self.out.isatty()
+
+    # -- running ------------------------------------------------------------
+    def _run(self, index: int) -> None:
+        stage = self.plan[index]
+        start = time.monotonic()
+        try:
+            with self.lock:
+                if self.stopping:
+                    raise OSError("stopped")
+                proc = subprocess.Popen(
+                    stage.argv,
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    text=True,
+                    start_new_session=True,
+                )
+                self.procs[index] = proc
+            output, _ = proc.communicate()
+            code = proc.returncode
+        except OSError as exc:
+            output, code = f"error: cannot run {' '.join(stage.argv)}: {exc}\n", 127
+        self.results[index] = Result(code, output, time.monotonic() - start)
+        self.done[index].set()
+
+    def start(self, index: int) -> None:
+        running = [i for i in range(index) if not self.done[i].is_set()]
+        while len(running) >= self.jobs:
+            self.done[running[0]].wait()
+            running = [i for i in running if not self.done[i].is_set()]
+        threading.Thread(target=self._run, args=(index,), daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop every stage still running (their whole process groups)."""
+        with self.lock:
+            self.stopping = True
+            for index, proc in self.procs.items():
+                if not self.done[index].is_set() and proc.poll() is None:
+                    try:
+                        os.killpg(proc.pid, signal.SIGTERM)
+                    except OSError:
+                        pass
+
+    # -- printing -------------------------------------------------------------
+    def _line(self, ok: bool, index: int, result: Result) -> str:
+        stage = self.plan[index]
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        detail = lines[-1].strip() if ok and lines else ""
+        return (
+            f"{mark(ok, self.out)} {stage.name:<{self.width}}  "
+            f"{result.seconds:5.1f} s  {detail}"
+        ).rstrip()
+
+    def print_upto(self, end: int) -> bool:
+        """Wait for the unprinted stages before ``end``; False on a failure."""
+        while self.printed < end:
+            index = self.printed
+            if self.tty and not self.done[index].is_set():
+                self.out.write(f"  {self.plan[index].name} ...")
+                self.out.flush()
+            self.done[index].wait()
+            result = self.results[index]
+            ok = result.returncode == 0
+            if self.tty:
+                self.out.write("\r\033[K")
+            print(self._line(ok, index, result), file=self.out, flush=True)
+            if ok:
+                for line in result.output.splitlines():
+                    if line.startswith("warning:"):
+                        print(f"    {line}", file=self.out)
+            self.printed += 1
+            if not ok:
+                self.stop()
+                print(
+                    f"\nstage {self.plan[index].name} failed "
+                    f"(exit code {result.returncode}):",
+                    file=self.out,
+                )
+                for line in result.output.rstrip().splitlines():
+                    print(f"    {line}", file=self.out)
+                return False
+        return True
+
+    def run(self) -> bool:
+        for index, stage in enumerate(self.plan):
+            if stage.alone and not self.print_upto(index):
+                return False
+            self.start(index)
+            if stage.alone and not self.print_upto(index + 1):
+                return False
+        return self.print_upto(len(self.plan))
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.release_check")
+    parser.add_argument("--tag", default="", help="the release tag, e.g. v1.2.3")
+    parser.add_argument("--dev", action="store_true", help="a TestPyPI dev build")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=4,
+        help="how many independent stages run at once (default 4)",
+    )
+    parser.add_argument("--list", action="store_true", help="list the stages")
+    args = parser.parse_args(argv)
+    plan = stages(args.tag, args.dev)
+    if args.list:
+        for stage in plan:
+            print(f"{stage.name}: {' '.join(stage.argv)}")
+        return 0
+    kind = f"TAG={args.tag}" if args.tag else "TestPyPI dev build" if args.dev else ""
+    print(
+        f"release-check: {len(plan)} stages"
+        + (f" ({kind})" if kind else "")
+        + f": {', '.join(s.name for s in plan)}",
+        flush=True,
+    )
+    start = time.monotonic()
+    runner = Runner(plan, args.jobs)
+
+    def terminated(signum, frame):
+        raise KeyboardInterrupt
+
+    # The stages run in sessions of their own (to be stopped as a whole): a
+    # SIGTERM (a cancelled CI job) must stop them too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, terminated)
+    try:
+        ok = runner.run()
+    except KeyboardInterrupt:
+        runner.stop()
+        print("\nrelease-check: interrupted", file=sys.stderr)
+        return 130
+    total = time.monotonic() - start
+    if ok:
+        print(f"{mark(True)} release-check passed: {len(plan)} stages in {total:.1f} s")
+        return 0
+    print(
+        f"{mark(False)} release-check failed at stage "
+        f"{plan[runner.printed - 1].name} after {total:.1f} s"
+    )
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Reproducibility: a second build of the same commit gives the same bytes.
+
+    python -m scripts.reproducible [--dev]
+
+Builds the sdist and the wheel again, exactly as ``make dist`` does (same
+``SOURCE_DATE_EPOCH``, same version), into a temporary folder, and compares
+their SHA-256 with the files in ``dist/`` and with ``SHA256SUMS``.
+"""
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from scripts._common import DIST_DIR, ROOT, SUMS_FILE, report, tail
+from scripts.dist import BuildError, build_into, compute_sums, parse_sums
+
+
+def compare_builds(
+    first: Dict[str, str], second: Dict[str, str], where: str
+) -> List[str]:
+    """Problems where two builds (``{file name: sha256}``) differ."""
+    problems = []
+    for name in sorted(set(first) | set(second)):
+        if name not in second:
+            problems.append(
+                f"{name} was not made again by a second build: rebuild with make dist"
+            )
+        elif name not in first:
+            problems.append(
+                f"a second build made {name}, which dist/ does not have: dist/ is "
+                "stale or from another commit; rebuild with make dist"
+            )
+        elif first[name] != second[name]:
+            problems.append(
+                f"{name} is not reproducible: a second build of the same commit "
+                f"differs ({first[name][:12]} then {second[name][:12]}, kept in "
+                f"{where}): look for timestamps, random or unsorted content in the "
+                "build (diffoscope compares the two)"
+            )
+    return problems
+
+
+def check_sums_file(sums_text: Optional[str], actual: Dict[str, str]) -> List[str]:
+    """SHA256SUMS lists exactly the files of dist/, with their hashes."""
+    if sums_text is None:
+        return [f"{SUMS_FILE} is missing: make dist writes it"]
+    listed = parse_sums(sums_text)
+    if listed != {f"{DIST_DIR}/{name}": digest for name, digest in actual.items()}:
+        return [
+            f"{SUMS_FILE} does not match dist/ (sha256sum -c {SUMS_FILE} shows "
+            "where): dist/ changed after the build; rebuild with make dist"
+        ]
+    return []
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.reproducible")
+    parser.add_argument("--dev", action="store_true", help="a TestPyPI dev build")
+    args = parser.parse_args(argv)
+    dist_dir = ROOT / DIST_DIR
+    if not dist_dir.is_dir():
+        return report([f"{dist_dir} does not exist: build it with make dist"], "repro")
+    first = compute_sums(sorted(dist_dir.iterdir()), prefix="")
+    sums_path = ROOT / SUMS_FILE
+    sums_text = sums_path.read_text(encoding="utf-8") if sums_path.exists() else None
+    problems = check_sums_file(sums_text, first)
+
+    dev_version = None
+    if args.dev:
+        from scripts.versioning import compute_dev_version
+
+        dev_version = compute_dev_version(ROOT)
+    tmp = Path(tempfile.mkdtemp(prefix="dist-again-"))
+    keep = False
+    try:
+        paths = build_into(ROOT, tmp / DIST_DIR, dev_version)
+        second = compute_sums(paths, prefix="")
+        differ = compare_builds(first, second, str(tmp / DIST_DIR))
+        keep = bool(differ)
+        problems += differ
+    except BuildError as exc:
+        for line in tail(exc.output, 30):
+            print(f"  | {line}", file=sys.stderr)
+        problems.append(f"the second build failed: {exc}")
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if report(problems, "reproducibility"):
+        return 1
+    print(f"reproducibility: passed: a second build gave the same {len(first)} files")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""Unit tests of the release-check runner, dist helpers and bench (no build)."""
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from scripts import bench, dist, release_check, reproducible
+from scripts.release_check import Runner, Stage
+
+
+def stage(name, code="", alone=False):
+    return Stage(name, [sys.executable, "-c", code], alone=alone)
+
+
+def run(plan, jobs=4):
+    out = io.StringIO()
+    runner = Runner(plan, jobs, out)
+    ok = runner.run()
+    return ok, out.getvalue(), runner
+
+
+def test_default_stages_in_order_with_the_smoke_command():
+    plan = release_check.stages()
+    assert [s.name for s in plan] == [
+        "dist",
+        "check",
+        "sanity",
+        "reproducibility",
+        "smoke",
+    ]
+    assert plan[0].alone and not any(s.alone for s in plan[1:])
+    assert plan[-1].argv[1:] == ["-m", "scripts.smoke", "--dist-dir", "dist"]
+
+
+def test_tag_and_dev_reach_the_stages_that_need_them():
+    plan = {s.name: s.argv for s in release_check.stages(tag="v1.2.3")}
+    assert plan["sanity"][-2:] == ["--tag", "v1.2.3"]
+    plan = {s.name: s.argv for s in release_check.stages(dev=True)}
+    for name in ("dist", "sanity", "reproducibility"):
+        assert plan[name][-1] == "--dev"
+
+
+def test_all_pass_printed_in_order_with_marks_and_times():
+    plan = [
+        stage("first", "print('built')", alone=True),
+        stage("slow", "import time; time.sleep(0.3); print('slow done')"),
+        stage("fast", "print('fast done')"),
+    ]
+    ok, out, _ = run(plan)
+    assert ok
+    lines = out.splitlines()
+    assert lines[0].startswith("✓ first") and lines[0].endswith("built")
+    assert lines[1].startswith("✓ slow") and "slow done" in lines[1]
+    assert lines[2].startswith("✓ fast")
+    assert " s " in lines[1]
+
+
+def test_independent_stages_run_in_parallel():
+    plan = [stage(f"s{i}", "import time; time.sleep(0.5)") for i in range(3)]
+    start = time.monotonic()
+    ok, _, _ = run(plan, jobs=3)
+    assert ok and time.monotonic() - start < 1.45  # one after the other: 1.5 s
+
+
+def test_jobs_limits_parallelism():
+    plan = [stage(f"s{i}", "import time; time.sleep(0.3)") for i in range(3)]
+    start = time.monotonic()
+    ok, _, _ = run(plan, jobs=1)
+    assert ok and time.monotonic() - start >= 0.9
+
+
+def test_alone_stage_runs_before_the_others_start(tmp_path):
+    marker = tmp_path / "built"
+    plan = [
+        stage("dist", f"import time; time.sleep(0.3); open({str(marker)!r}, 'w')", 1),
+        stage("uses", f"import os, sys; sys.exit(not os.path.exists({str(marker)!r}))"),
+    ]
+    ok, out, _ = run(plan)
+    assert ok, out
+
+
+def test_stops_at_first_failing_stage_with_its_message():
+    plan = [
+        stage("dist", "print('ok')", alone=True),
+        stage("check", "import sys; print('the reason'); sys.exit(3)"),
+        stage("sanity", "print('fine')"),
+        stage("later", "print('never')", alone=True),
+    ]
+    ok, out, runner = run(plan)
+    assert not ok
+    assert "✗ check" in out and "exit code 3" in out and "    the reason" in out
+    assert "sanity" not in out and "never" not in out
+    assert runner.printed == 2
+
+
+def test_earlier_failure_wins_over_a_later_one():
+    plan = [
+        stage("a", "import time, sys; time.sleep(0.3); sys.exit(1)"),
+        stage("b", "import sys; sys.exit(2)"),
+    ]
+    ok, out, runner = run(plan)
+    assert not ok and "✗ a" in out and "b" not in out.split("✗ a")[1].split("\n")[0]
+    assert runner.printed == 1
+
+
+def test_a_failure_stops_the_stages_still_running():
+    plan = [
+        stage("fails", "import sys; sys.exit(1)"),
+        stage("long", "import time; time.sleep(30)"),
+    ]
+    start = time.monotonic()
+    ok, _, runner = run(plan)
+    assert not ok and time.monotonic() - start < 10
+    time.sleep(0.2)
+    assert runner.procs[1].poll() is not None
+
+
+SIGTERM_SCRIPT = """
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from scripts import release_check as rc
+marker = sys.argv[2]
+child = "import os, time; open(%r, 'w').write(str(os.getpid())); time.sleep(60)"
+rc.stages = lambda tag="", dev=False: [
+    rc.Stage("long", [sys.executable, "-c", child % marker])
+]
+sys.exit(rc.main([]))
+"""
+
+
+def test_sigterm_stops_the_check_and_its_stages(tmp_path):
+    script, marker = tmp_path / "run.py", tmp_path / "pid"
+    script.write_text(SIGTERM_SCRIPT)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(release_check.ROOT), str(marker)],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.terminate()
+    assert proc.wait(timeout=20) == 130
+    stage_pid = int(marker.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(stage_pid, 0)
+        except OSError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the stage (pid {stage_pid}) still runs")
+
+
+def test_missing_command_fails_the_stage():
+    ok, out, _ = run([Stage("gone", ["/nonexistent/tool"])])
+    assert not ok and "cannot run /nonexistent/tool" in out
+
+
+def test_warnings_of_passing_stages_are_shown():
+    ok, out, _ = run([stage("s", "print('warning: big'); print('done')")])
+    assert ok and "    warning: big" in out
+
+
+def test_main_lists_the_stages(capsys):
+    assert release_check.main(["--list", "--tag", "v1.0.0"]) == 0
+    out = capsys.readouterr().out
+    assert "sanity:" in out and "--tag v1.0.0" in out
+    assert "smoke: " in out and "-m scripts.smoke --dist-dir dist" in out
+
+
+# -- dist helpers -------------------------------------------------------------
+
+
+def test_sums_are_sha256sum_format(tmp_path):
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "a.whl").write_bytes(b"wheel")
+    (tmp_path / "dist" / "a.tar.gz").write_bytes(b"sdist")
+    sums = dist.compute_sums(sorted((tmp_path / "dist").iterdir()))
+    text = dist.format_sums(sums)
+    assert dist.parse_sums(text) == sums
+    assert text.splitlines()[0].endswith("  dist/a.tar.gz")
+    if shutil.which("sha256sum"):
+        (tmp_path / "SHA256SUMS").write_text(text)
+        out = subprocess.run(
+            ["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True
+        )
+        assert out.returncode == 0, out
+
+
+def test_build_env_sets_the_epoch_and_only_the_dev_version():
+    environ = {
+        "PATH": "/bin",
+        "SETUPTOOLS_SCM_PRETEND_VERSION": "9.9.9",
+        "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_GLYPH_PHASE_ENGINE": "9.9.9",
+    }
+    env = dist.build_env(dist.ROOT, None, environ)
+    assert env["SOURCE_DATE_EPOCH"].isdigit()
+    assert not [k for k in env if k.startswith("SETUPTOOLS_SCM_PRETEND")]
+    env = dist.build_env(dist.ROOT, "1.2.4.dev2", environ)
+    assert env["SETUPTOOLS_SCM_PRETEND_VERSION_FOR_GLYPH_PHASE_ENGINE"] == "1.2.4.dev2"
+    assert "SETUPTOOLS_SCM_PRETEND_VERSION" not in env
+
+
+def test_build_error_names_the_exception():
+    output = "* Building sdist...\nTraceback...\nValueError: bad license\nERROR Backend"
+    assert dist.build_error(output) == "ValueError: bad license"
+    assert (
+        dist.build_error("ERROR Missing dependencies") == "ERROR Missing dependencies"
+    )
+    assert dist.build_error("") == "no output"
+
+
+def test_build_command_uses_uv_when_there():
+    cmd = dist.build_command(dist.ROOT, dist.ROOT / "out", dist.installer())
+    assert cmd[1:4] == ["-m", "build", "--installer"]
+    assert dist.installer() == "uv"  # the tool environment has build[uv]
+
+
+def test_compare_builds():
+    same = {"a.whl": "1" * 64}
+    assert reproducible.compare_builds(same, dict(same), "/tmp/x") == []
+    found = reproducible.compare_builds(same, {"a.whl": "2" * 64}, "/tmp/x")
+    assert len(found) == 1 and "a.whl is not reproducible" in found[0]
+    assert "/tmp/x" in found[0]
+    found = reproducible.compare_builds(same, {"b.whl": "1" * 64}, "/tmp/x")
+    assert len(found) == 2
+
+
+def test_sums_file_must_match_dist():
+    actual = {"a.whl": "1" * 64}
+    good = dist.format_sums({"dist/a.whl": "1" * 64})
+    assert reproducible.check_sums_file(good, actual) == []
+    bad = dist.format_sums({"dist/a.whl": "2" * 64})
+    assert "does not match dist/" in reproducible.check_sums_file(bad, actual)[0]
+    assert "missing" in reproducible.check_sums_file(None, actual)[0]
+
+
+# -- bench --------------------------------------------------------------------
+
+
+def test_bench_stats_and_targets():
+    stats = bench.compute_stats([2.0, 3.0, 2.5], [6.0, 7.0, 8.0])
+    assert stats.release_check == 2.5 and stats.naive == 7.0
+    assert stats.ratio == pytest.approx(2.5 / 7.0)
+    assert stats.fast_enough and stats.under_target
+    stats = bench.compute_stats([6.0], [10.0])
+    assert not stats.fast_enough and not stats.under_target
+
+
+def test_bench_report_lines():
+    lines = bench.format_report([2.0, 2.2], [6.0, 6.2])
+    assert "median   2.10 s" in lines[0] and "runs: 2.00 2.20" in lines[0]
+    assert "ratio release-check / naive: 0.34" in lines[2]
+
+
+def test_naive_sequence_is_what_a_maintainer_types(tmp_path):
+    cmds = [" ".join(c) for c in bench.naive_commands(bench.ROOT, tmp_path)]
+    assert "-m build --outdir" in cmds[0]
+    assert "twine check" in cmds[1]
+    assert "-m venv" in cmds[2] and 'pip" install' in cmds[3]
+    assert "import glyph_phase_engine" in cmds[4]
