@@ -151,7 +151,7 @@ actionlint:
 
 .PHONY: clean  ## remove every build and test product (keeps the tool environment)
 clean:
-	rm -rf dist build .tox .pytest_cache .coverage .coverage.* coverage.xml htmlcov \
+	rm -rf dist build SHA256SUMS .tox .pytest_cache .coverage .coverage.* coverage.xml htmlcov \
 	  src/glyph_phase_engine/_version.py
 	find src tests scripts -name __pycache__ -type d -prune -exec rm -rf {} +
 

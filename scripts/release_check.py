@@ -42,6 +42,11 @@ def stages(tag: str = "", dev: bool = False) -> List[Stage]:
         Stage("sanity", [py, "-m", "scripts.sanity", *tag_args, *dev_args]),
         Stage("reproducibility", [py, "-m", "scripts.reproducible", *dev_args]),
         Stage("smoke", [py, "-m", "scripts.smoke", "--dist-dir", "dist"]),
+        Stage("publish-dry-run", [py, "-m", "scripts.publish_dry_run"]),
+        Stage(
+            "validate",
+            ["make", "--no-print-directory", f"TOOLS_PYTHON={py}", "validate"],
+        ),
     ]
 
 

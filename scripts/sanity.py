@@ -112,7 +112,18 @@ def expected_from_project(root: Path = ROOT) -> Expected:
         return sorted(found)
 
     package_files = sorted(set(files(package, ["*.py", "py.typed"])) | {"_version.py"})
-    tests = ["tests/" + f for f in files(root / "tests", ["*.py"])]
+    # The tests the sdist must carry: all of them, but for those the sdist
+    # target excludes on purpose (the release tooling's, which need scripts/).
+    sdist = data.get("tool", {}).get("hatch", {}).get("build", {})
+    excluded = [
+        e.strip("/") + "/"
+        for e in sdist.get("targets", {}).get("sdist", {}).get("exclude", [])
+    ]
+    tests = [
+        path
+        for path in ("tests/" + f for f in files(root / "tests", ["*.py"]))
+        if not any(path.startswith(prefix) for prefix in excluded)
+    ]
     readme = project.get("readme")
     if isinstance(readme, dict):
         readme = readme.get("file")

@@ -367,5 +367,7 @@ def test_expected_from_this_project():
         expected.package_files
     )
     assert "tests/test_cli.py" in expected.test_files
+    # The sdist target excludes the release tooling's tests on purpose.
+    assert not [f for f in expected.test_files if f.startswith("tests/release/")]
     assert expected.license_files == ["LICENSE"]
     assert expected.scripts == {PROJECT: f"{PKG}.cli:main"}
