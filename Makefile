@@ -103,7 +103,7 @@ sanity: $(TOOLS)
 dev-version: $(TOOLS)
 	@$(PY) -m scripts.versioning dev-version
 
-.PHONY: release-check  ## the main command: dist, check, sanity, reproducibility, smoke [TAG=] [DEV=1]
+.PHONY: release-check  ## the main command: dist, check, sanity, reproducibility, smoke, publish-dry-run, validate [TAG=] [DEV=1]
 release-check: $(TOOLS)
 	@$(PY) -m scripts.release_check $(RELEASE_ARGS)
 
