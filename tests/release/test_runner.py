@@ -32,9 +32,14 @@ def test_default_stages_in_order_with_the_smoke_command():
         "sanity",
         "reproducibility",
         "smoke",
+        "publish-dry-run",
+        "validate",
     ]
     assert plan[0].alone and not any(s.alone for s in plan[1:])
-    assert plan[-1].argv[1:] == ["-m", "scripts.smoke", "--dist-dir", "dist"]
+    by_name = {s.name: s.argv for s in plan}
+    assert by_name["smoke"][1:] == ["-m", "scripts.smoke", "--dist-dir", "dist"]
+    assert by_name["publish-dry-run"][1:] == ["-m", "scripts.publish_dry_run"]
+    assert by_name["validate"][-1] == "validate"
 
 
 def test_tag_and_dev_reach_the_stages_that_need_them():
