@@ -99,6 +99,10 @@ check: $(TOOLS)
 sanity: $(TOOLS)
 	@$(PY) -m scripts.sanity $(RELEASE_ARGS) --warn-total "$(WARN_TOTAL)" --max-file "$(MAX_FILE)"
 
+.PHONY: reproducibility  ## build dist/'s commit again in a temporary folder and compare the bytes [DEV=1]
+reproducibility: $(TOOLS)
+	@$(PY) -m scripts.reproducible $(DEV_ARG)
+
 .PHONY: dev-version  ## print the TestPyPI version of HEAD (make dist DEV=1 builds it)
 dev-version: $(TOOLS)
 	@$(PY) -m scripts.versioning dev-version
@@ -116,11 +120,11 @@ bench: $(TOOLS)
 
 .PHONY: smoke  ## install the wheel and the sdist of dist/ into fresh environments and use them
 smoke: $(TOOLS)
-	$(PY) -m scripts.smoke --dist-dir dist
+	@$(PY) -m scripts.smoke --dist-dir dist
 
 .PHONY: publish-dry-run  ## upload dist/ to a throwaway local pypiserver, install from it, smoke it
 publish-dry-run: $(TOOLS)
-	$(PY) -m scripts.publish_dry_run --dist-dir dist
+	@$(PY) -m scripts.publish_dry_run --dist-dir dist
 
 # ---- workflows -----------------------------------------------------------
 # GitHub is not reachable from every machine: zizmor runs offline here (CI on

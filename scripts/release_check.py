@@ -4,8 +4,9 @@
 
 The stages are the list in :func:`stages`; each is a command run from the
 project root. A stage marked ``alone`` runs by itself (``dist`` builds what
-the others look at); the others are independent and run in parallel, at
-most ``--jobs`` at a time. Results are printed in the list's order, each with
+the others look at), but for those marked ``independent`` (they read nothing
+that dist builds), which start at once; the others run in parallel after it,
+at most ``--jobs`` at a time. Results are printed in the list's order, each with
 a mark and its time; the check stops at the first stage (in that order) that
 fails, prints that stage's output, stops the stages still running, and exits
 1. It exits 0 only when every stage passed.
@@ -29,24 +30,31 @@ class Stage:
     name: str
     argv: List[str]
     alone: bool = False  # wait for the stages before it; the ones after wait for it
+    independent: bool = False  # needs nothing built: starts at once, with dist
 
 
 def stages(tag: str = "", dev: bool = False) -> List[Stage]:
-    """The stages of ``make release-check``, in order; add new ones at the end."""
-    py = sys.executable
-    tag_args = ["--tag", tag] if tag else []
-    dev_args = ["--dev"] if dev else []
+    """The stages of ``make release-check``, in order; add new ones at the end.
+
+    Each stage is the make target of the same name, the very command a
+    maintainer types and the composite actions run. Variables given to
+    ``make release-check`` (``MAX_FILE=``, ``WARN_TOTAL=``, ...) reach these
+    sub-makes through ``MAKEFLAGS``; TAG and DEV are passed explicitly so that
+    ``python -m scripts.release_check --tag ...`` works the same.
+    """
+
+    def make(target: str) -> List[str]:
+        argv = ["make", "--no-print-directory", f"TOOLS_PYTHON={sys.executable}"]
+        return argv + [target, f"TAG={tag}", f"DEV={'1' if dev else ''}"]
+
     return [
-        Stage("dist", [py, "-m", "scripts.dist", *dev_args], alone=True),
-        Stage("check", [py, "-m", "scripts.check"]),
-        Stage("sanity", [py, "-m", "scripts.sanity", *tag_args, *dev_args]),
-        Stage("reproducibility", [py, "-m", "scripts.reproducible", *dev_args]),
-        Stage("smoke", [py, "-m", "scripts.smoke", "--dist-dir", "dist"]),
-        Stage("publish-dry-run", [py, "-m", "scripts.publish_dry_run"]),
-        Stage(
-            "validate",
-            ["make", "--no-print-directory", f"TOOLS_PYTHON={py}", "validate"],
-        ),
+        Stage("dist", make("dist"), alone=True),
+        Stage("check", make("check")),
+        Stage("sanity", make("sanity")),
+        Stage("reproducibility", make("reproducibility")),
+        Stage("smoke", make("smoke")),
+        Stage("publish-dry-run", make("publish-dry-run")),
+        Stage("validate", make("validate"), independent=True),
     ]
 
 
@@ -67,6 +75,7 @@ class Runner:
         self.results: Dict[int, Result] = {}
         self.done = [threading.Event() for _ in plan]
         self.procs: Dict[int, subprocess.Popen] = {}
+        self.started: List[int] = []
         self.lock = threading.Lock()
         self.stopping = False
         self.printed = 0
@@ -99,22 +108,42 @@ class Runner:
         self.done[index].set()
 
     def start(self, index: int) -> None:
-        running = [i for i in range(index) if not self.done[i].is_set()]
+        """Start stage ``index`` once fewer than ``jobs`` stages are running."""
+        running = [i for i in self.started if not self.done[i].is_set()]
         while len(running) >= self.jobs:
             self.done[running[0]].wait()
             running = [i for i in running if not self.done[i].is_set()]
+        self.started.append(index)
         threading.Thread(target=self._run, args=(index,), daemon=True).start()
 
-    def stop(self) -> None:
-        """Stop every stage still running (their whole process groups)."""
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop every stage still running (their whole process groups).
+
+        SIGTERM first, so that each stage removes its temporary folders;
+        SIGKILL for what is still there after ``grace`` seconds.
+        """
         with self.lock:
             self.stopping = True
-            for index, proc in self.procs.items():
-                if not self.done[index].is_set() and proc.poll() is None:
-                    try:
-                        os.killpg(proc.pid, signal.SIGTERM)
-                    except OSError:
-                        pass
+            live = [
+                proc
+                for index, proc in self.procs.items()
+                if not self.done[index].is_set() and proc.poll() is None
+            ]
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for proc in live:
+                try:
+                    os.killpg(proc.pid, sig)
+                except OSError:
+                    pass
+            deadline = time.monotonic() + grace
+            for proc in live:
+                try:
+                    proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+            live = [proc for proc in live if proc.poll() is None]
+            if not live:
+                break
 
     # -- printing -------------------------------------------------------------
     def _line(self, ok: bool, index: int, result: Result) -> str:
@@ -158,6 +187,11 @@ class Runner:
 
     def run(self) -> bool:
         for index, stage in enumerate(self.plan):
+            if stage.independent:
+                self.start(index)
+        for index, stage in enumerate(self.plan):
+            if stage.independent:
+                continue
             if stage.alone and not self.print_upto(index):
                 return False
             self.start(index)
