@@ -84,7 +84,7 @@ def test_all_pass_printed_in_order_with_marks_and_times():
 
 
 def wait_for(path):
-    """Code for a stage that waits (5 s at most) for ``path``, failing if it never comes."""
+    """Code for a stage that waits (5 s at most) for path; fails if it never comes."""
     return (
         "import os, sys, time\n"
         "end = time.monotonic() + 5\n"
