@@ -1,0 +1,75 @@
+"""The oldest supported Python builds and installs the package.
+
+A build on Python 3.8 resolves older hatchling and hatch-vcs (the newest ones
+need a newer Python), and the custom build hook must work with them. The tox
+matrix installs one wheel built on tox's own Python, so this is the test that
+builds on 3.8 itself: the wheel from the sdist (what pip does on a 3.8
+machine without a matching wheel), then an install and a run.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts import pythons
+
+OLDEST = pythons.supported_versions()[0]
+
+
+def oldest_python():
+    path = pythons.compute_path(os.environ, [OLDEST])
+    exe = shutil.which(f"python{OLDEST}", path=path)
+    if not exe or subprocess.run([exe, "-c", ""]).returncode != 0:
+        pytest.skip(f"Python {OLDEST} is not installed: cannot build on it here")
+    return exe
+
+
+def uv():
+    return str(Path(sys.executable).with_name("uv"))
+
+
+def test_sdist_builds_and_installs_on_the_oldest_python(released, tmp_path):
+    exe = oldest_python()
+    sdist = next((released.path / "dist").glob("*.tar.gz"))
+    out = tmp_path / "wheel"
+    # Build isolation on that Python: uv resolves the build requirements for it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
+    built = subprocess.run(
+        [uv(), "build", "--wheel", "--python", exe, "--out-dir", str(out), str(sdist)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    wheel = next(out.glob("*.whl"))
+    assert wheel.name == "glyph_phase_engine-1.2.3-py3-none-any.whl"
+
+    venv = tmp_path / "venv"
+    subprocess.run([exe, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [uv(), "pip", "install", "--python", str(python), "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    ran = subprocess.run(
+        [str(venv / "bin" / "glyph-phase-engine"), "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    commit = released.git("rev-parse", "HEAD")
+    assert ran.stdout == f"glyph-phase-engine 1.2.3 (commit {commit})\n"
+    version = subprocess.run(
+        [str(python), "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+    )
+    assert version.stdout.strip() == str(tuple(int(p) for p in OLDEST.split(".")))
