@@ -81,6 +81,7 @@ format: $(TOOLS)
 # TAG=vX.Y.Z: the release tag to check (default: the v* tag on HEAD, if any).
 # DEV=1: a TestPyPI development build (version: make dev-version).
 # WARN_TOTAL / MAX_FILE: sanity's size thresholds; RUNS: bench's runs of each.
+# STAGES=dist,check,...: run only these stages of release-check.
 RELEASE_ARGS = $(if $(TAG),--tag "$(TAG)") $(if $(filter-out 0 no false,$(DEV)),--dev)
 DEV_ARG = $(if $(filter-out 0 no false,$(DEV)),--dev)
 WARN_TOTAL ?= 50MB
@@ -107,9 +108,9 @@ reproducibility: $(TOOLS)
 dev-version: $(TOOLS)
 	@$(PY) -m scripts.versioning dev-version
 
-.PHONY: release-check  ## the main command: dist, check, sanity, reproducibility, smoke, publish-dry-run, validate [TAG=] [DEV=1]
+.PHONY: release-check  ## the main command: dist, check, sanity, reproducibility, smoke, publish-dry-run, validate [TAG=] [DEV=1] [STAGES=]
 release-check: $(TOOLS)
-	@$(PY) -m scripts.release_check $(RELEASE_ARGS)
+	@$(PY) -m scripts.release_check $(RELEASE_ARGS) $(if $(STAGES),--only "$(STAGES)")
 
 .PHONY: bench  ## time make release-check against the naive build/twine/venv/pip sequence [RUNS=5]
 bench: $(TOOLS)

@@ -5,13 +5,21 @@
 The naive sequence is what a maintainer would type by hand: ``python -m
 build``, ``twine check dist/*``, ``python -m venv`` + ``pip install`` of the
 wheel, and an import. It runs in a temporary folder, so ``dist/`` is left to
-``make release-check``. The two are timed alternately, ``--runs`` times each,
-after ``--warmup`` untimed runs of each (warm caches); it prints every time,
-the medians, their ratio, and whether the targets hold (release-check at most
-half the naive time, and under 5 s).
+``make release-check``. Three commands are timed in turn, ``--runs`` times
+each, after ``--warmup`` untimed runs (warm caches):
+
+* ``make release-check``, every stage;
+* ``make release-check STAGES=dist,check,sanity,reproducibility,smoke``, the
+  build stages (what the release workflow's build job runs);
+* the naive sequence.
+
+It prints every time, the medians, each release-check's ratio to the naive
+sequence and whether the targets hold (at most half the naive time, and under
+5 s), and the median time of each stage (from release-check's own report).
 """
 
 import argparse
+import re
 import shutil
 import statistics
 import subprocess
@@ -20,7 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from scripts._common import ROOT, import_name, mark
 
@@ -33,15 +41,7 @@ class CommandFailed(Exception):
 
 
 def _run(argv: Sequence[str], cwd: Path) -> None:
-    out = subprocess.run(
-        list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    if out.returncode != 0:
-        lines = out.stdout.strip().splitlines()[-15:]
-        raise CommandFailed(
-            f"{' '.join(argv)} failed (exit code {out.returncode}):\n    "
-            + "\n    ".join(lines)
-        )
+    _run_output(argv, cwd)
 
 
 def naive_commands(root: Path, work: Path) -> List[List[str]]:
@@ -68,10 +68,36 @@ def time_naive(root: Path) -> float:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def time_release_check(root: Path) -> float:
+BUILD_STAGES = "dist,check,sanity,reproducibility,smoke"
+_STAGE_LINE = re.compile(r"^(?:✓|ok) (\S+)\s+([0-9.]+) s\b", re.M)
+
+
+def _run_output(argv: Sequence[str], cwd: Path) -> str:
+    out = subprocess.run(
+        list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    if out.returncode != 0:
+        lines = out.stdout.strip().splitlines()[-15:]
+        raise CommandFailed(
+            f"{' '.join(argv)} failed (exit code {out.returncode}):\n    "
+            + "\n    ".join(lines)
+        )
+    return out.stdout
+
+
+def parse_stage_times(output: str) -> Dict[str, float]:
+    """``{stage: seconds}`` from the lines release-check prints for its stages."""
+    return {name: float(sec) for name, sec in _STAGE_LINE.findall(output)}
+
+
+def time_release_check(root: Path, stages: str = "") -> Tuple[float, Dict[str, float]]:
+    """Wall time of ``make release-check`` (only ``stages`` if given), and per stage."""
+    argv = ["make", "--no-print-directory", "release-check"]
+    if stages:
+        argv.append(f"STAGES={stages}")
     start = time.monotonic()
-    _run(["make", "release-check"], root)
-    return time.monotonic() - start
+    output = _run_output(argv, root)
+    return time.monotonic() - start, parse_stage_times(output)
 
 
 @dataclass
@@ -121,21 +147,39 @@ def main(argv: Optional[List[str]] = None) -> int:
         "install of the wheel, import), alternately",
         flush=True,
     )
-    rc_times: List[float] = []
+    full: List[float] = []
+    build: List[float] = []
     naive_times: List[float] = []
+    per_stage: Dict[str, List[float]] = {}
     try:
         for i in range(args.warmup + args.runs):
-            rc, naive = time_release_check(ROOT), time_naive(ROOT)
+            rc, stage_times = time_release_check(ROOT)
+            rc_build, _ = time_release_check(ROOT, BUILD_STAGES)
+            naive = time_naive(ROOT)
             label = "warm-up" if i < args.warmup else f"run {i - args.warmup + 1}"
-            print(f"  {label:<8} release-check {rc:6.2f} s   naive {naive:6.2f} s")
+            print(
+                f"  {label:<8} release-check {rc:6.2f} s   build stages "
+                f"{rc_build:6.2f} s   naive {naive:6.2f} s",
+                flush=True,
+            )
             if i >= args.warmup:
-                rc_times.append(rc)
+                full.append(rc)
+                build.append(rc_build)
                 naive_times.append(naive)
+                for name, seconds in stage_times.items():
+                    per_stage.setdefault(name, []).append(seconds)
     except CommandFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for line in format_report(rc_times, naive_times):
-        print(line)
+    print("\nevery stage (make release-check):")
+    for line in format_report(full, naive_times):
+        print("  " + line)
+    print(f"\nbuild stages only (STAGES={BUILD_STAGES}):")
+    for line in format_report(build, naive_times):
+        print("  " + line)
+    print("\nmedian time of each stage (they overlap: all but dist run in parallel):")
+    for name, values in per_stage.items():
+        print(f"  {name:<16} {statistics.median(values):5.2f} s")
     return 0
 
 

@@ -211,8 +211,23 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="how many independent stages run at once (default 4)",
     )
     parser.add_argument("--list", action="store_true", help="list the stages")
+    parser.add_argument(
+        "--only",
+        default="",
+        metavar="NAMES",
+        help="run only these stages (comma-separated, e.g. dist,check,sanity)",
+    )
     args = parser.parse_args(argv)
     plan = stages(args.tag, args.dev)
+    if args.only:
+        wanted = [name.strip() for name in args.only.split(",") if name.strip()]
+        unknown = sorted(set(wanted) - {stage.name for stage in plan})
+        if unknown:
+            parser.error(
+                f"no stage named {', '.join(unknown)}: choose from "
+                + ", ".join(stage.name for stage in plan)
+            )
+        plan = [stage for stage in plan if stage.name in wanted]
     if args.list:
         for stage in plan:
             print(f"{stage.name}: {' '.join(stage.argv)}")

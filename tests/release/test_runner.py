@@ -326,3 +326,31 @@ def test_naive_sequence_is_what_a_maintainer_types(tmp_path):
     assert "twine check" in cmds[1]
     assert "-m venv" in cmds[2] and 'pip" install' in cmds[3]
     assert "import glyph_phase_engine" in cmds[4]
+
+
+def test_bench_reads_the_stage_times_release_check_prints():
+    output = (
+        "release-check: 3 stages: dist, check, validate\n"
+        "✓ dist               1.0 s  dist: built ...\n"
+        "✓ check              1.4 s  check: passed\n"
+        "ok validate          0.7 s\n"
+        "✓ release-check passed: 3 stages in 2.1 s\n"
+    )
+    assert bench.parse_stage_times(output) == {
+        "dist": 1.0,
+        "check": 1.4,
+        "validate": 0.7,
+    }
+
+
+def test_only_runs_the_named_stages(capsys):
+    assert release_check.main(["--list", "--only", "dist,smoke"]) == 0
+    names = [line.split(":")[0] for line in capsys.readouterr().out.splitlines()]
+    assert names == ["dist", "smoke"]
+
+
+def test_only_rejects_an_unknown_stage(capsys):
+    with pytest.raises(SystemExit) as info:
+        release_check.main(["--only", "dist,bogus"])
+    assert info.value.code == 2
+    assert "no stage named bogus: choose from dist, check" in capsys.readouterr().err
