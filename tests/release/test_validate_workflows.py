@@ -465,7 +465,7 @@ MUTATIONS = [
     case(
         "no dry-run job",
         "dry-run",
-        Edit(TESTPYPI, "run: make publish-dry-run DEV=1", "run: make smoke"),
+        Edit(TESTPYPI, "run: make publish-dry-run\n", "run: make smoke\n"),
     ),
     case(
         "another environment name",
