@@ -30,6 +30,8 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import yaml
 
+from scripts.pythons import supported_versions
+
 ROOT = Path(__file__).resolve().parent.parent
 
 RULES = {
@@ -1680,13 +1682,11 @@ def pyproject_versions(root: Path) -> Tuple[Set[str], int, Optional[str], int]:
     path = root / "pyproject.toml"
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     lines = text.splitlines()
-    found = set()
-    first = 0
-    for i, line in enumerate(lines, 1):
-        match = re.search(r'"Programming Language :: Python :: (3\.\d+)"', line)
-        if match:
-            found.add(match.group(1))
-            first = first or i
+    found = set(supported_versions(root))  # the one reading of the classifiers
+    first = next(
+        (i for i, t in enumerate(lines, 1) if "Programming Language :: Python ::" in t),
+        0,
+    )
     bound, bound_line = None, 0
     for i, line in enumerate(lines, 1):
         match = re.match(r"\s*requires-python\s*=\s*[\"']([^\"']*)[\"']", line)

@@ -684,6 +684,23 @@ def test_validate_treats_an_unreadable_condition_as_always_true():
     assert vw._holds("a = b", {}) is True
 
 
+def test_validate_reads_the_classifiers_with_scripts_pythons(tree, monkeypatch):
+    """One reading of the classifiers: scripts.pythons.supported_versions."""
+    calls = []
+
+    def fake(path):
+        calls.append(path)
+        return ["3.7"]
+
+    monkeypatch.setattr(vw, "supported_versions", fake)
+    problems = tree.problems()
+    assert calls == [tree.path]
+    assert any(
+        p.rule == "python-versions" and "Python 3.7 is missing" in p.what
+        for p in problems
+    ), "\n".join(map(str, problems))
+
+
 def test_validate_reports_a_file_that_is_not_a_workflow(tree):
     (tree.path / ".github/workflows/notes.yml").write_text("just: text\n")
     (problem,) = tree.problems()
