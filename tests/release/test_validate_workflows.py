@@ -505,6 +505,101 @@ MUTATIONS = [
         ),
     ),
     case(
+        "PEP 740 attestations turned off",
+        "attestations",
+        Edit(PYPI, "          attestations: true\n", "          attestations: false\n"),
+    ),
+    case(
+        "TestPyPI's attestations turned off",
+        "attestations",
+        Edit(
+            TESTPYPI, "          attestations: true\n", "          attestations: false\n"
+        ),
+    ),
+    case(
+        "no index check before the PyPI publish",
+        "index-check",
+        Edit(PYPI, "          index-url: https://pypi.org/simple/\n", ""),
+    ),
+    case(
+        "no index check before the TestPyPI publish",
+        "index-check",
+        Edit(TESTPYPI, "          index-url: https://test.pypi.org/simple/\n", ""),
+    ),
+    case(
+        "the PyPI build checks TestPyPI",
+        "index-check",
+        Edit(PYPI, "index-url: https://pypi.org/simple/\n", "index-url: "
+             "https://test.pypi.org/simple/\n", after="  build:"),
+    ),
+    case(
+        "the PyPI index check skips an existing version",
+        "index-check",
+        Edit(
+            PYPI,
+            "          index-url: https://pypi.org/simple/\n",
+            "          index-url: https://pypi.org/simple/\n"
+            '          skip-existing: "true"\n',
+        ),
+    ),
+    case(
+        "the TestPyPI index check fails a re-run",
+        "index-check",
+        Edit(TESTPYPI, '          skip-existing: "true"\n', ""),
+    ),
+    case(
+        "build-verify ignores its index-url",
+        "index-check",
+        Edit(
+            BUILD,
+            "        .venv/bin/python -m scripts.index check \"${args[@]}\"\n",
+            "        echo \"${args[@]}\"\n",
+        ),
+    ),
+    case(
+        "the release build without its tag",
+        "release-build",
+        Edit(
+            PYPI,
+            "expected-tag: ${{ github.ref_type == 'tag' && github.ref_name || '' }}",
+            "expected-tag: ''",
+        ),
+    ),
+    case(
+        "the release build as a development version",
+        "release-build",
+        Edit(
+            PYPI,
+            "dev-version: ${{ github.ref_type != 'tag' }}",
+            'dev-version: "true"',
+        ),
+    ),
+    case(
+        "TestPyPI's build not the development version",
+        "release-build",
+        Edit(TESTPYPI, 'dev-version: "true"', 'dev-version: "false"'),
+    ),
+    case(
+        "PyPI's smoke job installs from TestPyPI",
+        "smoke-index",
+        Edit(
+            PYPI,
+            "index-url: https://pypi.org/simple/\n",
+            "index-url: https://test.pypi.org/simple/\n",
+            after="  smoke:",
+        ),
+    ),
+    case(
+        "TestPyPI's smoke job installs from PyPI",
+        "smoke-index",
+        Edit(
+            TESTPYPI,
+            "index-url: https://test.pypi.org/simple/\n",
+            "index-url: https://pypi.org/simple/\n",
+            after="  smoke:",
+        ),
+    ),
+    case(
         "the failure summary names another environment",
         "publisher-summary",
         Edit(PYPI, "          ENVIRONMENT: pypi\n", "          ENVIRONMENT: release\n"),
