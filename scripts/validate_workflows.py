@@ -1458,7 +1458,7 @@ def _upload_url(step: Map) -> str:
 
 
 def _target_index(doc: Doc, step: Map) -> str:
-    """"pypi" or "testpypi": where a publish step uploads (or is meant to)."""
+    """ "pypi" or "testpypi": where a publish step uploads (or is meant to)."""
     testpypi_file = "testpypi" in doc.path.rsplit("/", 1)[-1]
     if _upload_url(step).startswith("https://test.pypi.org/") or testpypi_file:
         return "testpypi"
@@ -1952,9 +1952,11 @@ def check_index_guard(repo: Repo) -> List[Problem]:
                                 if want_skip
                                 else "lets a version already on PyPI through"
                             ),
-                            'set `skip-existing: "true"` (TestPyPI only)'
-                            if want_skip
-                            else "drop skip-existing (a PyPI version is final)",
+                            (
+                                'set `skip-existing: "true"` (TestPyPI only)'
+                                if want_skip
+                                else "drop skip-existing (a PyPI version is final)"
+                            ),
                         )
                     )
     return problems
@@ -1994,9 +1996,11 @@ def check_release_build(repo: Repo) -> List[Problem]:
                     if tag != RELEASE_CONTEXT["github.ref_name"]:
                         problems.append(
                             doc.problem(
-                                given.kline("expected-tag")
-                                if "expected-tag" in given
-                                else step.line,
+                                (
+                                    given.kline("expected-tag")
+                                    if "expected-tag" in given
+                                    else step.line
+                                ),
                                 "release-build",
                                 f"build job {builder} does not pass the release "
                                 f"tag to build-verify on a release (expected-tag "
@@ -2009,9 +2013,11 @@ def check_release_build(repo: Repo) -> List[Problem]:
                     if _truthy(dev) and not is_false(dev):
                         problems.append(
                             doc.problem(
-                                given.kline("dev-version")
-                                if "dev-version" in given
-                                else step.line,
+                                (
+                                    given.kline("dev-version")
+                                    if "dev-version" in given
+                                    else step.line
+                                ),
                                 "release-build",
                                 f"build job {builder} builds a development version "
                                 "on a release (dev-version is true)",
@@ -2028,9 +2034,11 @@ def check_release_build(repo: Repo) -> List[Problem]:
                     if not is_true(dev) or tag:
                         problems.append(
                             doc.problem(
-                                given.kline("dev-version")
-                                if "dev-version" in given
-                                else step.line,
+                                (
+                                    given.kline("dev-version")
+                                    if "dev-version" in given
+                                    else step.line
+                                ),
                                 "release-build",
                                 f"build job {builder} does not build the "
                                 "development version for TestPyPI",
@@ -2057,9 +2065,7 @@ def check_smoke_index(repo: Repo) -> List[Problem]:
                     if url != SIMPLE_URLS[index]:
                         problems.append(
                             doc.problem(
-                                with_of(step).kline("index-url")
-                                if url
-                                else step.line,
+                                with_of(step).kline("index-url") if url else step.line,
                                 "smoke-index",
                                 f"smoke job {smoker} installs from "
                                 f"{url or 'no index'}, but job {job_id} publishes "

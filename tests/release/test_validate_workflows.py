@@ -513,7 +513,9 @@ MUTATIONS = [
         "TestPyPI's attestations turned off",
         "attestations",
         Edit(
-            TESTPYPI, "          attestations: true\n", "          attestations: false\n"
+            TESTPYPI,
+            "          attestations: true\n",
+            "          attestations: false\n",
         ),
     ),
     case(
@@ -529,8 +531,12 @@ MUTATIONS = [
     case(
         "the PyPI build checks TestPyPI",
         "index-check",
-        Edit(PYPI, "index-url: https://pypi.org/simple/\n", "index-url: "
-             "https://test.pypi.org/simple/\n", after="  build:"),
+        Edit(
+            PYPI,
+            "index-url: https://pypi.org/simple/\n",
+            "index-url: " "https://test.pypi.org/simple/\n",
+            after="  build:",
+        ),
     ),
     case(
         "the PyPI index check skips an existing version",
@@ -552,8 +558,8 @@ MUTATIONS = [
         "index-check",
         Edit(
             BUILD,
-            "        .venv/bin/python -m scripts.index check \"${args[@]}\"\n",
-            "        echo \"${args[@]}\"\n",
+            '        .venv/bin/python -m scripts.index check "${args[@]}"\n',
+            '        echo "${args[@]}"\n',
         ),
     ),
     case(
