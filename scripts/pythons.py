@@ -25,7 +25,15 @@ _CLASSIFIER = re.compile(r'"Programming Language :: Python :: (3\.\d+)"')
 
 
 def supported_versions(pyproject: Path = ROOT / "pyproject.toml") -> List[str]:
-    """The minor versions the project supports: its version classifiers."""
+    """The minor versions the project supports: its version classifiers.
+
+    ``pyproject`` is the pyproject.toml, or the folder that holds it; a folder
+    without one supports nothing (an empty list).
+    """
+    if pyproject.is_dir():
+        pyproject = pyproject / "pyproject.toml"
+        if not pyproject.is_file():
+            return []
     found = _CLASSIFIER.findall(pyproject.read_text(encoding="utf-8"))
     return sorted(set(found), key=lambda v: tuple(map(int, v.split("."))))
 

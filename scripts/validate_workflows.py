@@ -30,6 +30,8 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import yaml
 
+from scripts.pythons import supported_versions
+
 ROOT = Path(__file__).resolve().parent.parent
 
 RULES = {
@@ -54,6 +56,10 @@ RULES = {
     "dry-run": "a boolean dry_run input that keeps the publish job from running",
     "environments": "publish jobs use environments pypi and testpypi, with a URL",
     "upload-url": "TestPyPI uploads go to TestPyPI's URL (skip-existing)",
+    "attestations": "the publish step makes PEP 740 attestations (not false)",
+    "index-check": "the build checks the version is not on the index yet",
+    "release-build": "PyPI builds the release tag; TestPyPI the dev version",
+    "smoke-index": "the smoke job installs from the index just published to",
     "publisher-summary": "a failed publish tells the trusted publisher settings",
     "concurrency": "one concurrency block; a called workflow's group is its own",
     "job-name": "every job has a name that reads as a sentence",
@@ -71,6 +77,10 @@ SMOKE_ACTION = ".github/actions/smoke-install"
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 TESTPYPI_UPLOAD = "https://test.pypi.org/legacy/"
 INDEX_PROJECT_URLS = {"pypi": "https://pypi.org/", "testpypi": "https://test.pypi.org/"}
+SIMPLE_URLS = {
+    "pypi": "https://pypi.org/simple/",
+    "testpypi": "https://test.pypi.org/simple/",
+}
 # Outputs of the pinned remote actions whose outputs are referenced or likely
 # to be; an action missing here is not checked.
 KNOWN_OUTPUTS = {
@@ -97,6 +107,7 @@ STEP_REF = re.compile(r"\bsteps\.([A-Za-z_][\w-]*)\.(outputs\.([A-Za-z_][\w-]*)|
 NEEDS_REF = re.compile(r"\bneeds\.([A-Za-z_][\w-]*)\.(outputs\.([A-Za-z_][\w-]*)|\w+)")
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 BUILDS_RELEASE = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*(dist|release-check)\b")
+INDEX_CHECK = re.compile(r"-m\s+scripts\.index\s+check\b")
 DRY_RUN_TARGET = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*publish-dry-run\b")
 PROJECT_CODE = re.compile(
     r"\b(make|python3?(\.\d+)?|pip3?|uvx?|tox|hatch|twine|pytest)\b|scripts/|\.venv/"
@@ -1441,6 +1452,19 @@ def _environment(job: Map) -> Tuple[Optional[str], Optional[str]]:
     return None, None
 
 
+def _upload_url(step: Map) -> str:
+    options = with_of(step)
+    return str(options.get("repository-url") or options.get("repository_url") or "")
+
+
+def _target_index(doc: Doc, step: Map) -> str:
+    """ "pypi" or "testpypi": where a publish step uploads (or is meant to)."""
+    testpypi_file = "testpypi" in doc.path.rsplit("/", 1)[-1]
+    if _upload_url(step).startswith("https://test.pypi.org/") or testpypi_file:
+        return "testpypi"
+    return "pypi"
+
+
 def check_environments(repo: Repo) -> List[Problem]:
     """pypi and testpypi environments with URLs, uploads to the right index."""
     problems = []
@@ -1452,12 +1476,7 @@ def check_environments(repo: Repo) -> List[Problem]:
             url = str(
                 options.get("repository-url") or options.get("repository_url") or ""
             )
-            testpypi_file = "testpypi" in doc.path.rsplit("/", 1)[-1]
-            expected = (
-                "testpypi"
-                if (url.startswith("https://test.pypi.org/") or testpypi_file)
-                else "pypi"
-            )
+            expected = _target_index(doc, step)
             name, env_url = _environment(job)
             line = job.kline("environment")
             if name:
@@ -1680,13 +1699,11 @@ def pyproject_versions(root: Path) -> Tuple[Set[str], int, Optional[str], int]:
     path = root / "pyproject.toml"
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     lines = text.splitlines()
-    found = set()
-    first = 0
-    for i, line in enumerate(lines, 1):
-        match = re.search(r'"Programming Language :: Python :: (3\.\d+)"', line)
-        if match:
-            found.add(match.group(1))
-            first = first or i
+    found = set(supported_versions(root))  # the one reading of the classifiers
+    first = next(
+        (i for i, t in enumerate(lines, 1) if "Programming Language :: Python ::" in t),
+        0,
+    )
     bound, bound_line = None, 0
     for i, line in enumerate(lines, 1):
         match = re.match(r"\s*requires-python\s*=\s*[\"']([^\"']*)[\"']", line)
@@ -1792,6 +1809,273 @@ def check_python_versions(repo: Repo) -> List[Problem]:
     return problems
 
 
+def check_attestations(repo: Repo) -> List[Problem]:
+    """The publish step keeps its PEP 740 attestations."""
+    problems = []
+    for doc in repo.workflows.values():
+        for job_id, job in _publish_jobs(doc).items():
+            _, step = _publish_step(job)
+            options = with_of(step)
+            if "attestations" in options and not is_true(options["attestations"]):
+                problems.append(
+                    doc.problem(
+                        options.kline("attestations"),
+                        "attestations",
+                        f"the publish step of job {job_id} turns the PEP 740 "
+                        f"attestations off ({options['attestations']})",
+                        "set `attestations: true`: the smoke job verifies them",
+                    )
+                )
+    return problems
+
+
+def _evaluate_input(value: Any, context: Dict[str, Any]) -> Any:
+    """The value an input gets under ``context``; None where it cannot be read."""
+    text = str(value)
+    whole = re.fullmatch(r"\s*\$\{\{(.*?)\}\}\s*", text, re.S)
+    try:
+        if whole:
+            return _Expr(whole.group(1), context).value()
+        return EXPRESSION.sub(
+            lambda m: _as_text(_Expr(m.group(1), context).value()), text
+        )
+    except (ValueError, IndexError):
+        return None
+
+
+def _as_text(value: Any) -> str:
+    """An expression's value as GitHub puts it into a string."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _input_of(repo: Repo, step: Map, name: str) -> Any:
+    """A local action's input as a step passes it, or the action's default."""
+    given = with_of(step)
+    if name in given:
+        return given[name]
+    action = repo.local_action(uses_of(step))
+    inputs = action.data.get("inputs") if action else None
+    spec = inputs.get(name) if isinstance(inputs, Map) else None
+    return spec.get("default", "") if isinstance(spec, Map) else ""
+
+
+def _build_steps(jobs: Dict[str, Map], job_id: str) -> List[Tuple[str, Map]]:
+    """(job id, step) of every build-verify call in the jobs ``job_id`` needs."""
+    return [
+        (j, step)
+        for j in sorted(ancestors(jobs, job_id))
+        for step in steps_of(jobs.get(j, Map()))
+        if local_path(uses_of(step)) == BUILD_ACTION
+    ]
+
+
+def _action_checks_index(repo: Repo) -> bool:
+    """Whether build-verify runs the index check with its index-url input."""
+    action = repo.actions.get(BUILD_ACTION)
+    for step in composite_steps(action) if action else []:
+        env = step.get("env")
+        if INDEX_CHECK.search(str(step.get("run", ""))) and isinstance(env, Map):
+            if any("inputs.index-url" in str(v) for v in env.values()):
+                return True
+    return False
+
+
+def check_index_guard(repo: Repo) -> List[Problem]:
+    """Before publishing, the build checks the version is not on the index yet."""
+    problems = []
+    action_checks = _action_checks_index(repo)
+    if BUILD_ACTION in repo.actions and not action_checks:
+        doc = repo.actions[BUILD_ACTION]
+        problems.append(
+            doc.problem(
+                doc.data.kline("runs"),
+                "index-check",
+                "build-verify does not run `python -m scripts.index check` with "
+                "its index-url input",
+                "add a step (if: inputs.index-url != '') running `.venv/bin/python "
+                '-m scripts.index check --index-url "$INDEX_URL"` with INDEX_URL: '
+                "${{ inputs.index-url }} in its env",
+            )
+        )
+    for doc in repo.workflows.values():
+        jobs = jobs_of(doc)
+        for job_id, job in _publish_jobs(doc).items():
+            index = _target_index(doc, _publish_step(job)[1])
+            want_url, want_skip = SIMPLE_URLS[index], index == "testpypi"
+            found: List[Tuple[int, str, bool]] = []  # (line, url, skip-existing)
+            for _, step in _build_steps(jobs, job_id):
+                url = str(_input_of(repo, step, "index-url") or "")
+                if url and action_checks:
+                    skip = is_true(_input_of(repo, step, "skip-existing"))
+                    found.append((step.line, url, skip))
+            for j in sorted(ancestors(jobs, job_id)):
+                for step in steps_of(jobs.get(j, Map())):
+                    run = str(step.get("run", ""))
+                    if INDEX_CHECK.search(run):
+                        url = next((u for u in SIMPLE_URLS.values() if u in run), "")
+                        found.append((step.line, url, "--skip-existing" in run))
+            if not found:
+                problems.append(
+                    doc.problem(
+                        job.line,
+                        "index-check",
+                        f"nothing checks, before publish job {job_id}, that the "
+                        f"version is not on {index} yet (a re-release fails only "
+                        "at the upload, after the attestations)",
+                        f"pass `index-url: {want_url}` to build-verify in the build "
+                        "job",
+                    )
+                )
+            for line, url, skip in found:
+                if url != want_url:
+                    problems.append(
+                        doc.problem(
+                            line,
+                            "index-check",
+                            f"the index check before publish job {job_id} reads "
+                            f"{url or 'no known index'}, not {index}",
+                            f"use `index-url: {want_url}`",
+                        )
+                    )
+                if skip != want_skip:
+                    problems.append(
+                        doc.problem(
+                            line,
+                            "index-check",
+                            f"the index check before publish job {job_id} "
+                            + (
+                                "fails a re-run of the same commit"
+                                if want_skip
+                                else "lets a version already on PyPI through"
+                            ),
+                            (
+                                'set `skip-existing: "true"` (TestPyPI only)'
+                                if want_skip
+                                else "drop skip-existing (a PyPI version is final)"
+                            ),
+                        )
+                    )
+    return problems
+
+
+RELEASE_CONTEXT = {
+    "github.event_name": "release",
+    "github.ref_type": "tag",
+    "github.ref_name": "v1.2.3",
+    "github.ref": "refs/tags/v1.2.3",
+    "github.event.release.tag_name": "v1.2.3",
+}
+PUSH_CONTEXT = {
+    "github.event_name": "push",
+    "github.ref_type": "branch",
+    "github.ref_name": "main",
+    "github.ref": "refs/heads/main",
+}
+
+
+def check_release_build(repo: Repo) -> List[Problem]:
+    """A PyPI release builds its tag; TestPyPI's build is the dev version."""
+    problems = []
+    for doc in repo.workflows.values():
+        jobs = jobs_of(doc)
+        for job_id, job in _publish_jobs(doc).items():
+            index = _target_index(doc, _publish_step(job)[1])
+            for builder, step in _build_steps(jobs, job_id):
+                given = with_of(step)
+                if index == "pypi":
+                    tag = _evaluate_input(
+                        _input_of(repo, step, "expected-tag"), RELEASE_CONTEXT
+                    )
+                    dev = _evaluate_input(
+                        _input_of(repo, step, "dev-version"), RELEASE_CONTEXT
+                    )
+                    if tag != RELEASE_CONTEXT["github.ref_name"]:
+                        problems.append(
+                            doc.problem(
+                                (
+                                    given.kline("expected-tag")
+                                    if "expected-tag" in given
+                                    else step.line
+                                ),
+                                "release-build",
+                                f"build job {builder} does not pass the release "
+                                f"tag to build-verify on a release (expected-tag "
+                                f"is {tag!r} for tag v1.2.3)",
+                                "set `expected-tag: ${{ github.ref_type == 'tag' "
+                                "&& github.ref_name || '' }}`: the tag/version "
+                                "guard needs it",
+                            )
+                        )
+                    if _truthy(dev) and not is_false(dev):
+                        problems.append(
+                            doc.problem(
+                                (
+                                    given.kline("dev-version")
+                                    if "dev-version" in given
+                                    else step.line
+                                ),
+                                "release-build",
+                                f"build job {builder} builds a development version "
+                                "on a release (dev-version is true)",
+                                "set `dev-version: ${{ github.ref_type != 'tag' }}`",
+                            )
+                        )
+                else:
+                    tag = _evaluate_input(
+                        _input_of(repo, step, "expected-tag"), PUSH_CONTEXT
+                    )
+                    dev = _evaluate_input(
+                        _input_of(repo, step, "dev-version"), PUSH_CONTEXT
+                    )
+                    if not is_true(dev) or tag:
+                        problems.append(
+                            doc.problem(
+                                (
+                                    given.kline("dev-version")
+                                    if "dev-version" in given
+                                    else step.line
+                                ),
+                                "release-build",
+                                f"build job {builder} does not build the "
+                                "development version for TestPyPI",
+                                'set `dev-version: "true"` and no expected-tag',
+                            )
+                        )
+    return problems
+
+
+def check_smoke_index(repo: Repo) -> List[Problem]:
+    """The smoke job after a publish installs from the index published to."""
+    problems = []
+    for doc in repo.workflows.values():
+        jobs = jobs_of(doc)
+        for job_id, job in _publish_jobs(doc).items():
+            index = _target_index(doc, _publish_step(job)[1])
+            for smoker, other in jobs.items():
+                if job_id not in ancestors(jobs, smoker):
+                    continue
+                for step in steps_of(other):
+                    if local_path(uses_of(step)) != SMOKE_ACTION:
+                        continue
+                    url = str(with_of(step).get("index-url", ""))
+                    if url != SIMPLE_URLS[index]:
+                        problems.append(
+                            doc.problem(
+                                with_of(step).kline("index-url") if url else step.line,
+                                "smoke-index",
+                                f"smoke job {smoker} installs from "
+                                f"{url or 'no index'}, but job {job_id} publishes "
+                                f"to {index}",
+                                f"set `index-url: {SIMPLE_URLS[index]}`",
+                            )
+                        )
+    return problems
+
+
 CHECKS = (
     check_pinned_uses,
     check_permissions,
@@ -1805,6 +2089,10 @@ CHECKS = (
     check_publish_chain,
     check_dry_run,
     check_environments,
+    check_attestations,
+    check_index_guard,
+    check_release_build,
+    check_smoke_index,
     check_concurrency,
     check_job_names,
     check_python_versions,

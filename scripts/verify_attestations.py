@@ -8,8 +8,9 @@ the working folder:
   against this repository and the workflow that signed it
   (``gh attestation verify``);
 - on PyPI, each file's PEP 740 publish attestation verifies against this
-  repository's identity (``pypi-attestations verify pypi``). That tool reads
-  PyPI only, so a TestPyPI run says so and checks the provenance alone.
+  repository's identity (``pypi-attestations verify pypi``, the one pinned in
+  requirements/tools.txt and installed in the tool environment). That tool
+  reads PyPI only, so a TestPyPI run says so and checks the provenance alone.
 
     python -m scripts.verify_attestations --index pypi \\
         --repository OWNER/REPO --workflow-ref OWNER/REPO/.github/workflows/F@REF
@@ -24,8 +25,9 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-# The PEP 740 verifier, run with uv in a throwaway environment.
-PYPI_ATTESTATIONS = "pypi-attestations==0.0.30"
+# The PEP 740 verifier: a console script of the tool environment (.venv), pinned
+# in requirements/tools.txt with the other tools.
+PYPI_ATTESTATIONS = "pypi-attestations"
 INDEXES = ("pypi", "testpypi")
 
 
@@ -40,7 +42,11 @@ def files_from_checksums(text: str) -> List[str]:
 
 
 def compute_commands(
-    files: Sequence[str], repository: str, workflow_ref: str, index: str, uv: str
+    files: Sequence[str],
+    repository: str,
+    workflow_ref: str,
+    index: str,
+    verifier: str,
 ) -> List[List[str]]:
     """The commands that verify each file's attestations."""
     workflow = workflow_ref.split("@", 1)[0]
@@ -61,12 +67,7 @@ def compute_commands(
         if index == "pypi":
             commands.append(
                 [
-                    uv,
-                    "tool",
-                    "run",
-                    "--from",
-                    PYPI_ATTESTATIONS,
-                    "pypi-attestations",
+                    verifier,
                     "verify",
                     "pypi",
                     "--repository",
@@ -91,9 +92,12 @@ def check_arguments(files: Sequence[str], repository: str, workflow_ref: str):
     return problems
 
 
-def _uv() -> str:
-    beside = Path(sys.executable).parent / "uv"
-    return str(beside) if beside.exists() else (shutil.which("uv") or "uv")
+def _verifier() -> str:
+    """pypi-attestations of the tool environment (beside this Python)."""
+    beside = Path(sys.executable).parent / PYPI_ATTESTATIONS
+    if beside.exists():
+        return str(beside)
+    return shutil.which(PYPI_ATTESTATIONS) or PYPI_ATTESTATIONS
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -122,7 +126,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
     failed = []
     for command in compute_commands(
-        files, args.repository, args.workflow_ref, args.index, _uv()
+        files, args.repository, args.workflow_ref, args.index, _verifier()
     ):
         print("$ " + " ".join(command), flush=True)
         if not args.dry_run and subprocess.run(command).returncode != 0:

@@ -28,6 +28,9 @@ def test_build_verify_defaults_pass():
     assert ai.check_build_verify("", "false", "dist", "14") == []
     assert ai.check_build_verify("v1.2.3", "false", "dist", "1") == []
     assert ai.check_build_verify("", "true", "dist", "14") == []
+    pypi, testpypi = "https://pypi.org/simple/", "https://test.pypi.org/simple/"
+    assert ai.check_build_verify("v1.2.3", "false", "dist", "14", pypi) == []
+    assert ai.check_build_verify("", "true", "dist", "14", testpypi, "true") == []
 
 
 @pytest.mark.parametrize(
@@ -40,6 +43,9 @@ def test_build_verify_defaults_pass():
         (("", "false", "dist/x", "14"), "cannot hold"),
         (("", "false", "dist", "0"), 'retention-days is "0"'),
         (("", "false", "dist", "two"), 'retention-days is "two"'),
+        (("", "false", "dist", "14", "pypi.org", "false"), 'index-url is "pypi.org"'),
+        (("", "true", "dist", "14", "", "true"), "index-url is empty"),
+        (("", "true", "dist", "14", "https://x/", "yes"), 'skip-existing is "yes"'),
     ],
 )
 def test_build_verify_rejects(args, words):

@@ -66,3 +66,14 @@ def test_report_finds_a_working_interpreter(tmp_path, monkeypatch):
         "Pythons for the tox matrix:",
         f"  py399: {link}",
     ]
+
+
+def test_supported_versions_of_a_folder(tmp_path):
+    assert pythons.supported_versions(tmp_path) == []
+    (tmp_path / "pyproject.toml").write_text(
+        'classifiers = [\n  "Programming Language :: Python :: 3.10",\n'
+        '  "Programming Language :: Python :: 3.9",\n'
+        '  "Programming Language :: Python :: 3 :: Only",\n]\n'
+    )
+    assert pythons.supported_versions(tmp_path) == ["3.9", "3.10"]
+    assert pythons.supported_versions(tmp_path / "pyproject.toml") == ["3.9", "3.10"]

@@ -465,7 +465,7 @@ MUTATIONS = [
     case(
         "no dry-run job",
         "dry-run",
-        Edit(TESTPYPI, "run: make publish-dry-run DEV=1", "run: make smoke"),
+        Edit(TESTPYPI, "run: make publish-dry-run\n", "run: make smoke\n"),
     ),
     case(
         "another environment name",
@@ -502,6 +502,107 @@ MUTATIONS = [
             "          packages-dir: dist/\n",
             "          repository-url: https://pypi.example.org/legacy/\n"
             "          packages-dir: dist/\n",
+        ),
+    ),
+    case(
+        "PEP 740 attestations turned off",
+        "attestations",
+        Edit(PYPI, "          attestations: true\n", "          attestations: false\n"),
+    ),
+    case(
+        "TestPyPI's attestations turned off",
+        "attestations",
+        Edit(
+            TESTPYPI,
+            "          attestations: true\n",
+            "          attestations: false\n",
+        ),
+    ),
+    case(
+        "no index check before the PyPI publish",
+        "index-check",
+        Edit(PYPI, "          index-url: https://pypi.org/simple/\n", ""),
+    ),
+    case(
+        "no index check before the TestPyPI publish",
+        "index-check",
+        Edit(TESTPYPI, "          index-url: https://test.pypi.org/simple/\n", ""),
+    ),
+    case(
+        "the PyPI build checks TestPyPI",
+        "index-check",
+        Edit(
+            PYPI,
+            "index-url: https://pypi.org/simple/\n",
+            "index-url: " "https://test.pypi.org/simple/\n",
+            after="  build:",
+        ),
+    ),
+    case(
+        "the PyPI index check skips an existing version",
+        "index-check",
+        Edit(
+            PYPI,
+            "          index-url: https://pypi.org/simple/\n",
+            "          index-url: https://pypi.org/simple/\n"
+            '          skip-existing: "true"\n',
+        ),
+    ),
+    case(
+        "the TestPyPI index check fails a re-run",
+        "index-check",
+        Edit(TESTPYPI, '          skip-existing: "true"\n', ""),
+    ),
+    case(
+        "build-verify ignores its index-url",
+        "index-check",
+        Edit(
+            BUILD,
+            '        .venv/bin/python -m scripts.index check "${args[@]}"\n',
+            '        echo "${args[@]}"\n',
+        ),
+    ),
+    case(
+        "the release build without its tag",
+        "release-build",
+        Edit(
+            PYPI,
+            "expected-tag: ${{ github.ref_type == 'tag' && github.ref_name || '' }}",
+            "expected-tag: ''",
+        ),
+    ),
+    case(
+        "the release build as a development version",
+        "release-build",
+        Edit(
+            PYPI,
+            "dev-version: ${{ github.ref_type != 'tag' }}",
+            'dev-version: "true"',
+        ),
+    ),
+    case(
+        "TestPyPI's build not the development version",
+        "release-build",
+        Edit(TESTPYPI, 'dev-version: "true"', 'dev-version: "false"'),
+    ),
+    case(
+        "PyPI's smoke job installs from TestPyPI",
+        "smoke-index",
+        Edit(
+            PYPI,
+            "index-url: https://pypi.org/simple/\n",
+            "index-url: https://test.pypi.org/simple/\n",
+            after="  smoke:",
+        ),
+    ),
+    case(
+        "TestPyPI's smoke job installs from PyPI",
+        "smoke-index",
+        Edit(
+            TESTPYPI,
+            "index-url: https://test.pypi.org/simple/\n",
+            "index-url: https://pypi.org/simple/\n",
+            after="  smoke:",
         ),
     ),
     case(
@@ -682,6 +783,23 @@ def test_validate_evaluates_if_conditions(condition, context, expected):
 
 def test_validate_treats_an_unreadable_condition_as_always_true():
     assert vw._holds("a = b", {}) is True
+
+
+def test_validate_reads_the_classifiers_with_scripts_pythons(tree, monkeypatch):
+    """One reading of the classifiers: scripts.pythons.supported_versions."""
+    calls = []
+
+    def fake(path):
+        calls.append(path)
+        return ["3.7"]
+
+    monkeypatch.setattr(vw, "supported_versions", fake)
+    problems = tree.problems()
+    assert calls == [tree.path]
+    assert any(
+        p.rule == "python-versions" and "Python 3.7 is missing" in p.what
+        for p in problems
+    ), "\n".join(map(str, problems))
 
 
 def test_validate_reports_a_file_that_is_not_a_workflow(tree):

@@ -21,21 +21,21 @@ def test_files_from_checksums():
 
 def test_pypi_verifies_provenance_and_pep740_for_each_file():
     files = va.files_from_checksums(SUMS)
-    commands = va.compute_commands(files, "me/glyph", REF, "pypi", "uv")
+    commands = va.compute_commands(files, "me/glyph", REF, "pypi", "pypi-attestations")
     assert commands[0] == [
         "gh", "attestation", "verify", files[0], "--repo", "me/glyph",
         "--signer-workflow", "me/glyph/.github/workflows/publish-pypi.yml",
     ]  # fmt: skip
-    assert commands[1][-4:] == [
-        "pypi", "--repository", "https://github.com/me/glyph",
+    assert commands[1] == [
+        "pypi-attestations", "verify", "pypi",
+        "--repository", "https://github.com/me/glyph",
         "pypi:glyph_phase_engine-1.2.3-py3-none-any.whl",
     ]  # fmt: skip
-    assert va.PYPI_ATTESTATIONS in commands[1]
     assert len(commands) == 4
 
 
 def test_testpypi_verifies_provenance_only():
-    commands = va.compute_commands(["dist/a.whl"], "me/glyph", REF, "testpypi", "uv")
+    commands = va.compute_commands(["dist/a.whl"], "me/glyph", REF, "testpypi", "x")
     assert [c[0] for c in commands] == ["gh"]
 
 
@@ -70,7 +70,7 @@ def test_failures_are_counted_and_summarized(tmp_path, capsys, monkeypatch):
     (tmp_path / "SHA256SUMS").write_text(SUMS)
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    monkeypatch.setattr(va, "_uv", lambda: "false")
+    monkeypatch.setattr(va, "_verifier", lambda: "false")
 
     class Done:
         def __init__(self, code):
@@ -83,3 +83,15 @@ def test_failures_are_counted_and_summarized(tmp_path, capsys, monkeypatch):
     assert va.main(argv) == 1
     assert "2 verification(s) failed" in capsys.readouterr().err
     assert summary.read_text().count("FAILED") == 2
+
+
+def test_the_verifier_is_the_tool_environments():
+    """pypi-attestations comes from requirements/tools.txt, not a pin in code."""
+    pins = (
+        va.Path(__file__).resolve().parents[2] / "requirements/tools.txt"
+    ).read_text()
+    assert "\npypi-attestations==" in "\n" + pins
+    assert va.PYPI_ATTESTATIONS == "pypi-attestations"
+    exe = va.Path(va._verifier())
+    if exe.is_absolute():
+        assert exe.name == "pypi-attestations" and exe.exists()
