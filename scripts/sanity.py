@@ -42,6 +42,7 @@ from scripts._common import (
     load_pyproject,
     parse_size,
     report,
+    run_main,
 )
 from scripts.archives import Dist, DistDir, find_dists, read_dist
 
@@ -499,4 +500,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)
