@@ -9,7 +9,7 @@ import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from packaging.metadata import parse_email
 from packaging.utils import (
@@ -71,6 +71,70 @@ def find_dists(dist_dir: Path) -> DistDir:
         else:
             others.append(entry)
     return DistDir(sdists, wheels, others)
+
+
+def file_key(filename: str) -> Optional[tuple]:
+    """What identifies a distribution file (None: not a wheel or an sdist).
+
+    Names are compared normalized, as an index compares them: ``Foo_Bar-1.0``
+    and ``foo-bar-1.0`` are the same file to PyPI.
+    """
+    try:
+        if filename.endswith(".whl"):
+            name, version, build, tags = parse_wheel_filename(filename)
+            return ("wheel", name, version, build, tuple(sorted(map(str, tags))))
+        if filename.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(filename)
+            return ("sdist", name, version)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return None
+
+
+def file_version(filename: str, project: str) -> Optional[Version]:
+    """The version in a file name of ``project``, or None."""
+    key = file_key(filename)
+    if key is None or key[1] != canonicalize_name(project):
+        return None
+    return key[2]
+
+
+def dist_files(dist_dir: Path) -> Tuple[List[Path], List[str]]:
+    """``(wheels and sdists, problems)``: what an upload of ``dist_dir`` takes."""
+    if not dist_dir.is_dir():
+        return [], [f"{dist_dir}/ does not exist: build it first (make dist)"]
+    found = find_dists(dist_dir)
+    files = sorted(found.sdists + found.wheels)
+    problems = [
+        f"{path} is neither a wheel nor an sdist: an index upload of "
+        f"{dist_dir}/ fails on it; rebuild with make dist"
+        for path in found.others
+    ]
+    if not files and not problems:
+        problems.append(f"{dist_dir}/ is empty: build it first (make dist)")
+    return files, problems
+
+
+def dist_version(
+    files: Sequence[Path], project: str
+) -> Tuple[Optional[Version], List[str]]:
+    """The one version the files are of, or problems saying why there is none."""
+    versions: Dict[Version, List[str]] = {}
+    problems = []
+    for path in files:
+        version = file_version(path.name, project)
+        if version is None:
+            problems.append(f"{path.name} is not a distribution of {project}")
+        else:
+            versions.setdefault(version, []).append(path.name)
+    if len(versions) > 1:
+        problems.append(
+            "the files are of different versions: "
+            + "; ".join(f"{v}: {', '.join(n)}" for v, n in sorted(versions.items()))
+        )
+    if problems or not versions:
+        return None, problems or ["no distribution files"]
+    return next(iter(versions)), []
 
 
 def _members_and_reader(path: Path, kind: str, wanted):

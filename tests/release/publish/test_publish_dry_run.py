@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from packaging.version import Version
 
 from scripts import publish_dry_run
 from tests.release.publish.helpers import assert_server_gone, run_script, server_of
@@ -89,3 +90,24 @@ def test_an_interrupted_dry_run_leaves_nothing_behind(good, tmpdir_left_empty, s
     assert "index stopped, temporary folders removed" in rest
     assert "publish dry run passed" not in rest
     assert_server_gone(*server_of(first))
+
+
+def test_verify_listing_catches_a_missing_file_and_another_sha256(
+    good_dist, start_index
+):
+    server = start_index()
+    files = sorted(good_dist.iterdir())
+    wheel, sdist = [p for p in files if p.suffix == ".whl"], [
+        p for p in files if p.name.endswith(".tar.gz")
+    ]
+    shutil.copy2(wheel[0], server.packages / wheel[0].name)
+    version = Version("1.2.3")
+    assert publish_dry_run.verify_listing(server.simple_url, files, version) == [
+        f"{sdist[0].name} is not listed on {server.simple_url}"
+    ]
+    (server.packages / sdist[0].name).write_bytes(b"not the built sdist")
+    assert publish_dry_run.verify_listing(server.simple_url, files, version) == [
+        f"{sdist[0].name} on {server.simple_url} has another SHA-256"
+    ]
+    shutil.copy2(sdist[0], server.packages / sdist[0].name)
+    assert publish_dry_run.verify_listing(server.simple_url, files, version) == []
