@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from scripts._common import DIST_DIR, ROOT, SUMS_FILE, report, tail
+from scripts._common import DIST_DIR, ROOT, SUMS_FILE, report, run_main, tail
 from scripts.dist import BuildError, build_into, compute_sums, parse_sums
 
 
@@ -70,9 +70,11 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     dev_version = None
     if args.dev:
-        from scripts.versioning import compute_dev_version
+        from scripts.versioning import dev_version_or_error
 
-        dev_version = compute_dev_version(ROOT)
+        dev_version, error = dev_version_or_error(ROOT)
+        if error:
+            return report([error], "reproducibility")
     tmp = Path(tempfile.mkdtemp(prefix="dist-again-"))
     keep = False
     try:
@@ -95,4 +97,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)
