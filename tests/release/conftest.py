@@ -4,12 +4,17 @@ Every broken case is built in a temporary copy of the project (never in the
 working tree): ``project`` copies the files git knows of (tracked, and new
 files not ignored, so work in progress is tested too) into a fresh
 repository with one commit.
+
+Every test gets a TMPDIR of its own under its ``tmp_path`` (``own_tmpdir``),
+passed on to what it runs, so that nothing a test or its scripts leave is
+left in the system's temporary folder.
 """
 
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -82,9 +87,9 @@ def project_files(root: Path = ROOT):
             yield name
 
 
-def new_project(tmp_path_factory) -> Project:
+def new_project(tmp_path_factory, name: str = "project") -> Project:
     """A fresh repository with a copy of the project, committed, untagged."""
-    dest = tmp_path_factory.mktemp("project")
+    dest = tmp_path_factory.mktemp(name)
     for name in project_files():
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +98,22 @@ def new_project(tmp_path_factory) -> Project:
     proj.git("init", "-q", "-b", "main")
     proj.commit("initial")
     return proj
+
+
+def built(proj: Project) -> Project:
+    """``make dist`` in the copy (what a release builds), which must pass."""
+    out = proj.make("dist")
+    assert out.returncode == 0, out.stdout + out.stderr
+    return proj
+
+
+@pytest.fixture(autouse=True)
+def own_tmpdir(tmp_path_factory, monkeypatch) -> Path:
+    """A TMPDIR of the test's own (for it, and for everything it runs)."""
+    tmp = tmp_path_factory.mktemp("TMPDIR")
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return tmp
 
 
 @pytest.fixture
@@ -115,8 +136,6 @@ def released(tmp_path_factory) -> Project:
     Shared by many tests: never change it; copy its dist/ (see ``dist_copy``
     in the tests) to break things.
     """
-    proj = new_project(tmp_path_factory)
+    proj = new_project(tmp_path_factory, "released")
     proj.tag("v1.2.3")
-    out = proj.make("dist")
-    assert out.returncode == 0, out.stdout + out.stderr
-    return proj
+    return built(proj)
