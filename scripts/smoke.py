@@ -196,22 +196,25 @@ def explain_wait(
 
 _LIVE: Set[subprocess.Popen] = set()
 _LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()  # after an interrupt: start no more commands
 
 
 def run(
     cmd: Sequence[str], cwd: Path, env: Dict[str, str], timeout: float = COMMAND_TIMEOUT
 ) -> subprocess.CompletedProcess:
     """Run a command, remembered so that an interrupt can stop it."""
-    proc = subprocess.Popen(
-        list(cmd),
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     with _LIVE_LOCK:
+        if _STOPPING.is_set():
+            raise SmokeFailure("interrupted")
+        proc = subprocess.Popen(
+            list(cmd),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         _LIVE.add(proc)
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -226,8 +229,9 @@ def run(
 
 
 def stop_running() -> None:
-    """Kill the commands still running (after Ctrl-C, from the main thread)."""
+    """Kill the commands still running and start no more (after Ctrl-C)."""
     with _LIVE_LOCK:
+        _STOPPING.set()
         procs = list(_LIVE)
     for proc in procs:
         proc.kill()
@@ -409,6 +413,7 @@ def smoke_dist(
     dist_dir: Path, installer: Installer, project: str = PROJECT, jobs: int = 2
 ) -> List[Result]:
     files = find_dists(dist_dir, project)
+    _STOPPING.clear()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(smoke_file, path, installer, project) for path in files]
         try:

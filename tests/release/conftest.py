@@ -12,10 +12,12 @@ left in the system's temporary folder.
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable, List, Tuple
 
 import pytest
 
@@ -73,6 +75,38 @@ class Project:
     def make(self, *targets: str, **kwargs):
         """Run make in the copy with this interpreter's tools (no .venv made)."""
         return self.run("make", f"TOOLS_PYTHON={sys.executable}", *targets, **kwargs)
+
+
+def stop_midway(
+    cwd: Path,
+    argv: List[str],
+    tmp: Path,
+    signum: int,
+    ready: Callable[[subprocess.Popen], str],
+) -> Tuple[int, str, str]:
+    """Run ``python <argv>`` in ``cwd`` with TMPDIR ``tmp``, in its own process
+    group; once ``ready(proc)`` returns (what it read of the output), send
+    ``signum`` to the group, as Ctrl-C or ``make release-check`` does.
+    Returns the exit code, what ``ready`` read and the rest of the output.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, *argv],
+        cwd=cwd,
+        env={**os.environ, "TMPDIR": str(tmp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        seen = ready(proc)
+        os.killpg(proc.pid, signum)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc.returncode, seen, rest
 
 
 def project_files(root: Path = ROOT):

@@ -10,7 +10,6 @@ temporary folders live inside theirs.
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import List
 
 import pytest
 
-from tests.release.conftest import Project, built
+from tests.release.conftest import Project, built, stop_midway
 
 pytestmark = pytest.mark.slow
 
@@ -105,25 +104,15 @@ def test_reproducibility_stopped_mid_build_leaves_nothing(
     built(proj)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scripts.reproducible"],
-        cwd=proj.path,
-        env={**os.environ, "TMPDIR": str(tmp)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # stopped as release-check stops a stage
-    )
-    try:
+
+    def ready(proc) -> str:
         # The build is under way once PyPA build made its environment.
         wait_for(lambda: list(tmp.glob("dist-again-*/build-tmp/*")))
-        os.killpg(proc.pid, signum)
-        output, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 128 + signum, output
+        return ""
+
+    argv = ["-m", "scripts.reproducible"]
+    code, _, output = stop_midway(proj.path, argv, tmp, signum, ready)
+    assert code == 128 + signum, output
     assert "Traceback" not in output
     procs, left = wait_until_clean(tmp)
     assert procs == [], f"processes left behind: {procs}"

@@ -4,13 +4,13 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 from packaging.version import Version
 
 from scripts import index, smoke
+from tests.release.conftest import stop_midway
 
 V = Version("1.2.3")
 
@@ -353,26 +353,16 @@ def test_an_interrupted_smoke_leaves_no_temporary_folder(
 ):
     """Ctrl-C (or make release-check's SIGTERM) while both installs run (pip:
     slow enough to be caught in them)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scripts.smoke", "--dist-dir", "dist"]
-        + ["--installer", "pip"],
-        cwd=good.path,
-        env={**os.environ, "TMPDIR": str(tmpdir_left_empty)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+
+    def ready(proc) -> str:
         first = proc.stdout.readline()
         assert first.startswith("smoke: installing"), first
         deadline = time.monotonic() + 10
         while len(os.listdir(tmpdir_left_empty)) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)  # both sandboxes made: the installs are running
-        proc.send_signal(signum)
-        rest, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 128 + signum, first + rest
+        return first
+
+    argv = ["-m", "scripts.smoke", "--dist-dir", "dist", "--installer", "pip"]
+    code, first, rest = stop_midway(good.path, argv, tmpdir_left_empty, signum, ready)
+    assert code == 128 + signum, first + rest
     assert rest.strip().endswith("smoke: interrupted: temporary folders removed")
