@@ -399,6 +399,22 @@ def look_up(
     )
 
 
+def plan_upload(
+    files: Sequence[Path], index_url: str, skip_existing: bool, project: str = PROJECT
+) -> Tuple[Optional[Version], List[Path], List[Path], List[str]]:
+    """The guards before an upload: ``(version, to upload, skipped, problems)``."""
+    version, problems = dist_version(files, project)
+    if version is None:
+        return None, [], [], problems
+    listed, error = look_up(index_url, version, project)
+    if error:
+        return version, [], [], [error]
+    to_upload, skipped, problems = check_existing(
+        files, listed, version, index_url, skip_existing, project
+    )
+    return version, to_upload, skipped, problems
+
+
 def upload(
     files: Sequence[Path],
     repository_url: str,
@@ -409,14 +425,8 @@ def upload(
     project: str = PROJECT,
 ) -> int:
     """Upload ``files`` after the guards; 0 when uploaded (or all skipped)."""
-    version, problems = dist_version(files, project)
-    if version is None:
-        return _fail(problems)
-    listed, error = look_up(index_url, version, project)
-    if error:
-        return _fail([error])
-    to_upload, skipped, problems = check_existing(
-        files, listed, version, index_url, skip_existing, project
+    version, to_upload, skipped, problems = plan_upload(
+        files, index_url, skip_existing, project
     )
     if problems:
         return _fail(problems)
@@ -451,14 +461,10 @@ def _fail(problems: Sequence[str], detail: str = "") -> int:
 
 def check(dist_dir: Path, index_url: str, skip_existing: bool) -> int:
     files, problems = dist_files(dist_dir)
-    version, more = dist_version(files, PROJECT) if files else (None, [])
-    if problems or version is None:
-        return _fail(problems + more)
-    listed, error = look_up(index_url, version)
-    if error:
-        return _fail([error])
-    to_upload, skipped, problems = check_existing(
-        files, listed, version, index_url, skip_existing
+    if problems:
+        return _fail(problems)
+    _version, to_upload, skipped, problems = plan_upload(
+        files, index_url, skip_existing
     )
     if problems:
         return _fail(problems)
