@@ -3,9 +3,11 @@
 import hashlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, NoReturn, Optional
 
@@ -139,6 +141,20 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def remove_tree(path: Path, wait: float = 3.0) -> None:
+    """Remove a folder, trying again for a while if something is left.
+
+    After an interrupt, a child being stopped (a build backend, an installer)
+    may still write into the folder while it is removed.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path) or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM arrived: unwinds like Ctrl-C, so ``finally`` blocks clean up."""
 
@@ -153,6 +169,9 @@ def interrupted_code(exc: BaseException) -> int:
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
+    # Once is enough: the cleanup must not be cut short by a second SIGTERM
+    # (make passes the one it gets on to its child, which got its own).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Terminated(signum)
 
 

@@ -36,6 +36,7 @@ from scripts._common import (
     human_size,
     import_name,
     project_name,
+    remove_tree,
     run_main,
     sha256,
     source_date_epoch,
@@ -149,7 +150,7 @@ def build_into(
         if out is None:
             out = _run_build(cmd, root, env, verbose)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_tree(work)
     if out.returncode != 0:
         raise BuildError(
             f"python -m build (installer {tool}) failed ({build_error(out.stdout)}): "
@@ -210,7 +211,7 @@ def make_dist(
         build_into(root, tmp / DIST_DIR, dev_version, verbose)
         staged = Path(shutil.move(str(tmp / DIST_DIR), str(dist_dir)))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
     paths = sorted(staged.iterdir())
     sums = compute_sums(paths)
     sums_file.write_text(format_sums(sums), encoding="utf-8")

@@ -22,7 +22,6 @@ folders are removed.
 import argparse
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +39,7 @@ from scripts import index, smoke
 from scripts._common import (
     interrupted_code,
     last_line,
+    remove_tree,
     run_main,
     sha256,
     sigterm_as_interrupt,
@@ -202,7 +202,7 @@ class LocalIndex:
             self._stop_process()
         finally:
             if self.root is not None:
-                shutil.rmtree(self.root, ignore_errors=True)
+                remove_tree(self.root)
 
 
 def verify_listing(

@@ -8,13 +8,20 @@ their SHA-256 with the files in ``dist/`` and with ``SHA256SUMS``.
 """
 
 import argparse
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from scripts._common import DIST_DIR, ROOT, SUMS_FILE, report, run_main, tail
+from scripts._common import (
+    DIST_DIR,
+    ROOT,
+    SUMS_FILE,
+    remove_tree,
+    report,
+    run_main,
+    tail,
+)
 from scripts.dist import BuildError, build_into, compute_sums, parse_sums
 
 
@@ -89,7 +96,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         problems.append(f"the second build failed: {exc}")
     finally:
         if not keep:
-            shutil.rmtree(tmp, ignore_errors=True)
+            remove_tree(tmp)
     if report(problems, "reproducibility"):
         return 1
     print(f"reproducibility: passed: a second build gave the same {len(first)} files")

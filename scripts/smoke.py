@@ -44,7 +44,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from scripts import archives, index
-from scripts._common import interrupted_code, last_line, run_main
+from scripts._common import interrupted_code, last_line, remove_tree, run_main
 
 PROJECT = index.PROJECT
 DEFAULT_TIMEOUT = 600.0  # PyPI can take minutes to show a new release to installers
@@ -317,18 +317,29 @@ class Sandbox:
 
     def __init__(self, installer: Installer, env: Dict[str, str]) -> None:
         self.installer = installer
-        self.root = Path(tempfile.mkdtemp(prefix="gpe-smoke-"))
-        # The installers' own temporary folders go in here too: removing the
-        # sandbox removes them, even after an install killed half-way.
-        (self.root / "tmp").mkdir()
-        self.env = {**env, "TMPDIR": str(self.root / "tmp")}
-        self.venv = self.root / "venv"
-        scripts = "Scripts" if os.name == "nt" else "bin"
-        self.bin = self.venv / scripts
-        self.python = self.bin / ("python.exe" if os.name == "nt" else "python")
+        self.base_env = self.env = env
+        self.root: Optional[Path] = None
+
+    @property
+    def venv(self) -> Path:
+        assert self.root is not None, "use the sandbox in a with block"
+        return self.root / "venv"
+
+    @property
+    def bin(self) -> Path:
+        return self.venv / ("Scripts" if os.name == "nt" else "bin")
+
+    @property
+    def python(self) -> Path:
+        return self.bin / ("python.exe" if os.name == "nt" else "python")
 
     def __enter__(self) -> "Sandbox":
         try:
+            self.root = Path(tempfile.mkdtemp(prefix="gpe-smoke-"))
+            # The installers' own temporary folders go in here too: removing
+            # the sandbox removes them, even after an install killed half-way.
+            (self.root / "tmp").mkdir()
+            self.env = {**self.base_env, "TMPDIR": str(self.root / "tmp")}
             self.run(self.installer.venv(self.venv), "making the environment")
         except BaseException:
             self.close()
@@ -339,17 +350,18 @@ class Sandbox:
         self.close()
 
     def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.root is not None:
+            remove_tree(self.root)
 
     def run(self, cmd: Sequence[str], what: str) -> subprocess.CompletedProcess:
-        result = run(cmd, cwd=self.root, env=self.env)
+        result = run(cmd, cwd=self.venv.parent, env=self.env)
         if result.returncode != 0:
             raise failure(result, what)
         return result
 
     def install(self, args: Sequence[str], project: str) -> subprocess.CompletedProcess:
         cmd = self.installer.install(self.python, args, project)
-        return run(cmd, cwd=self.root, env=self.env)
+        return run(cmd, cwd=self.venv.parent, env=self.env)
 
     def check(self, expected: Version, project: str = PROJECT) -> str:
         """Import, version and CLI checks; returns what was seen, or raises."""
