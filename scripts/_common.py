@@ -1,11 +1,15 @@
 """Helpers shared by the release scripts: paths, git, the project's name, output."""
 
+import hashlib
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, NoReturn, Optional
 
 try:
     import tomllib
@@ -120,3 +124,80 @@ def tail(text: str, lines: int = 20) -> List[str]:
     return [line.rstrip() for line in text.strip().splitlines() if line.strip()][
         -lines:
     ]
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line: what a user reads first in a traceback."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def remove_tree(path: Path, wait: float = 3.0) -> None:
+    """Remove a folder, trying again for a while if something is left.
+
+    After an interrupt, a child being stopped (a build backend, an installer)
+    may still write into the folder while it is removed.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path) or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: unwinds like Ctrl-C, so ``finally`` blocks clean up."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def interrupted_code(exc: BaseException) -> int:
+    """The exit code for an interrupt: 143 for SIGTERM, 130 for Ctrl-C."""
+    return 128 + int(getattr(exc, "signum", signal.SIGINT))
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    # Once is enough: the cleanup must not be cut short by a second SIGTERM
+    # (make passes the one it gets on to its child, which got its own).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+def sigterm_as_interrupt() -> Callable[[], None]:
+    """Make SIGTERM raise :class:`Terminated` in the main thread.
+
+    ``make release-check`` stops a stage with SIGTERM; without this, Python
+    dies at once and no ``finally`` block or context manager removes its
+    temporary folders. Returns a function that puts the old handler back.
+    """
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
+def run_main(main: Callable[[], int]) -> NoReturn:
+    """The entry point of every script: ``run_main(main)`` under ``__main__``.
+
+    SIGTERM and Ctrl-C unwind (cleaning up on the way), print one line and
+    exit 143 or 130.
+    """
+    sigterm_as_interrupt()
+    try:
+        code = main()
+    except KeyboardInterrupt as exc:
+        name = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else "script"
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"{name}: {what}: temporary folders removed", file=sys.stderr)
+        code = interrupted_code(exc)
+    sys.exit(code)

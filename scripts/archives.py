@@ -1,15 +1,17 @@
 """Read what ``dist/`` holds: which files, their names, members and metadata.
 
-Nothing here judges; :mod:`scripts.sanity` does. The one exception is
-:func:`compute_version`, the version of a consistent ``dist/`` (used by
-``python -m scripts.dist --show-version`` and by the tag/version guard).
+Nothing here judges; :mod:`scripts.sanity` does. The exceptions are
+:func:`check_versions` (every place a built file states its version agrees)
+and :func:`compute_version`, the version of a consistent ``dist/`` (used by
+``python -m scripts.dist --show-version``, by the tag/version guard and, with
+:func:`dist_files`/:func:`dist_version`, by the upload guard).
 """
 
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from packaging.metadata import parse_email
 from packaging.utils import (
@@ -71,6 +73,70 @@ def find_dists(dist_dir: Path) -> DistDir:
         else:
             others.append(entry)
     return DistDir(sdists, wheels, others)
+
+
+def file_key(filename: str) -> Optional[tuple]:
+    """What identifies a distribution file (None: not a wheel or an sdist).
+
+    Names are compared normalized, as an index compares them: ``Foo_Bar-1.0``
+    and ``foo-bar-1.0`` are the same file to PyPI.
+    """
+    try:
+        if filename.endswith(".whl"):
+            name, version, build, tags = parse_wheel_filename(filename)
+            return ("wheel", name, version, build, tuple(sorted(map(str, tags))))
+        if filename.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(filename)
+            return ("sdist", name, version)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return None
+
+
+def file_version(filename: str, project: str) -> Optional[Version]:
+    """The version in a file name of ``project``, or None."""
+    key = file_key(filename)
+    if key is None or key[1] != canonicalize_name(project):
+        return None
+    return key[2]
+
+
+def dist_files(dist_dir: Path) -> Tuple[List[Path], List[str]]:
+    """``(wheels and sdists, problems)``: what an upload of ``dist_dir`` takes."""
+    if not dist_dir.is_dir():
+        return [], [f"{dist_dir}/ does not exist: build it first (make dist)"]
+    found = find_dists(dist_dir)
+    files = sorted(found.sdists + found.wheels)
+    problems = [
+        f"{path} is neither a wheel nor an sdist: an index upload of "
+        f"{dist_dir}/ fails on it; rebuild with make dist"
+        for path in found.others
+    ]
+    if not files and not problems:
+        problems.append(f"{dist_dir}/ is empty: build it first (make dist)")
+    return files, problems
+
+
+def dist_version(
+    files: Sequence[Path], project: str
+) -> Tuple[Optional[Version], List[str]]:
+    """The one version the files are of, or problems saying why there is none."""
+    versions: Dict[Version, List[str]] = {}
+    problems = []
+    for path in files:
+        version = file_version(path.name, project)
+        if version is None:
+            problems.append(f"{path.name} is not a distribution of {project}")
+        else:
+            versions.setdefault(version, []).append(path.name)
+    if len(versions) > 1:
+        problems.append(
+            "the files are of different versions: "
+            + "; ".join(f"{v}: {', '.join(n)}" for v, n in sorted(versions.items()))
+        )
+    if problems or not versions:
+        return None, problems or ["no distribution files"]
+    return next(iter(versions)), []
 
 
 def _members_and_reader(path: Path, kind: str, wanted):
@@ -154,6 +220,49 @@ def read_dist(path: Path, import_name: str) -> Dist:
     return dist
 
 
+def top_folder(dist: Dist) -> str:
+    """The sdist's top folder, or the wheel's .dist-info folder."""
+    if dist.metadata_path:
+        return dist.metadata_path.split("/")[0]
+    return ""
+
+
+def check_versions(dists: Sequence[Dist]) -> List[str]:
+    """File name versions equal metadata versions, in every file and across files."""
+    problems = []
+    for dist in dists:
+        meta = dist.metadata_version
+        if dist.version is None or dist.metadata_path is None:
+            continue
+        if meta is None:
+            problems.append(
+                f"{dist.label}: its metadata ({dist.metadata_path}) has no valid "
+                "Version: rebuild it with make dist"
+            )
+        elif meta != dist.version:
+            problems.append(
+                f"{dist.label}: the version in the file name ({dist.version}) is not "
+                f"the version in its metadata ({meta}): rebuild with make dist, do "
+                "not rename built files"
+            )
+        top = top_folder(dist)
+        suffix = ".dist-info" if dist.kind == "wheel" else ""
+        folder_version = top[: len(top) - len(suffix)].rsplit("-", 1)[-1]
+        if meta is not None and folder_version != str(meta):
+            problems.append(
+                f"{dist.label}: its folder {top} does not carry the metadata version "
+                f"{meta}: rebuild with make dist"
+            )
+    versions = {d.kind: d.metadata_version for d in dists if d.metadata_version}
+    if len(set(versions.values())) > 1:
+        detail = " and ".join(f"the {k} is {v}" for k, v in sorted(versions.items()))
+        problems.append(
+            f"the sdist and the wheel have different versions ({detail}): they come "
+            "from different builds; rebuild both with make dist"
+        )
+    return problems
+
+
 def compute_version(
     dist_dir: Path, project: str, import_name: str
 ) -> Tuple[Optional[Version], List[str]]:
@@ -172,9 +281,8 @@ def compute_version(
             f"{len(found.wheels)} wheel(s), not one of each: rebuild it with make dist"
         )
         return None, problems
-    versions: Dict[str, Optional[Version]] = {}
-    for path in found.sdists + found.wheels:
-        dist = read_dist(path, import_name)
+    dists = [read_dist(path, import_name) for path in found.sdists + found.wheels]
+    for dist in dists:
         problems.extend(dist.problems)
         if dist.name is not None and canonicalize_name(dist.name) != canonicalize_name(
             project
@@ -183,15 +291,7 @@ def compute_version(
                 f"{dist.label} is not a distribution of {project} "
                 f"(its name is {dist.name}): remove it (make dist rebuilds dist/)"
             )
-        versions[f"{dist.kind} file name"] = dist.version
-        versions[f"{dist.kind} metadata"] = dist.metadata_version
+    problems += check_versions(dists)
     if problems:
         return None, problems
-    known = {where: v for where, v in versions.items() if v is not None}
-    if len(set(known.values())) > 1 or len(known) != len(versions):
-        detail = ", ".join(f"{where} {v}" for where, v in versions.items())
-        return None, [
-            f"the versions in {dist_dir} disagree ({detail}): "
-            "rebuild with make dist instead of renaming or mixing files"
-        ]
-    return next(iter(known.values())), []
+    return dists[0].metadata_version, []

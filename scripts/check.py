@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from scripts._common import DIST_DIR, ROOT, child_env, import_name, report, tail
+from scripts._common import (
+    DIST_DIR,
+    ROOT,
+    child_env,
+    import_name,
+    report,
+    run_main,
+    tail,
+)
 from scripts.archives import find_dists
 
 
@@ -150,4 +158,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -18,7 +18,6 @@ into ``dist/``, where an upload would fail on them.
 """
 
 import argparse
-import hashlib
 import importlib.util
 import os
 import re
@@ -37,6 +36,9 @@ from scripts._common import (
     human_size,
     import_name,
     project_name,
+    remove_tree,
+    run_main,
+    sha256,
     source_date_epoch,
     tail,
 )
@@ -101,6 +103,18 @@ def _run_build(
     )
 
 
+# What uv says when UV_OFFLINE=1 and its cache lacks something the build needs.
+_CACHE_MISS = re.compile(
+    r"network (?:connectivity )?(?:is|was) disabled|not found in the cache|offline",
+    re.IGNORECASE,
+)
+
+
+def looks_like_cache_miss(output: Optional[str]) -> bool:
+    """Did an offline build fail only for want of the network (a cold cache)?"""
+    return bool(_CACHE_MISS.search(output or ""))
+
+
 def build_into(
     root: Path, outdir: Path, dev_version: Optional[str], verbose: bool = False
 ) -> List[Path]:
@@ -108,20 +122,35 @@ def build_into(
 
     With uv, the build environments are first made from uv's cache alone
     (``UV_OFFLINE=1``: no index round trips, half the build time with warm
-    caches); if that fails (a cold cache, or a real error), the build runs
-    again as usual, online, and its error is the one reported.
+    caches); only when that fails for want of the network (a cold cache) does
+    the build run again, online. Any other failure is reported at once.
+
+    The build's own temporary folders (PyPA build's environments) go into a
+    folder next to ``outdir``, so that removing ``outdir``'s parent removes
+    them too, even when the build was killed half-way.
     """
     tool = installer()
     cmd = build_command(root, outdir, tool)
-    env = build_env(root, dev_version)
+    work = outdir.parent / "build-tmp"
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**build_env(root, dev_version), "TMPDIR": str(work)}
     out = None
-    if tool == "uv" and "UV_OFFLINE" not in env:
-        out = _run_build(cmd, root, {**env, "UV_OFFLINE": "1"}, verbose)
-        if out.returncode != 0:
-            shutil.rmtree(outdir, ignore_errors=True)
-            out = None
-    if out is None:
-        out = _run_build(cmd, root, env, verbose)
+    try:
+        if tool == "uv" and "UV_OFFLINE" not in env:
+            out = _run_build(cmd, root, {**env, "UV_OFFLINE": "1"}, verbose)
+            if out.returncode != 0 and looks_like_cache_miss(out.stdout):
+                print(
+                    "dist: uv's cache lacks what the build needs: building again, "
+                    "online",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                shutil.rmtree(outdir, ignore_errors=True)
+                out = None
+        if out is None:
+            out = _run_build(cmd, root, env, verbose)
+    finally:
+        remove_tree(work)
     if out.returncode != 0:
         raise BuildError(
             f"python -m build (installer {tool}) failed ({build_error(out.stdout)}): "
@@ -148,14 +177,6 @@ def build_error(output: Optional[str]) -> str:
     errors = [line for line in lines if _ERROR_LINE.match(line)]
     exceptions = [line for line in errors if not line.startswith("ERROR")]
     return (exceptions or errors or lines or ["no output"])[-1]
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def compute_sums(paths: List[Path], prefix: str = DIST_DIR + "/") -> Dict[str, str]:
@@ -190,7 +211,7 @@ def make_dist(
         build_into(root, tmp / DIST_DIR, dev_version, verbose)
         staged = Path(shutil.move(str(tmp / DIST_DIR), str(dist_dir)))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
     paths = sorted(staged.iterdir())
     sums = compute_sums(paths)
     sums_file.write_text(format_sums(sums), encoding="utf-8")
@@ -253,9 +274,12 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     dev_version = None
     if args.dev:
-        from scripts.versioning import compute_dev_version
+        from scripts.versioning import dev_version_or_error
 
-        dev_version = compute_dev_version(ROOT)
+        dev_version, error = dev_version_or_error(ROOT)
+        if error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     source = f"dev version {dev_version}" if dev_version else "version from git"
     print(f"dist: building the sdist and the wheel ({source}, installer {installer()})")
     try:
@@ -271,4 +295,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

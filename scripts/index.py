@@ -18,7 +18,6 @@ authentication refusal (401/403) into a message that says what to check.
 """
 
 import argparse
-import hashlib
 import http.client
 import json
 import os
@@ -35,16 +34,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-from packaging.version import InvalidVersion, Version
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
-PROJECT = "glyph-phase-engine"
+from scripts._common import last_line, project_name, run_main, sha256
+from scripts.archives import dist_files, dist_version, file_key, file_version
+
+PROJECT = project_name()
 #: PEP 691: ask for JSON, accept HTML (PEP 503) from an index that has no JSON.
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
@@ -180,32 +176,6 @@ def parse_simple_page(body: bytes, content_type: str) -> List[Listed]:
     return [_from_href(href) for href in parser.hrefs]
 
 
-def file_key(filename: str) -> Optional[tuple]:
-    """What identifies a distribution file (None: not a wheel or an sdist).
-
-    Names are compared normalized, as an index compares them: ``Foo_Bar-1.0``
-    and ``foo-bar-1.0`` are the same file to PyPI.
-    """
-    try:
-        if filename.endswith(".whl"):
-            name, version, build, tags = parse_wheel_filename(filename)
-            return ("wheel", name, version, build, tuple(sorted(map(str, tags))))
-        if filename.endswith((".tar.gz", ".zip")):
-            name, version = parse_sdist_filename(filename)
-            return ("sdist", name, version)
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
-    return None
-
-
-def file_version(filename: str, project: str = PROJECT) -> Optional[Version]:
-    """The version in a file name of ``project``, or None."""
-    key = file_key(filename)
-    if key is None or key[1] != canonicalize_name(project):
-        return None
-    return key[2]
-
-
 def files_for_version(
     listed: Sequence[Listed], version: Version, project: str = PROJECT
 ) -> List[Listed]:
@@ -306,54 +276,6 @@ def probe(
 # ---- distributions in dist/ ------------------------------------------------
 
 
-def dist_files(dist_dir: Path) -> Tuple[List[Path], List[str]]:
-    """``(wheels and sdists, problems)``: what an upload of ``dist_dir`` takes."""
-    if not dist_dir.is_dir():
-        return [], [f"{dist_dir}/ does not exist: build it first (make dist)"]
-    files, problems = [], []
-    for path in sorted(dist_dir.iterdir()):
-        if path.name.endswith((".whl", ".tar.gz")) and path.is_file():
-            files.append(path)
-        else:
-            problems.append(
-                f"{path} is neither a wheel nor an sdist: an index upload of "
-                f"{dist_dir}/ fails on it; rebuild with make dist"
-            )
-    if not files and not problems:
-        problems.append(f"{dist_dir}/ is empty: build it first (make dist)")
-    return files, problems
-
-
-def dist_version(
-    files: Sequence[Path], project: str = PROJECT
-) -> Tuple[Optional[Version], List[str]]:
-    """The one version the files are of, or problems saying why there is none."""
-    versions: Dict[Version, List[str]] = {}
-    problems = []
-    for path in files:
-        version = file_version(path.name, project)
-        if version is None:
-            problems.append(f"{path.name} is not a distribution of {project}")
-        else:
-            versions.setdefault(version, []).append(path.name)
-    if len(versions) > 1:
-        problems.append(
-            "the files are of different versions: "
-            + "; ".join(f"{v}: {', '.join(n)}" for v, n in sorted(versions.items()))
-        )
-    if problems or not versions:
-        return None, problems or ["no distribution files"]
-    return next(iter(versions)), []
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def describe_files(files: Sequence[Path]) -> List[str]:
     """One line per file: name, size, SHA-256."""
     width = max((len(p.name) for p in files), default=0)
@@ -435,11 +357,6 @@ def _twine_status(output: str) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
-
-
 def run_twine(
     files: Sequence[Path],
     repository_url: str,
@@ -457,7 +374,8 @@ def run_twine(
         env["TWINE_USERNAME"] = username
     if password is not None:
         env["TWINE_PASSWORD"] = password
-    cmd = [sys.executable, "-m", "twine", "upload", "--non-interactive"]
+    cmd = [sys.executable, "-m", "twine", "--no-color", "upload", "--verbose"]
+    cmd += ["--non-interactive"]
     cmd += ["--disable-progress-bar", "--repository-url", repository_url]
     return subprocess.run(
         cmd + [str(p) for p in files],
@@ -481,6 +399,22 @@ def look_up(
     )
 
 
+def plan_upload(
+    files: Sequence[Path], index_url: str, skip_existing: bool, project: str = PROJECT
+) -> Tuple[Optional[Version], List[Path], List[Path], List[str]]:
+    """The guards before an upload: ``(version, to upload, skipped, problems)``."""
+    version, problems = dist_version(files, project)
+    if version is None:
+        return None, [], [], problems
+    listed, error = look_up(index_url, version, project)
+    if error:
+        return version, [], [], [error]
+    to_upload, skipped, problems = check_existing(
+        files, listed, version, index_url, skip_existing, project
+    )
+    return version, to_upload, skipped, problems
+
+
 def upload(
     files: Sequence[Path],
     repository_url: str,
@@ -491,14 +425,8 @@ def upload(
     project: str = PROJECT,
 ) -> int:
     """Upload ``files`` after the guards; 0 when uploaded (or all skipped)."""
-    version, problems = dist_version(files, project)
-    if version is None:
-        return _fail(problems)
-    listed, error = look_up(index_url, version, project)
-    if error:
-        return _fail([error])
-    to_upload, skipped, problems = check_existing(
-        files, listed, version, index_url, skip_existing, project
+    version, to_upload, skipped, problems = plan_upload(
+        files, index_url, skip_existing, project
     )
     if problems:
         return _fail(problems)
@@ -519,7 +447,7 @@ def upload(
     elif status in (400, 409) and "exist" in result.stdout.lower():
         message = f"{project} {version} is already on {index_url}: bump the version"
     else:
-        message = f"twine upload failed: {_last_line(result.stdout)}"
+        message = f"twine upload failed: {last_line(result.stdout)}"
     return _fail([message], detail=result.stdout)
 
 
@@ -533,14 +461,10 @@ def _fail(problems: Sequence[str], detail: str = "") -> int:
 
 def check(dist_dir: Path, index_url: str, skip_existing: bool) -> int:
     files, problems = dist_files(dist_dir)
-    version, more = dist_version(files) if files else (None, [])
-    if problems or version is None:
-        return _fail(problems + more)
-    listed, error = look_up(index_url, version)
-    if error:
-        return _fail([error])
-    to_upload, skipped, problems = check_existing(
-        files, listed, version, index_url, skip_existing
+    if problems:
+        return _fail(problems)
+    _version, to_upload, skipped, problems = plan_upload(
+        files, index_url, skip_existing
     )
     if problems:
         return _fail(problems)
@@ -571,4 +495,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -22,7 +22,6 @@ folders are removed.
 import argparse
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -37,6 +36,14 @@ from typing import List, Optional, Sequence
 from packaging.version import Version
 
 from scripts import index, smoke
+from scripts._common import (
+    interrupted_code,
+    last_line,
+    remove_tree,
+    run_main,
+    sha256,
+    sigterm_as_interrupt,
+)
 
 USERNAME = "dry-run"
 STARTUP_TIMEOUT = 20.0
@@ -45,14 +52,6 @@ STOP_TIMEOUT = 5.0
 
 class ServerError(Exception):
     pass
-
-
-class Interrupted(BaseException):
-    """SIGTERM (or SIGINT) arrived: unwind, cleaning up on the way."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -174,7 +173,7 @@ class LocalIndex:
     def log_tail(self) -> str:
         log = self.root / "server.log" if self.root else None
         if log and log.is_file():
-            return smoke.last_line(log.read_text(errors="replace")) or "(empty log)"
+            return last_line(log.read_text(errors="replace")) or "(empty log)"
         return "(no log)"
 
     def _stop_process(self) -> None:
@@ -203,11 +202,7 @@ class LocalIndex:
             self._stop_process()
         finally:
             if self.root is not None:
-                shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _raise_interrupted(signum, frame) -> None:
-    raise Interrupted(signum)
+                remove_tree(self.root)
 
 
 def verify_listing(
@@ -223,7 +218,7 @@ def verify_listing(
         if path.name not in listed:
             problems.append(f"{path.name} is not listed on {index_url}")
         elif "sha256" in listed[path.name]:
-            if listed[path.name]["sha256"] != index.sha256(path):
+            if listed[path.name]["sha256"] != sha256(path):
                 problems.append(f"{path.name} on {index_url} has another SHA-256")
     return problems
 
@@ -239,7 +234,7 @@ def dry_run(
         print(text, flush=True)
 
     files, problems = index.dist_files(dist_dir)
-    version, more = index.dist_version(files) if files else (None, [])
+    version, more = index.dist_version(files, index.PROJECT) if files else (None, [])
     if problems or more or version is None:
         for problem in problems + more:
             say(f"error: {problem}")
@@ -303,7 +298,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--retry-initial", type=float, default=0.2)
     parser.add_argument("--installer", choices=("auto", "uv", "pip"), default="auto")
     args = parser.parse_args(argv)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    restore = sigterm_as_interrupt()  # run_main does it too; main() may be called
     try:
         installer = smoke.pick_installer(args.installer)
         return dry_run(
@@ -319,15 +314,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ServerError as exc:
         print(f"error: {exc}")
         return 1
-    except KeyboardInterrupt:
-        print("publish dry run interrupted: index stopped, temporary folders removed")
-        return 128 + signal.SIGINT
-    except Interrupted as exc:
-        print("publish dry run terminated: index stopped, temporary folders removed")
-        return 128 + exc.signum
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (sigterm_as_interrupt)
+        what = "interrupted" if interrupted_code(exc) == 130 else "terminated"
+        print(f"publish dry run {what}: index stopped, temporary folders removed")
+        return interrupted_code(exc)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        restore()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -8,13 +8,20 @@ their SHA-256 with the files in ``dist/`` and with ``SHA256SUMS``.
 """
 
 import argparse
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from scripts._common import DIST_DIR, ROOT, SUMS_FILE, report, tail
+from scripts._common import (
+    DIST_DIR,
+    ROOT,
+    SUMS_FILE,
+    remove_tree,
+    report,
+    run_main,
+    tail,
+)
 from scripts.dist import BuildError, build_into, compute_sums, parse_sums
 
 
@@ -70,9 +77,11 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     dev_version = None
     if args.dev:
-        from scripts.versioning import compute_dev_version
+        from scripts.versioning import dev_version_or_error
 
-        dev_version = compute_dev_version(ROOT)
+        dev_version, error = dev_version_or_error(ROOT)
+        if error:
+            return report([error], "reproducibility")
     tmp = Path(tempfile.mkdtemp(prefix="dist-again-"))
     keep = False
     try:
@@ -87,7 +96,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         problems.append(f"the second build failed: {exc}")
     finally:
         if not keep:
-            shutil.rmtree(tmp, ignore_errors=True)
+            remove_tree(tmp)
     if report(problems, "reproducibility"):
         return 1
     print(f"reproducibility: passed: a second build gave the same {len(first)} files")
@@ -95,4 +104,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

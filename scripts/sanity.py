@@ -42,8 +42,16 @@ from scripts._common import (
     load_pyproject,
     parse_size,
     report,
+    run_main,
 )
-from scripts.archives import Dist, DistDir, find_dists, read_dist
+from scripts.archives import (
+    Dist,
+    DistDir,
+    check_versions,
+    find_dists,
+    read_dist,
+    top_folder,
+)
 
 WARN_TOTAL = 50 * 10**6
 MAX_FILE = 100 * 10**6  # PyPI's default per-file upload limit
@@ -192,49 +200,6 @@ def check_name(dist: Dist, expected: Expected) -> List[str]:
     return problems
 
 
-def _top(dist: Dist) -> str:
-    """The sdist's top folder, or the wheel's .dist-info folder."""
-    if dist.metadata_path:
-        return dist.metadata_path.split("/")[0]
-    return ""
-
-
-def check_versions(dists: Sequence[Dist]) -> List[str]:
-    """File name versions equal metadata versions, in every file and across files."""
-    problems = []
-    for dist in dists:
-        meta = dist.metadata_version
-        if dist.version is None or dist.metadata_path is None:
-            continue
-        if meta is None:
-            problems.append(
-                f"{dist.label}: its metadata ({dist.metadata_path}) has no valid "
-                "Version: rebuild it with make dist"
-            )
-        elif meta != dist.version:
-            problems.append(
-                f"{dist.label}: the version in the file name ({dist.version}) is not "
-                f"the version in its metadata ({meta}): rebuild with make dist, do "
-                "not rename built files"
-            )
-        top = _top(dist)
-        suffix = ".dist-info" if dist.kind == "wheel" else ""
-        folder_version = top[: len(top) - len(suffix)].rsplit("-", 1)[-1]
-        if meta is not None and folder_version != str(meta):
-            problems.append(
-                f"{dist.label}: its folder {top} does not carry the metadata version "
-                f"{meta}: rebuild with make dist"
-            )
-    versions = {d.kind: d.metadata_version for d in dists if d.metadata_version}
-    if len(set(versions.values())) > 1:
-        detail = " and ".join(f"the {k} is {v}" for k, v in sorted(versions.items()))
-        problems.append(
-            f"the sdist and the wheel have different versions ({detail}): they come "
-            "from different builds; rebuild both with make dist"
-        )
-    return problems
-
-
 def _paths(dist: Dist) -> List[str]:
     """Member paths, without the sdist's top folder."""
     if dist.kind == "wheel":
@@ -320,7 +285,7 @@ def _entry_points(text: str) -> Dict[str, str]:
 def check_wheel_contents(dist: Dist, expected: Expected) -> List[str]:
     """Every module, py.typed, the console scripts, license files, purity."""
     paths = set(dist.members)
-    info = _top(dist)
+    info = top_folder(dist)
     problems = _missing(
         dist.label,
         "package files",
@@ -499,4 +464,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -43,7 +43,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Set
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from scripts import index
+from scripts import archives, index
+from scripts._common import interrupted_code, last_line, remove_tree, run_main
 
 PROJECT = index.PROJECT
 DEFAULT_TIMEOUT = 600.0  # PyPI can take minutes to show a new release to installers
@@ -108,12 +109,6 @@ def compute_backoff(
     if attempt < 0 or initial < 0:
         raise ValueError("attempt and initial must not be negative")
     return min(initial * factor**attempt, maximum)
-
-
-def last_line(text: str) -> str:
-    """The last non-blank line: what a user reads first in a traceback."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
 
 
 def module_name(project: str) -> str:
@@ -201,22 +196,25 @@ def explain_wait(
 
 _LIVE: Set[subprocess.Popen] = set()
 _LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()  # after an interrupt: start no more commands
 
 
 def run(
     cmd: Sequence[str], cwd: Path, env: Dict[str, str], timeout: float = COMMAND_TIMEOUT
 ) -> subprocess.CompletedProcess:
     """Run a command, remembered so that an interrupt can stop it."""
-    proc = subprocess.Popen(
-        list(cmd),
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     with _LIVE_LOCK:
+        if _STOPPING.is_set():
+            raise SmokeFailure("interrupted")
+        proc = subprocess.Popen(
+            list(cmd),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         _LIVE.add(proc)
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -231,8 +229,9 @@ def run(
 
 
 def stop_running() -> None:
-    """Kill the commands still running (after Ctrl-C, from the main thread)."""
+    """Kill the commands still running and start no more (after Ctrl-C)."""
     with _LIVE_LOCK:
+        _STOPPING.set()
         procs = list(_LIVE)
     for proc in procs:
         proc.kill()
@@ -318,15 +317,29 @@ class Sandbox:
 
     def __init__(self, installer: Installer, env: Dict[str, str]) -> None:
         self.installer = installer
-        self.env = env
-        self.root = Path(tempfile.mkdtemp(prefix="gpe-smoke-"))
-        self.venv = self.root / "venv"
-        scripts = "Scripts" if os.name == "nt" else "bin"
-        self.bin = self.venv / scripts
-        self.python = self.bin / ("python.exe" if os.name == "nt" else "python")
+        self.base_env = self.env = env
+        self.root: Optional[Path] = None
+
+    @property
+    def venv(self) -> Path:
+        assert self.root is not None, "use the sandbox in a with block"
+        return self.root / "venv"
+
+    @property
+    def bin(self) -> Path:
+        return self.venv / ("Scripts" if os.name == "nt" else "bin")
+
+    @property
+    def python(self) -> Path:
+        return self.bin / ("python.exe" if os.name == "nt" else "python")
 
     def __enter__(self) -> "Sandbox":
         try:
+            self.root = Path(tempfile.mkdtemp(prefix="gpe-smoke-"))
+            # The installers' own temporary folders go in here too: removing
+            # the sandbox removes them, even after an install killed half-way.
+            (self.root / "tmp").mkdir()
+            self.env = {**self.base_env, "TMPDIR": str(self.root / "tmp")}
             self.run(self.installer.venv(self.venv), "making the environment")
         except BaseException:
             self.close()
@@ -337,17 +350,18 @@ class Sandbox:
         self.close()
 
     def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.root is not None:
+            remove_tree(self.root)
 
     def run(self, cmd: Sequence[str], what: str) -> subprocess.CompletedProcess:
-        result = run(cmd, cwd=self.root, env=self.env)
+        result = run(cmd, cwd=self.venv.parent, env=self.env)
         if result.returncode != 0:
             raise failure(result, what)
         return result
 
     def install(self, args: Sequence[str], project: str) -> subprocess.CompletedProcess:
         cmd = self.installer.install(self.python, args, project)
-        return run(cmd, cwd=self.root, env=self.env)
+        return run(cmd, cwd=self.venv.parent, env=self.env)
 
     def check(self, expected: Version, project: str = PROJECT) -> str:
         """Import, version and CLI checks; returns what was seen, or raises."""
@@ -375,7 +389,7 @@ def smoke_file(path: Path, installer: Installer, project: str = PROJECT) -> Resu
     label = f"{kind}  {path.name}"
     start = time.monotonic()
     try:
-        expected = index.file_version(path.name, project)
+        expected = archives.file_version(path.name, project)
         if expected is None:
             raise SmokeFailure(f"not a distribution of {project}: {path.name}")
         with Sandbox(installer, base_env()) as box:
@@ -392,30 +406,26 @@ def find_dists(dist_dir: Path, project: str = PROJECT) -> List[Path]:
     """The wheels and sdists of ``project`` in ``dist_dir``; raises if none."""
     if not dist_dir.is_dir():
         raise SmokeFailure(f"{dist_dir}/ does not exist: build it first (make dist)")
-    found = sorted(
-        p
-        for p in dist_dir.iterdir()
-        if p.name.endswith((".whl", ".tar.gz"))
-        and index.file_version(p.name, project) is not None
-    )
-    missing = [
-        kind
-        for kind, suffix in (("wheel", ".whl"), ("sdist", ".tar.gz"))
-        if not any(p.name.endswith(suffix) for p in found)
+    found = archives.find_dists(dist_dir)
+    ours = [
+        [p for p in paths if archives.file_version(p.name, project) is not None]
+        for paths in (found.wheels, found.sdists)
     ]
+    missing = [kind for kind, paths in zip(("wheel", "sdist"), ours) if not paths]
     if missing:
         raise SmokeFailure(
             f"{dist_dir}/ has no {' and no '.join(missing)} of {project}: "
             "build it first (make dist)"
         )
     # Wheels first: they are what most users get.
-    return sorted(found, key=lambda p: (not p.name.endswith(".whl"), p.name))
+    return ours[0] + ours[1]
 
 
 def smoke_dist(
     dist_dir: Path, installer: Installer, project: str = PROJECT, jobs: int = 2
 ) -> List[Result]:
     files = find_dists(dist_dir, project)
+    _STOPPING.clear()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(smoke_file, path, installer, project) for path in files]
         try:
@@ -462,10 +472,16 @@ def smoke_index(
     maximum: float = DEFAULT_RETRY_MAX,
     project: str = PROJECT,
     look: Optional[Callable[[float], index.Probe]] = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Result:
-    """Wait for ``version`` on the index, install it from there alone, use it."""
+    """Wait for ``version`` on the index, install it from there alone, use it.
+
+    No wait goes past ``timeout``: each sleep is the backoff or the time left,
+    whichever is shorter.
+    """
     label = f"index  {project}=={version} from {index_url}"
-    start = time.monotonic()
+    start = clock()
     if look is None:
 
         def look(seconds: float) -> index.Probe:
@@ -475,12 +491,12 @@ def smoke_index(
     try:
         with Sandbox(installer, base_env(index_only=True)) as box:
             while True:
-                left = timeout - (time.monotonic() - start)
-                more = wait_for_version(look, left, initial, maximum)
+                left = timeout - (clock() - start)
+                more = wait_for_version(look, left, initial, maximum, clock, sleep)
                 waited = Waited(
                     more.probe,
                     waited.attempts + more.attempts,
-                    time.monotonic() - start,
+                    clock() - start,
                 )
                 if waited.probe.kind != index.FOUND:
                     message = explain_wait(
@@ -493,16 +509,17 @@ def smoke_index(
                     break
                 output = (result.stderr + result.stdout).lower()
                 late = any(sign in output for sign in NOT_FOUND_SIGNS)
-                if not late or time.monotonic() - start >= timeout:
+                left = timeout - (clock() - start)
+                if not late or left <= 0:
                     raise failure(result, "install")
                 # Listed, but not yet served to installers (a CDN): wait, again.
-                time.sleep(compute_backoff(waited.attempts - 1, initial, maximum))
+                sleep(min(compute_backoff(waited.attempts - 1, initial, maximum), left))
             seen = box.check(version, project)
         times = f"{waited.attempts} look{'' if waited.attempts == 1 else 's'}"
-        seconds = time.monotonic() - start
+        seconds = clock() - start
         return Result(label, True, f"installed after {times}; {seen}", seconds=seconds)
     except SmokeFailure as exc:
-        return Result(label, False, exc.message, exc.detail, time.monotonic() - start)
+        return Result(label, False, exc.message, exc.detail, clock() - start)
 
 
 # ---- output and command line -------------------------------------------------
@@ -601,11 +618,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     except SmokeFailure as exc:
         print(f"smoke: error: {exc.message}")
         return 1
-    except KeyboardInterrupt:
-        print("smoke: interrupted")
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (run_main)
+        print("smoke: interrupted: temporary folders removed")
+        return interrupted_code(exc)
     return print_results(results)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

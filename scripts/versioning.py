@@ -38,6 +38,7 @@ from scripts._common import (
     load_pyproject,
     project_name,
     report,
+    run_main,
 )
 from scripts.archives import compute_version
 
@@ -69,6 +70,20 @@ def compute_dev_version(root: Path = ROOT) -> str:
         # setuptools-scm 10 deprecates tag_regex=, which hatch-vcs still passes
         warnings.simplefilter("ignore", DeprecationWarning)
         return get_version(**config)
+
+
+def dev_version_or_error(root: Path = ROOT) -> Tuple[Optional[str], Optional[str]]:
+    """``(dev version, None)``, or ``(None, one line saying what is wrong)``."""
+    try:
+        return compute_dev_version(root), None
+    except Exception as exc:  # setuptools-scm: not a git checkout, no commit, ...
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        detail = lines[0] if lines else type(exc).__name__
+        return None, (
+            f"cannot compute the dev version of {root} ({detail}): a dev build "
+            "needs a git checkout with at least one commit (git clone the "
+            "repository, not an export or an sdist)"
+        )
 
 
 def parse_tag(tag: str) -> Tuple[Optional[Version], Optional[str]]:
@@ -292,7 +307,11 @@ def run_guard(
         chosen, _ = pick_tag(None, state)
         if chosen:
             state = read_git_state(root, chosen)
-    dev_version = compute_dev_version(root) if dev and not state.error else None
+    dev_version = None
+    if dev and not state.error:
+        dev_version, error = dev_version_or_error(root)
+        if error:
+            return problems + [error], []
     result = check_guard(tag or None, dev, built, state, dev_version)
     return problems + result.problems, result.notes
 
@@ -307,11 +326,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     guard.add_argument("--dist-dir", type=Path, default=ROOT / DIST_DIR)
     args = parser.parse_args(argv)
     if args.command == "dev-version":
-        try:
-            print(compute_dev_version(ROOT))
-        except Exception as exc:  # setuptools-scm: not a git checkout, ...
-            print(f"error: cannot compute the dev version: {exc}", file=sys.stderr)
+        version, error = dev_version_or_error(ROOT)
+        if error:
+            print(f"error: {error}", file=sys.stderr)
             return 1
+        print(version)
         return 0
     problems, notes = run_guard(ROOT, args.dist_dir, args.tag, args.dev)
     for note in notes:
@@ -323,4 +342,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -1,4 +1,6 @@
+import os
 import re
+import sysconfig
 import types
 
 import pytest
@@ -67,3 +69,18 @@ def test_shipped_files(name):
     assert os.path.exists(
         os.path.join(os.path.dirname(glyph_phase_engine.__file__), name)
     )
+
+
+def test_the_tests_import_the_installed_package():
+    """tox installs the built wheel: the tests must use it, not src/."""
+    here = os.path.realpath(glyph_phase_engine.__file__)
+    installed = [
+        os.path.realpath(sysconfig.get_paths()[key]) for key in ("purelib", "platlib")
+    ]
+    assert any(here.startswith(path + os.sep) for path in installed), (
+        "glyph_phase_engine was imported from {}, not from the installed wheel "
+        "in {}: run the tests with tox (or install the wheel)".format(
+            here, installed[0]
+        )
+    )
+    assert os.sep + "src" + os.sep not in here

@@ -4,13 +4,20 @@ Every broken case is built in a temporary copy of the project (never in the
 working tree): ``project`` copies the files git knows of (tracked, and new
 files not ignored, so work in progress is tested too) into a fresh
 repository with one commit.
+
+Every test gets a TMPDIR of its own under its ``tmp_path`` (``own_tmpdir``),
+passed on to what it runs, so that nothing a test or its scripts leave is
+left in the system's temporary folder.
 """
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Callable, List, Tuple
 
 import pytest
 
@@ -70,6 +77,38 @@ class Project:
         return self.run("make", f"TOOLS_PYTHON={sys.executable}", *targets, **kwargs)
 
 
+def stop_midway(
+    cwd: Path,
+    argv: List[str],
+    tmp: Path,
+    signum: int,
+    ready: Callable[[subprocess.Popen], str],
+) -> Tuple[int, str, str]:
+    """Run ``python <argv>`` in ``cwd`` with TMPDIR ``tmp``, in its own process
+    group; once ``ready(proc)`` returns (what it read of the output), send
+    ``signum`` to the group, as Ctrl-C or ``make release-check`` does.
+    Returns the exit code, what ``ready`` read and the rest of the output.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, *argv],
+        cwd=cwd,
+        env={**os.environ, "TMPDIR": str(tmp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        seen = ready(proc)
+        os.killpg(proc.pid, signum)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc.returncode, seen, rest
+
+
 def project_files(root: Path = ROOT):
     out = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -82,9 +121,9 @@ def project_files(root: Path = ROOT):
             yield name
 
 
-def new_project(tmp_path_factory) -> Project:
+def new_project(tmp_path_factory, name: str = "project") -> Project:
     """A fresh repository with a copy of the project, committed, untagged."""
-    dest = tmp_path_factory.mktemp("project")
+    dest = tmp_path_factory.mktemp(name)
     for name in project_files():
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +132,22 @@ def new_project(tmp_path_factory) -> Project:
     proj.git("init", "-q", "-b", "main")
     proj.commit("initial")
     return proj
+
+
+def built(proj: Project) -> Project:
+    """``make dist`` in the copy (what a release builds), which must pass."""
+    out = proj.make("dist")
+    assert out.returncode == 0, out.stdout + out.stderr
+    return proj
+
+
+@pytest.fixture(autouse=True)
+def own_tmpdir(tmp_path_factory, monkeypatch) -> Path:
+    """A TMPDIR of the test's own (for it, and for everything it runs)."""
+    tmp = tmp_path_factory.mktemp("TMPDIR")
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return tmp
 
 
 @pytest.fixture
@@ -115,8 +170,6 @@ def released(tmp_path_factory) -> Project:
     Shared by many tests: never change it; copy its dist/ (see ``dist_copy``
     in the tests) to break things.
     """
-    proj = new_project(tmp_path_factory)
+    proj = new_project(tmp_path_factory, "released")
     proj.tag("v1.2.3")
-    out = proj.make("dist")
-    assert out.returncode == 0, out.stdout + out.stderr
-    return proj
+    return built(proj)

@@ -355,7 +355,7 @@ def test_file_name_and_metadata_versions_disagree(released, dist_copy):
         released.run(
             "python", "-m", "scripts.dist", "--show-version", "--dist-dir", dist_copy
         ),
-        "disagree",
+        "the version in the file name (1.2.4) is not the version in its metadata",
     )
 
 

@@ -1,58 +1,35 @@
 """Fixtures for the smoke installer, upload guard and publish dry run tests.
 
-Distributions are built once per session (in temporary copies of the project,
-never the working tree); each test gets its own TMPDIR and, afterwards, must
-have left nothing in it and no index server running.
+Distributions are built once per session with ``make dist`` (in temporary
+copies of the project, never the working tree: the fixtures of
+``tests/release/conftest.py``); each test gets its own TMPDIR and,
+afterwards, must have left nothing in it and no index server running.
 """
 
 import os
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 
 from scripts.publish_dry_run import LocalIndex
-from tests.release.conftest import Project, project_files
+from tests.release.conftest import Project, built, new_project
 from tests.release.publish.helpers import assert_server_gone
 
-ROOT = Path(__file__).resolve().parents[3]
 
-
-def copy_project(tmp_path_factory, name: str) -> Project:
-    dest = tmp_path_factory.mktemp(name)
-    for rel in project_files(ROOT):
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / rel, target)
-    proj = Project(dest)
-    proj.git("init", "-q", "-b", "main")
-    proj.commit("initial")
-    return proj
-
-
-def build(proj: Project) -> Path:
-    """Build the sdist and the wheel (from the sdist) into the copy's dist/."""
-    out = proj.run("python", "-m", "build", "--installer", "uv", "--outdir", "dist")
-    assert out.returncode == 0, out.stdout + out.stderr
-    return proj.path / "dist"
-
-
-def tagged_build(tmp_path_factory, name: str, change=None) -> Project:
-    proj = copy_project(tmp_path_factory, name)
-    if change:
-        change(proj.path)
-        proj.commit("break it")
+def tagged_build(tmp_path_factory, name: str, change) -> Project:
+    """A copy broken by ``change``, committed, tagged v1.2.3, built."""
+    proj = new_project(tmp_path_factory, name)
+    change(proj.path)
+    proj.commit("break it")
     proj.tag("v1.2.3")
-    build(proj)
-    return proj
+    return built(proj)
 
 
 @pytest.fixture(scope="session")
-def good(tmp_path_factory) -> Project:
+def good(released) -> Project:
     """A tagged copy (v1.2.3) with dist/ built: the good case."""
-    return tagged_build(tmp_path_factory, "good")
+    return released
 
 
 @pytest.fixture(scope="session")
@@ -89,13 +66,10 @@ def wrong_version(tmp_path_factory) -> Project:
 
 
 @pytest.fixture(autouse=True)
-def tmpdir_left_empty(tmp_path_factory, monkeypatch):
-    """A TMPDIR of the test's own, which must be empty afterwards."""
-    tmp = tmp_path_factory.mktemp("TMPDIR")
-    monkeypatch.setenv("TMPDIR", str(tmp))
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    yield tmp
-    left = sorted(os.listdir(tmp))
+def tmpdir_left_empty(own_tmpdir):
+    """The test's own TMPDIR, which must be empty afterwards."""
+    yield own_tmpdir
+    left = sorted(os.listdir(own_tmpdir))
     assert left == [], f"temporary folders left behind: {left}"
 
 

@@ -202,3 +202,20 @@ def test_check_command(good_dist, start_index, capsys):
     assert "is already on" in capsys.readouterr().out
     assert index.main(argv + ["--skip-existing"]) == 0
     assert "skip (already on" in capsys.readouterr().out
+
+
+def test_an_upload_refused_as_existing_says_bump_the_version(
+    good_dist, start_index, capsys, monkeypatch
+):
+    """The page did not list it yet (a lagging index), the upload then hit it."""
+    server = start_index()
+    put(good_dist, server)
+    monkeypatch.setattr(index, "look_up", lambda *args: ([], None))
+    assert upload(server, good_dist) == 1
+    out = capsys.readouterr().out
+    assert "uploading to" in out  # the guard before the upload saw nothing
+    assert (
+        f"error: glyph-phase-engine 1.2.3 is already on {server.simple_url}: "
+        "bump the version"
+    ) in out
+    assert "twine upload failed" not in out

@@ -1,16 +1,15 @@
 """`make smoke` and `make publish-dry-run`, end to end, in temporary copies."""
 
 import hashlib
-import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 
 import pytest
+from packaging.version import Version
 
 from scripts import publish_dry_run
+from tests.release.conftest import stop_midway
 from tests.release.publish.helpers import assert_server_gone, run_script, server_of
 
 pytestmark = pytest.mark.slow
@@ -68,24 +67,36 @@ def test_a_dist_dir_an_index_would_refuse_stops_before_any_server(
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_dry_run_leaves_nothing_behind(good, tmpdir_left_empty, signum):
     """Ctrl-C (or SIGTERM) while the server is up: stopped, folders removed."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scripts.publish_dry_run"],
-        cwd=good.path,
-        env={**os.environ, "TMPDIR": str(tmpdir_left_empty)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+
+    def ready(proc) -> str:
         first = proc.stdout.readline()
         assert first.startswith("index: "), first
-        proc.send_signal(signum)
-        rest, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 128 + signum, first + rest
+        return first
+
+    argv = ["-m", "scripts.publish_dry_run"]
+    code, first, rest = stop_midway(good.path, argv, tmpdir_left_empty, signum, ready)
+    assert code == 128 + signum, first + rest
     assert "index stopped, temporary folders removed" in rest
     assert "publish dry run passed" not in rest
     assert_server_gone(*server_of(first))
+
+
+def test_verify_listing_catches_a_missing_file_and_another_sha256(
+    good_dist, start_index
+):
+    server = start_index()
+    files = sorted(good_dist.iterdir())
+    wheel, sdist = [p for p in files if p.suffix == ".whl"], [
+        p for p in files if p.name.endswith(".tar.gz")
+    ]
+    shutil.copy2(wheel[0], server.packages / wheel[0].name)
+    version = Version("1.2.3")
+    assert publish_dry_run.verify_listing(server.simple_url, files, version) == [
+        f"{sdist[0].name} is not listed on {server.simple_url}"
+    ]
+    (server.packages / sdist[0].name).write_bytes(b"not the built sdist")
+    assert publish_dry_run.verify_listing(server.simple_url, files, version) == [
+        f"{sdist[0].name} on {server.simple_url} has another SHA-256"
+    ]
+    shutil.copy2(sdist[0], server.packages / sdist[0].name)
+    assert publish_dry_run.verify_listing(server.simple_url, files, version) == []

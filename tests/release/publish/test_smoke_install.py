@@ -4,13 +4,13 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 from packaging.version import Version
 
 from scripts import index, smoke
+from tests.release.conftest import stop_midway
 
 V = Version("1.2.3")
 
@@ -75,6 +75,80 @@ def test_wait_is_bounded_by_its_timeout():
     assert clock.sleeps == [1.0, 2.0, 3.0, 3.0, 1.0]  # the last wait is cut short
     assert waited.elapsed == 10
     assert waited.attempts == 6  # one last look at the deadline
+
+
+NOT_YET = "ERROR: No matching distribution found for glyph-phase-engine==1.2.3"
+
+
+def fake_sandbox(monkeypatch, answers):
+    """Installs answer ``answers`` in turn (exit codes; the last one forever)."""
+    installs = []
+
+    class Box:
+        def __init__(self, installer, env):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            pass
+
+        def install(self, args, project):
+            installs.append(args)
+            code = answers[min(len(installs), len(answers)) - 1]
+            return subprocess.CompletedProcess(args, code, "", NOT_YET if code else "")
+
+        def check(self, expected, project):
+            return "checked"
+
+    monkeypatch.setattr(smoke, "Sandbox", Box)
+    return installs
+
+
+def smoke_index(look, clock, timeout, initial, maximum):
+    return smoke.smoke_index(
+        "http://index.invalid/simple/",
+        Version("1.2.3"),
+        smoke.Installer("pip"),
+        timeout=timeout,
+        initial=initial,
+        maximum=maximum,
+        look=look,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+
+def test_listed_but_not_yet_installable_is_retried(monkeypatch):
+    """A CDN may serve the page before the files: the install is tried again."""
+    installs = fake_sandbox(monkeypatch, [1, 1, 0])
+    clock = FakeClock()
+    result = smoke_index(looks(index.FOUND), clock, 60, 1.0, 30.0)
+    assert result.ok, result.message
+    assert len(installs) == 3
+    assert clock.sleeps == [1.0, 2.0]
+
+
+def test_a_failed_install_that_is_not_a_late_index_is_not_retried(monkeypatch):
+    installs = fake_sandbox(monkeypatch, [2])
+    monkeypatch.setattr(smoke, "NOT_FOUND_SIGNS", ("something else",))
+    clock = FakeClock()
+    result = smoke_index(looks(index.FOUND), clock, 60, 1.0, 30.0)
+    assert not result.ok
+    assert result.message == f"install failed: {NOT_YET}"
+    assert len(installs) == 1 and clock.sleeps == []
+
+
+def test_install_retries_never_wait_past_the_timeout(monkeypatch):
+    installs = fake_sandbox(monkeypatch, [1])
+    clock = FakeClock()
+    result = smoke_index(looks(index.FOUND), clock, 10, 8.0, 60.0)
+    assert not result.ok
+    assert result.message == f"install failed: {NOT_YET}"
+    assert clock.sleeps == [8.0, 2.0]  # the second wait is cut to the time left
+    assert clock.now == 10
+    assert len(installs) == 3
 
 
 @pytest.mark.parametrize("kind", [index.UNREACHABLE, index.REFUSED])
@@ -273,28 +347,22 @@ def test_usage_errors(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_an_interrupted_smoke_leaves_no_temporary_folder(good, tmpdir_left_empty):
-    """Ctrl-C while both installs run (pip: slow enough to be caught in them)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scripts.smoke", "--dist-dir", "dist"]
-        + ["--installer", "pip"],
-        cwd=good.path,
-        env={**os.environ, "TMPDIR": str(tmpdir_left_empty)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_smoke_leaves_no_temporary_folder(
+    good, tmpdir_left_empty, signum
+):
+    """Ctrl-C (or make release-check's SIGTERM) while both installs run (pip:
+    slow enough to be caught in them)."""
+
+    def ready(proc) -> str:
         first = proc.stdout.readline()
         assert first.startswith("smoke: installing"), first
         deadline = time.monotonic() + 10
         while len(os.listdir(tmpdir_left_empty)) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)  # both sandboxes made: the installs are running
-        proc.send_signal(signal.SIGINT)
-        rest, _ = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 130, first + rest
-    assert rest.strip().endswith("smoke: interrupted")
+        return first
+
+    argv = ["-m", "scripts.smoke", "--dist-dir", "dist", "--installer", "pip"]
+    code, first, rest = stop_midway(good.path, argv, tmpdir_left_empty, signum, ready)
+    assert code == 128 + signum, first + rest
+    assert rest.strip().endswith("smoke: interrupted: temporary folders removed")
