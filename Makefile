@@ -10,6 +10,8 @@ PYTHON ?= python3
 VENV ?= .venv
 TOOLS_REQUIREMENTS ?= requirements/tools.txt
 TOX_ARGS ?=
+# TOX_ENVS=py311,lint: run only these envs in make test (default: all of them).
+TOX_ENVS ?=
 # Overridable release inputs (see the release guard targets below).
 TAG ?=
 DEV ?=
@@ -61,14 +63,16 @@ lock: $(TOOLS)
 test: $(TOOLS)
 	@$(PY) -m scripts.pythons report
 	@PATH="$$($(PY) -m scripts.pythons path)" $(BIN)/tox run-parallel --parallel all \
-	  --parallel-no-spinner -e "$$($(BIN)/tox -l | grep -vx coverage | paste -sd,)" $(TOX_ARGS)
+	  --parallel-no-spinner -e "$(or $(TOX_ENVS),$$($(BIN)/tox -l | grep -vx coverage | paste -sd,))" \
+	  $(TOX_ARGS)
 	@$(BIN)/tox run -e coverage
 
-.PHONY: bench-test  ## time make test (cold and warm, fresh clones) against plain tox without tox-uv
+BENCH_TEST_RUNS ?= 3
+.PHONY: bench-test  ## time make test (cold, warm; fresh clones) against plain tox without tox-uv [MATRIX=1]
 bench-test: $(TOOLS)
-	$(PY) -m scripts.bench_tests --runs $(or $(RUNS),3)
+	$(PY) -m scripts.bench_tests --runs $(BENCH_TEST_RUNS) $(if $(MATRIX),--matrix)
 
-.PHONY: lint  ## check formatting and style (black, isort, flake8)
+.PHONY: lint  ## check formatting and style (black, isort, flake8) and the workflows (make validate)
 lint: $(TOOLS)
 	$(BIN)/tox run -e lint
 

@@ -10,9 +10,11 @@ Each run makes two fresh clones of HEAD in a temporary folder:
   *warm* runs it again.
 
 Package caches (pip's, uv's) stay warm across runs, as on a maintainer's
-machine. Prints the median of each and the ratio.
+machine. Prints the median of each and the ratio. With ``--matrix`` both run
+only the library's Python matrix (py38..py315) and coverage, leaving out the
+release tooling's tests and lint.
 
-    python -m scripts.bench_tests [--runs 3]
+    python -m scripts.bench_tests [--runs 3] [--matrix]
 """
 
 import argparse
@@ -69,7 +71,9 @@ def tox_envs(tox: Path, cwd: Path, env: Dict[str, str]) -> List[str]:
     return [name for name in out.stdout.split() if name]
 
 
-def plain_tox(cwd: Path, env: Dict[str, str], create: bool) -> float:
+def plain_tox(
+    cwd: Path, env: Dict[str, str], create: bool, matrix: bool = False
+) -> float:
     """One plain-tox run of the suite (parallel, then coverage), timed."""
     start = time.perf_counter()
     venv = cwd / ".plain-tox"
@@ -79,6 +83,8 @@ def plain_tox(cwd: Path, env: Dict[str, str], create: bool) -> float:
         timed([str(venv / "bin" / "pip"), "install", "-q", pin], cwd, env)
     tox = venv / "bin" / "tox"
     envs = [e for e in tox_envs(tox, cwd, env) if e != "coverage"]
+    if matrix:
+        envs = [e for e in envs if e.startswith("py")]
     timed(
         [str(tox), "run-parallel", "-p", "all", "-e", ",".join(envs)] + PLAIN_OVERRIDES,
         cwd,
@@ -88,34 +94,44 @@ def plain_tox(cwd: Path, env: Dict[str, str], create: bool) -> float:
     return time.perf_counter() - start
 
 
-def one_run(workdir: Path) -> Dict[str, float]:
+def one_run(workdir: Path, matrix: bool = False) -> Dict[str, float]:
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)
+    env.pop("MAKEFLAGS", None)
+    env.pop("MFLAGS", None)
     env["UV_PYTHON_DOWNLOADS"] = "never"
     ours = clone(workdir / "ours")
+    make_test = ["make", "test"]
+    if matrix:
+        pys = [f"py{v.replace('.', '')}" for v in pythons.supported_versions()]
+        make_test.append(f"TOX_ENVS={','.join(pys)}")
     result = {
-        "make test, cold": timed(["make", "test"], ours, env),
-        "make test, warm": timed(["make", "test"], ours, env),
+        "make test, cold": timed(make_test, ours, env),
+        "make test, warm": timed(make_test, ours, env),
     }
     plain = clone(workdir / "plain")
     plain_env = dict(env, PATH=pythons.compute_path(env, pythons.supported_versions()))
-    result["plain tox, cold"] = plain_tox(plain, plain_env, create=True)
-    result["plain tox, warm"] = plain_tox(plain, plain_env, create=False)
+    result["plain tox, cold"] = plain_tox(plain, plain_env, True, matrix)
+    result["plain tox, warm"] = plain_tox(plain, plain_env, False, matrix)
     return result
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each (default 3)")
+    parser.add_argument(
+        "--matrix", action="store_true", help="only the library's Python matrix"
+    )
     args = parser.parse_args(argv)
     samples: Dict[str, List[float]] = {}
     for run in range(1, args.runs + 1):
         with tempfile.TemporaryDirectory(prefix="gpe-bench-tests-") as tmp:
-            for name, seconds in one_run(Path(tmp)).items():
+            for name, seconds in one_run(Path(tmp), args.matrix).items():
                 samples.setdefault(name, []).append(seconds)
                 print(f"run {run}/{args.runs}  {name:<18} {seconds:6.1f} s", flush=True)
     med = {name: statistics.median(values) for name, values in samples.items()}
-    print(f"\nmedians of {args.runs} runs (wall time, 2 cores here):")
+    what = "the Python matrix and coverage" if args.matrix else "the whole suite"
+    print(f"\nmedians of {args.runs} runs of {what} (wall time, 2 cores here):")
     for kind in ("cold", "warm"):
         ours, plain = med[f"make test, {kind}"], med[f"plain tox, {kind}"]
         print(
