@@ -1986,6 +1986,11 @@ def check_release_build(repo: Repo) -> List[Problem]:
             index = _target_index(doc, _publish_step(job)[1])
             for builder, step in _build_steps(jobs, job_id):
                 given = with_of(step)
+
+                def line_of(key: str, given=given, step=step) -> int:
+                    """The input's line, or the step's where it is not given."""
+                    return given.kline(key) if key in given else step.line
+
                 if index == "pypi":
                     tag = _evaluate_input(
                         _input_of(repo, step, "expected-tag"), RELEASE_CONTEXT
@@ -1996,11 +2001,7 @@ def check_release_build(repo: Repo) -> List[Problem]:
                     if tag != RELEASE_CONTEXT["github.ref_name"]:
                         problems.append(
                             doc.problem(
-                                (
-                                    given.kline("expected-tag")
-                                    if "expected-tag" in given
-                                    else step.line
-                                ),
+                                line_of("expected-tag"),
                                 "release-build",
                                 f"build job {builder} does not pass the release "
                                 f"tag to build-verify on a release (expected-tag "
@@ -2013,11 +2014,7 @@ def check_release_build(repo: Repo) -> List[Problem]:
                     if _truthy(dev) and not is_false(dev):
                         problems.append(
                             doc.problem(
-                                (
-                                    given.kline("dev-version")
-                                    if "dev-version" in given
-                                    else step.line
-                                ),
+                                line_of("dev-version"),
                                 "release-build",
                                 f"build job {builder} builds a development version "
                                 "on a release (dev-version is true)",
@@ -2034,11 +2031,7 @@ def check_release_build(repo: Repo) -> List[Problem]:
                     if not is_true(dev) or tag:
                         problems.append(
                             doc.problem(
-                                (
-                                    given.kline("dev-version")
-                                    if "dev-version" in given
-                                    else step.line
-                                ),
+                                line_of("dev-version"),
                                 "release-build",
                                 f"build job {builder} does not build the "
                                 "development version for TestPyPI",
