@@ -1,5 +1,5 @@
 # glyph-phase-engine: the front door. `make help` lists the public targets.
-# All logic lives in scripts/ (Python); these targets only call it.
+# All logic lives in tools/ (Python); these targets only call it.
 
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
@@ -61,8 +61,8 @@ lock: $(TOOLS)
 
 .PHONY: test  ## run every tox env: all Pythons in parallel, release tooling, then lint and coverage
 test: $(TOOLS)
-	@$(PY) -m scripts.pythons report
-	@PATH="$$($(PY) -m scripts.pythons path)" $(BIN)/tox run-parallel --parallel all \
+	@$(PY) -m tools.dev.pythons report
+	@PATH="$$($(PY) -m tools.dev.pythons path)" $(BIN)/tox run-parallel --parallel all \
 	  --parallel-no-spinner -e "$(or $(TOX_ENVS),$$($(BIN)/tox -l | grep -vx coverage | paste -sd,))" \
 	  $(TOX_ARGS)
 	@$(BIN)/tox run -e coverage
@@ -70,7 +70,7 @@ test: $(TOOLS)
 BENCH_TEST_RUNS ?= 3
 .PHONY: bench-test  ## time make test (cold, warm; fresh clones) against plain tox without tox-uv [MATRIX=1]
 bench-test: $(TOOLS)
-	$(PY) -m scripts.bench_tests --runs $(BENCH_TEST_RUNS) $(if $(MATRIX),--matrix)
+	$(PY) -m tools.dev.bench_tests --runs $(BENCH_TEST_RUNS) $(if $(MATRIX),--matrix)
 
 .PHONY: lint  ## check formatting and style (black, isort, flake8) and the workflows (make validate)
 lint: $(TOOLS)
@@ -94,42 +94,42 @@ RUNS ?= 5
 
 .PHONY: dist  ## build one sdist and one wheel into dist/ (+ SHA256SUMS); DEV=1 for TestPyPI
 dist: $(TOOLS)
-	@$(PY) -m scripts.dist $(DEV_ARG)
+	@$(PY) -m tools.artifacts.dist $(DEV_ARG)
 
 .PHONY: check  ## twine check --strict, check-wheel-contents, validate-pyproject
 check: $(TOOLS)
-	@$(PY) -m scripts.check
+	@$(PY) -m tools.artifacts.check
 
 .PHONY: sanity  ## dist/ contents, names, versions, sizes, and the tag/version guard [TAG=] [DEV=1]
 sanity: $(TOOLS)
-	@$(PY) -m scripts.sanity $(RELEASE_ARGS) --warn-total "$(WARN_TOTAL)" --max-file "$(MAX_FILE)"
+	@$(PY) -m tools.artifacts.sanity $(RELEASE_ARGS) --warn-total "$(WARN_TOTAL)" --max-file "$(MAX_FILE)"
 
 .PHONY: reproducibility  ## build dist/'s commit again in a temporary folder and compare the bytes [DEV=1]
 reproducibility: $(TOOLS)
-	@$(PY) -m scripts.reproducible $(DEV_ARG)
+	@$(PY) -m tools.artifacts.reproducible $(DEV_ARG)
 
 .PHONY: dev-version  ## print the TestPyPI version of HEAD (make dist DEV=1 builds it)
 dev-version: $(TOOLS)
-	@$(PY) -m scripts.versioning dev-version
+	@$(PY) -m tools.artifacts.versioning dev-version
 
 .PHONY: release-check  ## the main command: dist, check, sanity, reproducibility, smoke, publish-dry-run, validate [TAG=] [DEV=1] [STAGES=]
 release-check: $(TOOLS)
-	@$(PY) -m scripts.release_check $(RELEASE_ARGS) $(if $(STAGES),--only "$(STAGES)")
+	@$(PY) -m tools.release_check $(RELEASE_ARGS) $(if $(STAGES),--only "$(STAGES)")
 
 .PHONY: bench  ## time make release-check against the naive build/twine/venv/pip sequence [RUNS=5]
 bench: $(TOOLS)
-	@$(PY) -m scripts.bench --runs "$(RUNS)"
+	@$(PY) -m tools.dev.bench --runs "$(RUNS)"
 
 # ---- publish dry run -----------------------------------------------------
 # Both expect dist/ built (make dist). See README.md, "Publish dry run".
 
 .PHONY: smoke  ## install the wheel and the sdist of dist/ into fresh environments and use them
 smoke: $(TOOLS)
-	@$(PY) -m scripts.smoke --dist-dir dist
+	@$(PY) -m tools.artifacts.smoke --dist-dir dist
 
 .PHONY: publish-dry-run  ## upload dist/ to a throwaway local pypiserver, install from it, smoke it
 publish-dry-run: $(TOOLS)
-	@$(PY) -m scripts.publish_dry_run --dist-dir dist
+	@$(PY) -m tools.publish.dry_run --dist-dir dist
 
 # ---- workflows -----------------------------------------------------------
 # GitHub is not reachable from every machine: zizmor runs offline here (CI on
@@ -148,8 +148,8 @@ validate: $(TOOLS)
 	@$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOW_FILES)
 	@$(BIN)/check-jsonschema --builtin-schema vendor.github-actions $(ACTION_FILES)
 	@$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
-	@echo "==> scripts/validate_workflows.py"
-	@$(PY) -m scripts.validate_workflows
+	@echo "==> tools/workflows/validator.py"
+	@$(PY) -m tools.workflows.validator
 
 .PHONY: actionlint  ## lint the workflows with actionlint (needs Go and the Go module proxy; CI runs it)
 actionlint:
@@ -162,7 +162,7 @@ actionlint:
 clean:
 	rm -rf dist build SHA256SUMS .tox .pytest_cache .coverage .coverage.* coverage.xml htmlcov \
 	  src/glyph_phase_engine/_version.py
-	find src tests scripts -name __pycache__ -type d -prune -exec rm -rf {} +
+	find src tests tools -name __pycache__ -type d -prune -exec rm -rf {} +
 
 .PHONY: distclean  ## clean, and remove the tool environment too
 distclean: clean

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts import action_inputs as ai
+from tools.workflows import action_inputs as ai
 
 
 def test_setup_defaults_pass():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import dist
+from tools.artifacts import dist
 
 CACHE_MISS = (
     "  x Failed to resolve requirements from `build-system.requires`\n"
@@ -75,9 +75,9 @@ def test_the_build_keeps_its_temporary_folders_in_ours(fake_build, tmp_path):
 @pytest.mark.parametrize(
     "cmd",
     [
-        ["python", "-m", "scripts.dist", "--dev"],
-        ["python", "-m", "scripts.reproducible", "--dev"],
-        ["python", "-m", "scripts.versioning", "dev-version"],
+        ["python", "-m", "tools.artifacts.dist", "--dev"],
+        ["python", "-m", "tools.artifacts.reproducible", "--dev"],
+        ["python", "-m", "tools.artifacts.versioning", "dev-version"],
     ],
 )
 def test_a_dev_version_outside_git_is_a_one_line_error(project, cmd):

@@ -2,7 +2,7 @@
 
 ``make release-check`` stops the stages still running with SIGTERM to their
 process groups when one fails; Ctrl-C reaches the whole foreground group.
-The scripts turn SIGTERM into an interrupt (``scripts._common.run_main``), so
+The scripts turn SIGTERM into an interrupt (``tools.common.run_main``), so
 that their ``finally`` blocks remove what they made, and PyPA build's own
 temporary folders live inside theirs.
 """
@@ -110,7 +110,7 @@ def test_reproducibility_stopped_mid_build_leaves_nothing(
         wait_for(lambda: list(tmp.glob("dist-again-*/build-tmp/*")))
         return ""
 
-    argv = ["-m", "scripts.reproducible"]
+    argv = ["-m", "tools.artifacts.reproducible"]
     code, _, output = stop_midway(proj.path, argv, tmp, signum, ready)
     assert code == 128 + signum, output
     assert "Traceback" not in output

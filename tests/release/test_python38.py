@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import pythons
+from tools.dev import pythons
 
 OLDEST = pythons.supported_versions()[0]
 

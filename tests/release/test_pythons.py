@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from scripts import pythons
+from tools.dev import pythons
 
 
 def fake_pyenv(tmp_path, names):

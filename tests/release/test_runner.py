@@ -9,8 +9,10 @@ import time
 
 import pytest
 
-from scripts import bench, dist, release_check, reproducible
-from scripts.release_check import Runner, Stage
+from tools import release_check
+from tools.artifacts import dist, reproducible
+from tools.dev import bench
+from tools.release_check import Runner, Stage
 
 
 def stage(name, code="", alone=False):
@@ -183,7 +185,7 @@ def test_a_failure_stops_the_stages_still_running():
 SIGTERM_SCRIPT = """
 import os, sys, time
 sys.path.insert(0, sys.argv[1])
-from scripts import release_check as rc
+from tools import release_check as rc
 marker = sys.argv[2]
 child = "import os, time; open(%r, 'w').write(str(os.getpid())); time.sleep(60)"
 rc.stages = lambda tag="", dev=False: [

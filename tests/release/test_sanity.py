@@ -9,8 +9,8 @@ from typing import Dict, Optional
 import pytest
 from packaging.version import Version
 
-from scripts import sanity
-from scripts.archives import compute_version
+from tools.artifacts import sanity
+from tools.artifacts.archives import compute_version
 
 PROJECT = "glyph-phase-engine"
 PKG = "glyph_phase_engine"

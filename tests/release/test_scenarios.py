@@ -49,9 +49,9 @@ def dist_copy(released, tmp_path) -> Path:
 
 
 def sanity(released, dist_dir: Path, *args: str):
-    """scripts.sanity in the tagged copy, on another dist/ folder."""
+    """tools.artifacts.sanity in the tagged copy, on another dist/ folder."""
     return released.run(
-        "python", "-m", "scripts.sanity", "--dist-dir", str(dist_dir), *args
+        "python", "-m", "tools.artifacts.sanity", "--dist-dir", str(dist_dir), *args
     )
 
 
@@ -124,10 +124,10 @@ def test_released_copy_passes_the_guard_and_checks(released):
     text = passed(released.make("sanity", "check"))
     assert "release build 1.2.3 of tag v1.2.3" in text
     assert "sanity: passed" in text and "check: passed" in text
-    assert passed(released.run("python", "-m", "scripts.dist", "--show-version")) == (
-        "1.2.3\n"
-    )
-    summary = passed(released.run("python", "-m", "scripts.dist", "--summary"))
+    assert passed(
+        released.run("python", "-m", "tools.artifacts.dist", "--show-version")
+    ) == ("1.2.3\n")
+    summary = passed(released.run("python", "-m", "tools.artifacts.dist", "--summary"))
     assert "| File | Size | SHA-256 |" in summary and "`1.2.3`" in summary
     assert f"`{PKG}-1.2.3.tar.gz`" in summary
 
@@ -198,7 +198,9 @@ def test_tag_not_v_pep440(project, released):
 def test_local_version_meant_for_an_index(project, released):
     """An untagged build has a local part: not for TestPyPI."""
     passed(project.make("dist"))
-    version = passed(project.run("python", "-m", "scripts.dist", "--show-version"))
+    version = passed(
+        project.run("python", "-m", "tools.artifacts.dist", "--show-version")
+    )
     assert "+" in version
     text = passed(project.make("sanity"))  # a local dev build is fine...
     assert "development build" in text
@@ -231,7 +233,7 @@ def test_dev_build_tells_its_commit_from_wheel_and_sdist(tagged_project, tmp_pat
     proj.commit("after")
     head = proj.git("rev-parse", "HEAD")
     passed(proj.make("dist", "DEV=1"))
-    version = passed(proj.run("python", "-m", "scripts.dist", "--show-version"))
+    version = passed(proj.run("python", "-m", "tools.artifacts.dist", "--show-version"))
     assert version.strip() == "1.2.4.dev1"
     passed(proj.make("sanity", "DEV=1"))
     expected = f"glyph-phase-engine 1.2.4.dev1 (commit {head})"
@@ -353,7 +355,12 @@ def test_file_name_and_metadata_versions_disagree(released, dist_copy):
     )
     failed(
         released.run(
-            "python", "-m", "scripts.dist", "--show-version", "--dist-dir", dist_copy
+            "python",
+            "-m",
+            "tools.artifacts.dist",
+            "--show-version",
+            "--dist-dir",
+            dist_copy,
         ),
         "the version in the file name (1.2.4) is not the version in its metadata",
     )
@@ -361,7 +368,7 @@ def test_file_name_and_metadata_versions_disagree(released, dist_copy):
 
 def test_show_version_without_dist(project):
     failed(
-        project.run("python", "-m", "scripts.dist", "--show-version"),
+        project.run("python", "-m", "tools.artifacts.dist", "--show-version"),
         "does not exist: build it with make dist",
     )
 
@@ -382,7 +389,7 @@ def test_failed_build_leaves_no_dist(project, released):
 
 
 def test_same_commit_builds_byte_identical_files(released, tmp_path):
-    passed(released.run("python", "-m", "scripts.reproducible"))
+    passed(released.run("python", "-m", "tools.artifacts.reproducible"))
 
 
 def test_reproducibility_catches_a_changed_file(tagged_project):
@@ -391,12 +398,14 @@ def test_reproducibility_catches_a_changed_file(tagged_project):
     wheel = only_file(proj.path / "dist", "*.whl")
     rewrite_wheel(wheel, add={f"{PKG}/extra.txt": b"built at 12:00"})
     sums = proj.path / "SHA256SUMS"
-    failed(proj.run("python", "-m", "scripts.reproducible"), "does not match dist/")
-    passed(proj.run("python", "-m", "scripts.dist", "--show-version"))
-    from scripts.dist import compute_sums, format_sums
+    failed(
+        proj.run("python", "-m", "tools.artifacts.reproducible"), "does not match dist/"
+    )
+    passed(proj.run("python", "-m", "tools.artifacts.dist", "--show-version"))
+    from tools.artifacts.dist import compute_sums, format_sums
 
     sums.write_text(format_sums(compute_sums(sorted((proj.path / "dist").iterdir()))))
     failed(
-        proj.run("python", "-m", "scripts.reproducible"),
+        proj.run("python", "-m", "tools.artifacts.reproducible"),
         f"{wheel.name} is not reproducible",
     )

@@ -16,7 +16,7 @@ from typing import List, NamedTuple, Optional
 
 import pytest
 
-from scripts import validate_workflows as vw
+from tools.workflows import validator as vw
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST = ".github/workflows/test.yml"
@@ -558,7 +558,7 @@ MUTATIONS = [
         "index-check",
         Edit(
             BUILD,
-            '        .venv/bin/python -m scripts.index check "${args[@]}"\n',
+            '        .venv/bin/python -m tools.publish.index check "${args[@]}"\n',
             '        echo "${args[@]}"\n',
         ),
     ),
@@ -786,7 +786,7 @@ def test_validate_treats_an_unreadable_condition_as_always_true():
 
 
 def test_validate_reads_the_classifiers_with_scripts_pythons(tree, monkeypatch):
-    """One reading of the classifiers: scripts.pythons.supported_versions."""
+    """One reading of the classifiers: tools.dev.pythons.supported_versions."""
     calls = []
 
     def fake(path):

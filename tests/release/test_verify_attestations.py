@@ -1,6 +1,6 @@
 """The smoke job's attestation check: which commands, for which files."""
 
-from scripts import verify_attestations as va
+from tools.publish import attestations as va
 
 SUMS = (
     "ab" * 32

@@ -3,8 +3,8 @@
 import pytest
 from packaging.version import Version
 
-from scripts import versioning
-from scripts.versioning import GitState, check_guard
+from tools.artifacts import versioning
+from tools.artifacts.versioning import GitState, check_guard
 
 HEAD = "a" * 40
 OTHER = "b" * 40

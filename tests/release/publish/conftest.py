@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.publish_dry_run import LocalIndex
 from tests.release.conftest import Project, built, new_project
 from tests.release.publish.helpers import assert_server_gone
+from tools.publish.dry_run import LocalIndex
 
 
 def tagged_build(tmp_path_factory, name: str, change) -> Project:

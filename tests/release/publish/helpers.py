@@ -36,10 +36,8 @@ def assert_server_gone(pid: int, port: int) -> None:
 
 
 def run_script(proj, module: str, *args: str, tmp: Path):
-    """``python -m scripts.<module>`` in the copy, with its own TMPDIR."""
-    return proj.run(
-        "python", "-m", f"scripts.{module}", *args, env={"TMPDIR": str(tmp)}
-    )
+    """``python -m tools.<module>`` in the copy, with its own TMPDIR."""
+    return proj.run("python", "-m", f"tools.{module}", *args, env={"TMPDIR": str(tmp)})
 
 
 def server_of(output: str) -> Tuple[int, int]:

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from scripts import index, smoke
-from scripts.publish_dry_run import USERNAME, free_port
+from tools.artifacts import smoke
+from tools.publish import index
+from tools.publish.dry_run import USERNAME, free_port
 
 pytestmark = pytest.mark.slow
 

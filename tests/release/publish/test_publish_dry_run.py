@@ -8,9 +8,9 @@ import signal
 import pytest
 from packaging.version import Version
 
-from scripts import publish_dry_run
 from tests.release.conftest import stop_midway
 from tests.release.publish.helpers import assert_server_gone, run_script, server_of
+from tools.publish import dry_run as publish_dry_run
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def test_good_build_passes_make_smoke_and_make_publish_dry_run(good, tmpdir_left
 
 
 def test_a_broken_wheel_fails_the_dry_run_and_cleans_up(no_import, tmpdir_left_empty):
-    out = run_script(no_import, "publish_dry_run", tmp=tmpdir_left_empty)
+    out = run_script(no_import, "publish.dry_run", tmp=tmpdir_left_empty)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "uploaded 2 file(s)" in out.stdout
     assert "import failed: ModuleNotFoundError: No module named " in out.stdout
@@ -73,7 +73,7 @@ def test_an_interrupted_dry_run_leaves_nothing_behind(good, tmpdir_left_empty, s
         assert first.startswith("index: "), first
         return first
 
-    argv = ["-m", "scripts.publish_dry_run"]
+    argv = ["-m", "tools.publish.dry_run"]
     code, first, rest = stop_midway(good.path, argv, tmpdir_left_empty, signum, ready)
     assert code == 128 + signum, first + rest
     assert "index stopped, temporary folders removed" in rest

@@ -9,8 +9,9 @@ import time
 import pytest
 from packaging.version import Version
 
-from scripts import index, smoke
 from tests.release.conftest import stop_midway
+from tools.artifacts import smoke
+from tools.publish import index
 
 V = Version("1.2.3")
 
@@ -295,7 +296,7 @@ def test_a_wheel_that_does_not_import_fails_with_the_users_error(no_import, caps
 def test_the_source_tree_does_not_hide_a_broken_wheel(no_import):
     """Run from the copy, with its full sources on PYTHONPATH: still a failure."""
     out = no_import.run(
-        "python", "-m", "scripts.smoke", "--dist-dir", "dist", "--serial",
+        "python", "-m", "tools.artifacts.smoke", "--dist-dir", "dist", "--serial",
         env={"PYTHONPATH": str(no_import.path / "src")},
     )  # fmt: skip
     assert out.returncode == 1, out.stdout
@@ -362,7 +363,7 @@ def test_an_interrupted_smoke_leaves_no_temporary_folder(
             time.sleep(0.02)  # both sandboxes made: the installs are running
         return first
 
-    argv = ["-m", "scripts.smoke", "--dist-dir", "dist", "--installer", "pip"]
+    argv = ["-m", "tools.artifacts.smoke", "--dist-dir", "dist", "--installer", "pip"]
     code, first, rest = stop_midway(good.path, argv, tmpdir_left_empty, signum, ready)
     assert code == 128 + signum, first + rest
     assert rest.strip().endswith("smoke: interrupted: temporary folders removed")

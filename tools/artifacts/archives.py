@@ -1,9 +1,9 @@
 """Read what ``dist/`` holds: which files, their names, members and metadata.
 
-Nothing here judges; :mod:`scripts.sanity` does. The exceptions are
+Nothing here judges; :mod:`tools.artifacts.sanity` does. The exceptions are
 :func:`check_versions` (every place a built file states its version agrees)
 and :func:`compute_version`, the version of a consistent ``dist/`` (used by
-``python -m scripts.dist --show-version``, by the tag/version guard and, with
+``python -m tools.artifacts.dist --show-version``, by the tag/version guard and, with
 :func:`dist_files`/:func:`dist_version`, by the upload guard).
 """
 

@@ -1,8 +1,8 @@
 """Build the distributions: one sdist and one wheel in ``dist/``.
 
-    python -m scripts.dist [--dev] [--verbose]   build (make dist [DEV=1])
-    python -m scripts.dist --show-version        print the version of dist/
-    python -m scripts.dist --summary             Markdown table of dist/
+    python -m tools.artifacts.dist [--dev] [--verbose]   build (make dist [DEV=1])
+    python -m tools.artifacts.dist --show-version        print the version of dist/
+    python -m tools.artifacts.dist --summary             Markdown table of dist/
 
 The build is PyPA ``build`` (uv as its installer when it is there, pip
 otherwise), with ``SOURCE_DATE_EPOCH`` set to the time of the last commit, so
@@ -13,7 +13,7 @@ checksums go to ``SHA256SUMS`` at the root (``sha256sum -c SHA256SUMS``), not
 into ``dist/``, where an upload would fail on them.
 
 ``--dev`` builds with HEAD's TestPyPI dev version (see
-:mod:`scripts.versioning`); otherwise the version comes from git alone (any
+:mod:`tools.artifacts.versioning`); otherwise the version comes from git alone (any
 ``SETUPTOOLS_SCM_PRETEND_VERSION*`` in the environment is ignored).
 """
 
@@ -28,7 +28,8 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from scripts._common import (
+from tools.artifacts.archives import compute_version, find_dists
+from tools.common import (
     DIST_DIR,
     PRETEND_ENV,
     ROOT,
@@ -42,7 +43,6 @@ from scripts._common import (
     source_date_epoch,
     tail,
 )
-from scripts.archives import compute_version, find_dists
 
 
 class BuildError(Exception):
@@ -249,7 +249,7 @@ def _version_of(dist_dir: Path) -> Optional[str]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.dist")
+    parser = argparse.ArgumentParser(prog="python -m tools.artifacts.dist")
     what = parser.add_mutually_exclusive_group()
     what.add_argument(
         "--show-version", action="store_true", help="print the version of dist/"
@@ -274,7 +274,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     dev_version = None
     if args.dev:
-        from scripts.versioning import dev_version_or_error
+        from tools.artifacts.versioning import dev_version_or_error
 
         dev_version, error = dev_version_or_error(ROOT)
         if error:

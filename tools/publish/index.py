@@ -1,10 +1,10 @@
 """Talk to a package index: its simple API page, and the guards around an upload.
 
-Shared by the smoke installer (``scripts.smoke``: is the version there yet?),
-the publish dry run (``scripts.publish_dry_run``) and the real publish path:
+Shared by the smoke installer (``tools.artifacts.smoke``: is the version there yet?),
+the publish dry run (``tools.publish.dry_run``) and the real publish path:
 
-    python -m scripts.index check --index-url URL [--dist-dir dist] [--skip-existing]
-    python -m scripts.index upload --repository-url URL --index-url URL \\
+    python -m tools.publish.index check --index-url URL [--dist-dir dist] [--skip-existing]
+    python -m tools.publish.index upload --repository-url URL --index-url URL \\
         [--dist-dir dist] [--skip-existing]
 
 ``check`` fails when the version in ``dist/`` is already on the index (its
@@ -37,8 +37,8 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from scripts._common import last_line, project_name, run_main, sha256
-from scripts.archives import dist_files, dist_version, file_key, file_version
+from tools.artifacts.archives import dist_files, dist_version, file_key, file_version
+from tools.common import last_line, project_name, run_main, sha256
 
 PROJECT = project_name()
 #: PEP 691: ask for JSON, accept HTML (PEP 503) from an index that has no JSON.
@@ -476,7 +476,7 @@ def check(dist_dir: Path, index_url: str, skip_existing: bool) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.index")
+    parser = argparse.ArgumentParser(prog="python -m tools.publish.index")
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("check", "upload"):
         sub = commands.add_parser(name)

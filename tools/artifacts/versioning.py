@@ -1,8 +1,8 @@
 """Versions: the TestPyPI dev version of HEAD, and the tag/version guard.
 
-    python -m scripts.versioning dev-version
+    python -m tools.artifacts.versioning dev-version
         print the version a TestPyPI build of HEAD gets (make dev-version)
-    python -m scripts.versioning guard [--tag vX.Y.Z] [--dev] [--dist-dir dist]
+    python -m tools.artifacts.versioning guard [--tag vX.Y.Z] [--dev] [--dist-dir dist]
         check the built version against the tag, HEAD and the tree
 
 The dev version is setuptools-scm's ``guess-next-dev`` scheme without the
@@ -29,7 +29,8 @@ from typing import List, Optional, Tuple
 
 from packaging.version import InvalidVersion, Version
 
-from scripts._common import (
+from tools.artifacts.archives import compute_version
+from tools.common import (
     DIST_DIR,
     ROOT,
     GitError,
@@ -40,7 +41,6 @@ from scripts._common import (
     report,
     run_main,
 )
-from scripts.archives import compute_version
 
 TAG_PATTERN = "v*"
 DEV_SCHEME = {"version_scheme": "guess-next-dev", "local_scheme": "no-local-version"}
@@ -317,7 +317,7 @@ def run_guard(
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.versioning")
+    parser = argparse.ArgumentParser(prog="python -m tools.artifacts.versioning")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("dev-version", help="print HEAD's TestPyPI dev version")
     guard = commands.add_parser("guard", help="check the tag against the build")

@@ -6,9 +6,9 @@ or an invalid combination of inputs fails the step at once, with one
 ``::error::`` line per problem (GitHub shows them on the run's page), rather
 than half-way through a build.
 
-    python -m scripts.action_inputs setup --cache true ...
-    python -m scripts.action_inputs build-verify --expected-tag v1.2.3 ...
-    python -m scripts.action_inputs smoke-install --index-url URL ...
+    python -m tools.workflows.action_inputs setup --cache true ...
+    python -m tools.workflows.action_inputs build-verify --expected-tag v1.2.3 ...
+    python -m tools.workflows.action_inputs smoke-install --index-url URL ...
 """
 
 import argparse
@@ -132,7 +132,7 @@ def check_smoke_install(
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.action_inputs",
+        prog="python -m tools.workflows.action_inputs",
         description="Check a composite action's inputs; ::error:: per problem.",
     )
     sub = parser.add_subparsers(dest="action", required=True)

@@ -1,7 +1,7 @@
 """The smoke installer: install a distribution the way a user would, then use it.
 
-    python -m scripts.smoke --dist-dir dist
-    python -m scripts.smoke --index-url URL --version V [--timeout 600]
+    python -m tools.artifacts.smoke --dist-dir dist
+    python -m tools.artifacts.smoke --index-url URL --version V [--timeout 600]
         [--retry-initial 5] [--retry-max 60] [--package glyph-phase-engine]
 
 With ``--dist-dir``, the wheel and, separately, the sdist found there are each
@@ -43,8 +43,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Set
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from scripts import archives, index
-from scripts._common import interrupted_code, last_line, remove_tree, run_main
+from tools.artifacts import archives
+from tools.common import interrupted_code, last_line, remove_tree, run_main
+from tools.publish import index
 
 PROJECT = index.PROJECT
 DEFAULT_TIMEOUT = 600.0  # PyPI can take minutes to show a new release to installers
@@ -546,7 +547,7 @@ def print_results(results: Sequence[Result]) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.smoke",
+        prog="python -m tools.artifacts.smoke",
         description="Install a distribution into a fresh environment and use it.",
     )
     source = parser.add_mutually_exclusive_group(required=True)

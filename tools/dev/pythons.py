@@ -7,8 +7,8 @@ setup-python), PATH is left as it is. Either way, report which supported
 versions were found and which were not: tox reports the missing ones as
 skipped, and this says so up front.
 
-    python -m scripts.pythons path     # print the PATH to run tox with
-    python -m scripts.pythons report   # say what was found (stderr)
+    python -m tools.dev.pythons path     # print the PATH to run tox with
+    python -m tools.dev.pythons report   # say what was found (stderr)
 """
 
 import os
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LINKS = ROOT / ".tox" / "pythons"
 _CLASSIFIER = re.compile(r'"Programming Language :: Python :: (3\.\d+)"')
 
@@ -136,7 +136,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args == ["report"]:
         print("\n".join(report(os.environ, wanted)), file=sys.stderr)
         return 0
-    print("usage: python -m scripts.pythons {path|report}", file=sys.stderr)
+    print("usage: python -m tools.dev.pythons {path|report}", file=sys.stderr)
     return 2
 
 

@@ -1,6 +1,6 @@
 """Sanity of ``dist/``: the right files, the right contents, the right version.
 
-    python -m scripts.sanity [--tag vX.Y.Z] [--dev] [--dist-dir dist]
+    python -m tools.artifacts.sanity [--tag vX.Y.Z] [--dev] [--dist-dir dist]
                              [--warn-total 50MB] [--max-file 100MB]
 
 Every problem is collected, printed on one line with how to fix it, and only
@@ -16,7 +16,7 @@ then does it exit 1. What it checks:
   the console scripts and the license files; the wheel is pure (py3-none-any).
 - Size: a warning above ``--warn-total`` in total, a failure above
   ``--max-file`` (PyPI's per-file limit) for any file.
-- The tag/version guard of :mod:`scripts.versioning` (local part, tag, HEAD,
+- The tag/version guard of :mod:`tools.artifacts.versioning` (local part, tag, HEAD,
   clean tree, shallow clone).
 """
 
@@ -31,8 +31,16 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from packaging.utils import canonicalize_name
 
-from scripts import versioning
-from scripts._common import (
+from tools.artifacts import versioning
+from tools.artifacts.archives import (
+    Dist,
+    DistDir,
+    check_versions,
+    find_dists,
+    read_dist,
+    top_folder,
+)
+from tools.common import (
     DIST_DIR,
     ROOT,
     GitError,
@@ -43,14 +51,6 @@ from scripts._common import (
     parse_size,
     report,
     run_main,
-)
-from scripts.archives import (
-    Dist,
-    DistDir,
-    check_versions,
-    find_dists,
-    read_dist,
-    top_folder,
 )
 
 WARN_TOTAL = 50 * 10**6
@@ -121,7 +121,7 @@ def expected_from_project(root: Path = ROOT) -> Expected:
 
     package_files = sorted(set(files(package, ["*.py", "py.typed"])) | {"_version.py"})
     # The tests the sdist must carry: all of them, but for those the sdist
-    # target excludes on purpose (the release tooling's, which need scripts/).
+    # target excludes on purpose (the release tooling's, which need tools/).
     sdist = data.get("tool", {}).get("hatch", {}).get("build", {})
     excluded = [
         e.strip("/") + "/"
@@ -430,7 +430,7 @@ def _size(text: str) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.sanity")
+    parser = argparse.ArgumentParser(prog="python -m tools.artifacts.sanity")
     parser.add_argument("--tag", default="", help="the release tag, e.g. v1.2.3")
     parser.add_argument("--dev", action="store_true", help="a TestPyPI dev build")
     parser.add_argument("--dist-dir", type=Path, default=ROOT / DIST_DIR)

@@ -1,6 +1,6 @@
 """What the PyPA tools say about dist/ and pyproject.toml (make check).
 
-    python -m scripts.check [--dist-dir dist]
+    python -m tools.artifacts.check [--dist-dir dist]
 
 Runs, in parallel, ``twine check --strict`` (the metadata and the README as
 PyPI will render them), ``check-wheel-contents`` (the wheel's layout) and
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from scripts._common import (
+from tools.artifacts.archives import find_dists
+from tools.common import (
     DIST_DIR,
     ROOT,
     child_env,
@@ -26,7 +27,6 @@ from scripts._common import (
     run_main,
     tail,
 )
-from scripts.archives import find_dists
 
 
 @dataclass
@@ -141,7 +141,7 @@ def check_outcomes(outcomes: Sequence[Outcome], dist_dir: Path) -> List[str]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.check")
+    parser = argparse.ArgumentParser(prog="python -m tools.artifacts.check")
     parser.add_argument("--dist-dir", type=Path, default=ROOT / DIST_DIR)
     args = parser.parse_args(argv)
     outcomes = run_tools(tools(ROOT, args.dist_dir), ROOT)

@@ -6,7 +6,7 @@ and ``.github/actions/*/action.yml`` (read with PyYAML, keeping line numbers),
 ``tox.ini`` and ``pyproject.toml``. Every problem is collected, then printed
 as ``file:line: rule: what is wrong; how to fix``, and the exit code is 1.
 
-    python -m scripts.validate_workflows [--root PATH]
+    python -m tools.workflows.validator [--root PATH]
 
 The rules (``RULES`` below names them all): actions pinned to a commit, local
 actions and workflows that exist and are called with the inputs they declare,
@@ -30,9 +30,9 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import yaml
 
-from scripts.pythons import supported_versions
+from tools.dev.pythons import supported_versions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 RULES = {
     "yaml": "every workflow and action file is valid YAML of the right shape",
@@ -107,10 +107,10 @@ STEP_REF = re.compile(r"\bsteps\.([A-Za-z_][\w-]*)\.(outputs\.([A-Za-z_][\w-]*)|
 NEEDS_REF = re.compile(r"\bneeds\.([A-Za-z_][\w-]*)\.(outputs\.([A-Za-z_][\w-]*)|\w+)")
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 BUILDS_RELEASE = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*(dist|release-check)\b")
-INDEX_CHECK = re.compile(r"-m\s+scripts\.index\s+check\b")
+INDEX_CHECK = re.compile(r"-m\s+tools\.publish\.index\s+check\b")
 DRY_RUN_TARGET = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*publish-dry-run\b")
 PROJECT_CODE = re.compile(
-    r"\b(make|python3?(\.\d+)?|pip3?|uvx?|tox|hatch|twine|pytest)\b|scripts/|\.venv/"
+    r"\b(make|python3?(\.\d+)?|pip3?|uvx?|tox|hatch|twine|pytest)\b|tools/|\.venv/"
 )
 
 
@@ -1894,10 +1894,10 @@ def check_index_guard(repo: Repo) -> List[Problem]:
             doc.problem(
                 doc.data.kline("runs"),
                 "index-check",
-                "build-verify does not run `python -m scripts.index check` with "
+                "build-verify does not run `python -m tools.publish.index check` with "
                 "its index-url input",
                 "add a step (if: inputs.index-url != '') running `.venv/bin/python "
-                '-m scripts.index check --index-url "$INDEX_URL"` with INDEX_URL: '
+                '-m tools.publish.index check --index-url "$INDEX_URL"` with INDEX_URL: '
                 "${{ inputs.index-url }} in its env",
             )
         )
@@ -2103,7 +2103,7 @@ def check_all(root: Path) -> List[Problem]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.validate_workflows",
+        prog="python -m tools.workflows.validator",
         description="Check .github/ against the project's workflow rules.",
     )
     parser.add_argument("--root", type=Path, default=ROOT, help="the repository")
@@ -2119,7 +2119,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if problems:
         print(
             f"validate_workflows: {len(problems)} problem(s) "
-            "(`python -m scripts.validate_workflows --rules` lists the rules)",
+            "(`python -m tools.workflows.validator --rules` lists the rules)",
             file=sys.stderr,
         )
         return 1

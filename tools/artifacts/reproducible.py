@@ -1,6 +1,6 @@
 """Reproducibility: a second build of the same commit gives the same bytes.
 
-    python -m scripts.reproducible [--dev]
+    python -m tools.artifacts.reproducible [--dev]
 
 Builds the sdist and the wheel again, exactly as ``make dist`` does (same
 ``SOURCE_DATE_EPOCH``, same version), into a temporary folder, and compares
@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from scripts._common import (
+from tools.artifacts.dist import BuildError, build_into, compute_sums, parse_sums
+from tools.common import (
     DIST_DIR,
     ROOT,
     SUMS_FILE,
@@ -22,7 +23,6 @@ from scripts._common import (
     run_main,
     tail,
 )
-from scripts.dist import BuildError, build_into, compute_sums, parse_sums
 
 
 def compare_builds(
@@ -64,7 +64,7 @@ def check_sums_file(sums_text: Optional[str], actual: Dict[str, str]) -> List[st
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.reproducible")
+    parser = argparse.ArgumentParser(prog="python -m tools.artifacts.reproducible")
     parser.add_argument("--dev", action="store_true", help="a TestPyPI dev build")
     args = parser.parse_args(argv)
     dist_dir = ROOT / DIST_DIR
@@ -77,7 +77,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     dev_version = None
     if args.dev:
-        from scripts.versioning import dev_version_or_error
+        from tools.artifacts.versioning import dev_version_or_error
 
         dev_version, error = dev_version_or_error(ROOT)
         if error:

@@ -1,6 +1,6 @@
 """Time ``make release-check`` against the naive sequence (make bench).
 
-    python -m scripts.bench [--runs 5] [--warmup 1]
+    python -m tools.dev.bench [--runs 5] [--warmup 1]
 
 The naive sequence is what a maintainer would type by hand: ``python -m
 build``, ``twine check dist/*``, ``python -m venv`` + ``pip install`` of the
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from scripts._common import ROOT, import_name, mark
+from tools.common import ROOT, import_name, mark
 
 TARGET_RATIO = 0.5
 TARGET_SECONDS = 5.0
@@ -135,7 +135,7 @@ def format_report(
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.bench")
+    parser = argparse.ArgumentParser(prog="python -m tools.dev.bench")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Run the release check: every stage, in order, and say how each went.
 
-    python -m scripts.release_check [--tag vX.Y.Z] [--dev] [--jobs N] [--list]
+    python -m tools.release_check [--tag vX.Y.Z] [--dev] [--jobs N] [--list]
 
 The stages are the list in :func:`stages`; each is a command run from the
 project root. A stage marked ``alone`` runs by itself (``dist`` builds what
@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
-from scripts._common import ROOT, mark
+from tools.common import ROOT, mark
 
 
 @dataclass
@@ -40,7 +40,7 @@ def stages(tag: str = "", dev: bool = False) -> List[Stage]:
     maintainer types and the composite actions run. Variables given to
     ``make release-check`` (``MAX_FILE=``, ``WARN_TOTAL=``, ...) reach these
     sub-makes through ``MAKEFLAGS``; TAG and DEV are passed explicitly so that
-    ``python -m scripts.release_check --tag ...`` works the same.
+    ``python -m tools.release_check --tag ...`` works the same.
     """
 
     def make(target: str) -> List[str]:
@@ -201,7 +201,7 @@ class Runner:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.release_check")
+    parser = argparse.ArgumentParser(prog="python -m tools.release_check")
     parser.add_argument("--tag", default="", help="the release tag, e.g. v1.2.3")
     parser.add_argument("--dev", action="store_true", help="a TestPyPI dev build")
     parser.add_argument(

@@ -1,6 +1,6 @@
 """Publish for real, to a throwaway package index on this machine, and install.
 
-    python -m scripts.publish_dry_run [--dist-dir dist] [--skip-existing]
+    python -m tools.publish.dry_run [--dist-dir dist] [--skip-existing]
         [--timeout 60] [--retry-initial 0.2]
 
 1. Starts ``pypiserver`` bound to 127.0.0.1 on a free port, over a temporary
@@ -8,9 +8,9 @@
    fly (passlib) with a random password.
 2. Uploads exactly the files in ``dist/`` with ``twine upload`` (what the
    publish job uploads), after the guards the real publish path has
-   (``scripts.index``: the version must not be on the index already).
+   (``tools.publish.index``: the version must not be on the index already).
 3. Installs that exact version from that index alone into a fresh virtual
-   environment and runs the smoke checks (``scripts.smoke``).
+   environment and runs the smoke checks (``tools.artifacts.smoke``).
 4. Prints the index address, what was uploaded (names, sizes, SHA-256) and the
    install result.
 
@@ -35,8 +35,8 @@ from typing import List, Optional, Sequence
 
 from packaging.version import Version
 
-from scripts import index, smoke
-from scripts._common import (
+from tools.artifacts import smoke
+from tools.common import (
     interrupted_code,
     last_line,
     remove_tree,
@@ -44,6 +44,7 @@ from scripts._common import (
     sha256,
     sigterm_as_interrupt,
 )
+from tools.publish import index
 
 USERNAME = "dry-run"
 STARTUP_TIMEOUT = 20.0
@@ -280,7 +281,7 @@ def dry_run(
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.publish_dry_run",
+        prog="python -m tools.publish.dry_run",
         description="Upload dist/ to a throwaway local index, install from it.",
     )
     parser.add_argument("--dist-dir", type=Path, default=Path("dist"))

@@ -14,7 +14,7 @@ machine. Prints the median of each and the ratio. With ``--matrix`` both run
 only the library's Python matrix (py38..py315) and coverage, leaving out the
 release tooling's tests and lint.
 
-    python -m scripts.bench_tests [--runs 3] [--matrix]
+    python -m tools.dev.bench_tests [--runs 3] [--matrix]
 """
 
 import argparse
@@ -28,9 +28,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from scripts import pythons
+from tools.dev import pythons
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAIN_OVERRIDES = [
     "-x",
     "tox.requires=tox",

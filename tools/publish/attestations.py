@@ -12,9 +12,9 @@ the working folder:
   requirements/tools.txt and installed in the tool environment). That tool
   reads PyPI only, so a TestPyPI run says so and checks the provenance alone.
 
-    python -m scripts.verify_attestations --index pypi \\
+    python -m tools.publish.attestations --index pypi \\
         --repository OWNER/REPO --workflow-ref OWNER/REPO/.github/workflows/F@REF
-    python -m scripts.verify_attestations ... --dry-run   # print the commands
+    python -m tools.publish.attestations ... --dry-run   # print the commands
 """
 
 import argparse
@@ -101,7 +101,7 @@ def _verifier() -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.verify_attestations")
+    parser = argparse.ArgumentParser(prog="python -m tools.publish.attestations")
     parser.add_argument("--index", choices=INDEXES, required=True)
     parser.add_argument("--repository", required=True, help="OWNER/REPO")
     parser.add_argument(

@@ -1,0 +1,6 @@
+"""Developer tools: harnesses for maintainers, never part of a release gate.
+
+Owns interpreter discovery (:mod:`.pythons`, which ``make test`` and the
+smoke use) and the benchmarks (:mod:`.bench` for ``make release-check``,
+:mod:`.bench_tests` for ``make test``).
+"""
