@@ -3,7 +3,8 @@
 Shared by the smoke installer (``tools.artifacts.smoke``: is the version there yet?),
 the publish dry run (``tools.publish.dry_run``) and the real publish path:
 
-    python -m tools.publish.index check --index-url URL [--dist-dir dist] [--skip-existing]
+    python -m tools.publish.index check --index-url URL [--dist-dir dist]
+                                        [--skip-existing]
     python -m tools.publish.index upload --repository-url URL --index-url URL \\
         [--dist-dir dist] [--skip-existing]
 

@@ -1897,8 +1897,8 @@ def check_index_guard(repo: Repo) -> List[Problem]:
                 "build-verify does not run `python -m tools.publish.index check` with "
                 "its index-url input",
                 "add a step (if: inputs.index-url != '') running `.venv/bin/python "
-                '-m tools.publish.index check --index-url "$INDEX_URL"` with INDEX_URL: '
-                "${{ inputs.index-url }} in its env",
+                '-m tools.publish.index check --index-url "$INDEX_URL"` with '
+                "INDEX_URL: ${{ inputs.index-url }} in its env",
             )
         )
     for doc in repo.workflows.values():
