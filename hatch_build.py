@@ -1,8 +1,8 @@
-"""Hatch build hook: write ``src/glyph_phase_engine/_version.py``.
+"""Hatch build hook: write the version file named in pyproject.toml.
 
-hatch-vcs decides the version (from git tags, or from
-``SETUPTOOLS_SCM_PRETEND_VERSION_FOR_GLYPH_PHASE_ENGINE`` for TestPyPI dev
-builds). This hook writes that version and the commit it was built from into
+``[tool.hatch.build.hooks.custom] version-file`` says where. hatch-vcs decides
+the version (from git tags, or from ``SETUPTOOLS_SCM_PRETEND_VERSION_FOR_<dist
+name>`` for TestPyPI dev builds). This hook writes that version and the commit it was built from into
 the package, so that an installed copy can say where it came from even when
 its version has no local part. Building a wheel from an sdist (no git there)
 keeps the commit the sdist recorded.
@@ -14,7 +14,6 @@ import subprocess
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-VERSION_FILE = "src/glyph_phase_engine/_version.py"
 TEMPLATE = """\
 # Written by hatch_build.py at build time: do not edit, do not commit.
 __version__ = version = {version!r}
@@ -57,9 +56,16 @@ class VersionFileHook(BuildHookInterface):
 
     def initialize(self, version, build_data):
         version_number = self.metadata.version
-        path = os.path.join(self.root, VERSION_FILE)
+        version_file = self.config.get("version-file")
+        if not version_file:
+            raise ValueError(
+                "set [tool.hatch.build.hooks.custom] version-file in pyproject.toml"
+                " (e.g. src/<package>/_version.py)"
+            )
+        version_file = version_file.strip("/")
+        path = os.path.join(self.root, version_file)
         commit = git_commit(self.root) or recorded_commit(path, version_number)
         content = TEMPLATE.format(version=version_number, commit=commit)
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(content)
-        build_data["artifacts"].append("/" + VERSION_FILE)
+        build_data["artifacts"].append("/" + version_file)

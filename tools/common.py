@@ -1,4 +1,7 @@
-"""Helpers shared by the release scripts: paths, git, the project's name, output."""
+"""Helpers shared by the tooling: git, output, sizes, the entry convention.
+
+The facts about the project live in :mod:`tools.project`.
+"""
 
 import hashlib
 import os
@@ -11,30 +14,21 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, NoReturn, Optional
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python < 3.11: build depends on tomli there
-    import tomli as tomllib  # type: ignore[no-redef]
-
-ROOT = Path(__file__).resolve().parent.parent
-DIST_DIR = "dist"
-SUMS_FILE = "SHA256SUMS"
-PRETEND_ENV = "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_GLYPH_PHASE_ENGINE"
-
-
-def load_pyproject(root: Path = ROOT) -> Dict[str, Any]:
-    with open(root / "pyproject.toml", "rb") as handle:
-        return tomllib.load(handle)
+from tools.project import DIST_DIR as DIST_DIR
+from tools.project import ROOT as ROOT
+from tools.project import SUMS_FILE as SUMS_FILE
+from tools.project import load
+from tools.project import load_pyproject as load_pyproject
 
 
 def project_name(root: Path = ROOT) -> str:
-    """The ``[project] name`` as written in pyproject.toml."""
-    return str(load_pyproject(root)["project"]["name"])
+    """The ``[project] name`` as written in pyproject.toml (:mod:`tools.project`)."""
+    return load(root).name
 
 
 def import_name(root: Path = ROOT) -> str:
-    """The import package: the project name with ``-`` turned into ``_``."""
-    return re.sub(r"[-_.]+", "_", project_name(root)).lower()
+    """The (first) import package, from the wheel's build configuration."""
+    return load(root).import_name
 
 
 class GitError(Exception):

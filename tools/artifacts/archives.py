@@ -75,6 +75,43 @@ def find_dists(dist_dir: Path) -> DistDir:
     return DistDir(sdists, wheels, others)
 
 
+@dataclass
+class Pair:
+    """The one sdist and the one wheel of a release."""
+
+    sdist: Path
+    wheel: Path
+
+
+def one_of_each(dist_dir: Path) -> Tuple[Optional[Pair], List[str]]:
+    """The one sdist and one wheel in ``dist_dir``, and nothing else; or problems.
+
+    This is the only place that decides what a release folder may hold.
+    """
+    if not dist_dir.is_dir():
+        return None, [f"{dist_dir} does not exist: build it with make dist"]
+    found = find_dists(dist_dir)
+    problems = []
+    for other in found.others:
+        kind = "a folder" if other.is_dir() else "not a wheel or an sdist (.tar.gz)"
+        problems.append(
+            f"{dist_dir.name}/{other.name} is {kind}: an upload of dist/* fails on it; "
+            "remove it (make dist rebuilds dist/ clean; checksums go to SHA256SUMS)"
+        )
+    for kind, paths in (("sdist", found.sdists), ("wheel", found.wheels)):
+        if not paths:
+            problems.append(f"{dist_dir.name}/ has no {kind}: build it with make dist")
+        elif len(paths) > 1:
+            names = ", ".join(p.name for p in paths)
+            problems.append(
+                f"{dist_dir.name}/ has {len(paths)} {kind}s ({names}), not one: "
+                "remove the stale ones (make dist rebuilds dist/ clean)"
+            )
+    if problems:
+        return None, problems
+    return Pair(found.sdists[0], found.wheels[0]), []
+
+
 def file_key(filename: str) -> Optional[tuple]:
     """What identifies a distribution file (None: not a wheel or an sdist).
 
@@ -271,17 +308,10 @@ def compute_version(
     The version in both file names and in both metadata files must be equal
     (compared as PEP 440 versions).
     """
-    if not dist_dir.is_dir():
-        return None, [f"{dist_dir} does not exist: build it with make dist"]
-    found = find_dists(dist_dir)
-    problems = []
-    if len(found.sdists) != 1 or len(found.wheels) != 1:
-        problems.append(
-            f"{dist_dir} holds {len(found.sdists)} sdist(s) and "
-            f"{len(found.wheels)} wheel(s), not one of each: rebuild it with make dist"
-        )
+    pair, problems = one_of_each(dist_dir)
+    if pair is None:
         return None, problems
-    dists = [read_dist(path, import_name) for path in found.sdists + found.wheels]
+    dists = [read_dist(path, import_name) for path in (pair.sdist, pair.wheel)]
     for dist in dists:
         problems.extend(dist.problems)
         if dist.name is not None and canonicalize_name(dist.name) != canonicalize_name(

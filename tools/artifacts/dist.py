@@ -28,10 +28,11 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from tools.artifacts.archives import compute_version, find_dists
+from tools import project
+from tools.artifacts.archives import compute_version, one_of_each
+from tools.artifacts.checksums import compute_sums, format_sums
 from tools.common import (
     DIST_DIR,
-    PRETEND_ENV,
     ROOT,
     SUMS_FILE,
     human_size,
@@ -86,7 +87,7 @@ def build_env(
     if epoch:
         env["SOURCE_DATE_EPOCH"] = epoch
     if dev_version:
-        env[PRETEND_ENV] = dev_version
+        env[project.load(root).pretend_env] = dev_version
     return env
 
 
@@ -157,15 +158,15 @@ def build_into(
             "fix the error in its output above, then make dist",
             out.stdout or "",
         )
-    found = find_dists(outdir)
-    if len(found.sdists) != 1 or len(found.wheels) != 1 or found.others:
+    pair, _problems = one_of_each(outdir)
+    if pair is None:
         names = ", ".join(p.name for p in sorted(outdir.iterdir())) or "nothing"
         raise BuildError(
             f"the build made {names}, not one sdist and one wheel: check the "
             "build backend's configuration in pyproject.toml",
             out.stdout or "",
         )
-    return found.sdists + found.wheels
+    return [pair.sdist, pair.wheel]
 
 
 _ERROR_LINE = re.compile(r"^\s*(?:[\w.]+(?:Error|Exception)\b|ERROR\b)")
@@ -177,25 +178,6 @@ def build_error(output: Optional[str]) -> str:
     errors = [line for line in lines if _ERROR_LINE.match(line)]
     exceptions = [line for line in errors if not line.startswith("ERROR")]
     return (exceptions or errors or lines or ["no output"])[-1]
-
-
-def compute_sums(paths: List[Path], prefix: str = DIST_DIR + "/") -> Dict[str, str]:
-    """``{"dist/<file>": sha256}`` for the built files."""
-    return {prefix + p.name: sha256(p) for p in sorted(paths)}
-
-
-def format_sums(sums: Dict[str, str]) -> str:
-    """The text of SHA256SUMS, as ``sha256sum`` writes it (``-c`` reads it)."""
-    return "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
-
-
-def parse_sums(text: str) -> Dict[str, str]:
-    sums = {}
-    for line in text.splitlines():
-        if line.strip():
-            digest, name = line.split(None, 1)
-            sums[name.lstrip("*").strip()] = digest
-    return sums
 
 
 def make_dist(

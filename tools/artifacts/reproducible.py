@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from tools.artifacts.dist import BuildError, build_into, compute_sums, parse_sums
+from tools.artifacts.checksums import compute_sums, verify
+from tools.artifacts.dist import BuildError, build_into
 from tools.common import (
     DIST_DIR,
     ROOT,
@@ -50,19 +51,6 @@ def compare_builds(
     return problems
 
 
-def check_sums_file(sums_text: Optional[str], actual: Dict[str, str]) -> List[str]:
-    """SHA256SUMS lists exactly the files of dist/, with their hashes."""
-    if sums_text is None:
-        return [f"{SUMS_FILE} is missing: make dist writes it"]
-    listed = parse_sums(sums_text)
-    if listed != {f"{DIST_DIR}/{name}": digest for name, digest in actual.items()}:
-        return [
-            f"{SUMS_FILE} does not match dist/ (sha256sum -c {SUMS_FILE} shows "
-            "where): dist/ changed after the build; rebuild with make dist"
-        ]
-    return []
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.artifacts.reproducible")
     parser.add_argument("--dev", action="store_true", help="a TestPyPI dev build")
@@ -71,9 +59,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not dist_dir.is_dir():
         return report([f"{dist_dir} does not exist: build it with make dist"], "repro")
     first = compute_sums(sorted(dist_dir.iterdir()), prefix="")
-    sums_path = ROOT / SUMS_FILE
-    sums_text = sums_path.read_text(encoding="utf-8") if sums_path.exists() else None
-    problems = check_sums_file(sums_text, first)
+    problems = verify(dist_dir, ROOT / SUMS_FILE)
 
     dev_version = None
     if args.dev:

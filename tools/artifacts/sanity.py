@@ -37,6 +37,7 @@ from tools.artifacts.archives import (
     DistDir,
     check_versions,
     find_dists,
+    one_of_each,
     read_dist,
     top_folder,
 )
@@ -52,6 +53,7 @@ from tools.common import (
     report,
     run_main,
 )
+from tools.project import load as load_project
 
 WARN_TOTAL = 50 * 10**6
 MAX_FILE = 100 * 10**6  # PyPI's default per-file upload limit
@@ -108,8 +110,10 @@ def expected_from_project(root: Path = ROOT) -> Expected:
     """Read the expectations from pyproject.toml and the source tree."""
     data = load_pyproject(root)
     project = data["project"]
-    name = import_name(root)
-    package = root / "src" / name
+    facts = load_project(root)
+    name = facts.import_name
+    package = root / facts.packages[0].source
+    version_file = Path(facts.version_file).name if facts.version_file else None
 
     def files(base: Path, patterns: Sequence[str]) -> List[str]:
         found = set()
@@ -119,7 +123,9 @@ def expected_from_project(root: Path = ROOT) -> Expected:
                     found.add(path.relative_to(base).as_posix())
         return sorted(found)
 
-    package_files = sorted(set(files(package, ["*.py", "py.typed"])) | {"_version.py"})
+    package_files = sorted(
+        set(files(package, ["*.py", "py.typed"])) | ({version_file} - {None})
+    )
     # The tests the sdist must carry: all of them, but for those the sdist
     # target excludes on purpose (the release tooling's, which need tools/).
     sdist = data.get("tool", {}).get("hatch", {}).get("build", {})
@@ -149,24 +155,8 @@ def expected_from_project(root: Path = ROOT) -> Expected:
 
 
 def check_dist_dir(found: DistDir, dist_dir: Path) -> List[str]:
-    """Exactly one sdist and one wheel, nothing else."""
-    problems = []
-    for other in found.others:
-        kind = "a folder" if other.is_dir() else "not a wheel or an sdist (.tar.gz)"
-        problems.append(
-            f"{dist_dir.name}/{other.name} is {kind}: an upload of dist/* fails on it; "
-            "remove it (make dist rebuilds dist/ clean; checksums go to SHA256SUMS)"
-        )
-    for kind, paths in (("sdist", found.sdists), ("wheel", found.wheels)):
-        if not paths:
-            problems.append(f"{dist_dir.name}/ has no {kind}: build it with make dist")
-        elif len(paths) > 1:
-            names = ", ".join(p.name for p in paths)
-            problems.append(
-                f"{dist_dir.name}/ has {len(paths)} {kind}s ({names}), not one: "
-                "remove the stale ones (make dist rebuilds dist/ clean)"
-            )
-    return problems
+    """Exactly one sdist and one wheel, nothing else (:func:`one_of_each`)."""
+    return one_of_each(dist_dir)[1]
 
 
 def check_name(dist: Dist, expected: Expected) -> List[str]:

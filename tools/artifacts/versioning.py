@@ -29,6 +29,7 @@ from typing import List, Optional, Tuple
 
 from packaging.version import InvalidVersion, Version
 
+from tools import project
 from tools.artifacts.archives import compute_version
 from tools.common import (
     DIST_DIR,
@@ -42,7 +43,6 @@ from tools.common import (
     run_main,
 )
 
-TAG_PATTERN = "v*"
 DEV_SCHEME = {"version_scheme": "guess-next-dev", "local_scheme": "no-local-version"}
 
 
@@ -86,18 +86,29 @@ def dev_version_or_error(root: Path = ROOT) -> Tuple[Optional[str], Optional[str
         )
 
 
-def parse_tag(tag: str) -> Tuple[Optional[Version], Optional[str]]:
-    """``("v1.2.3")`` -> ``(Version("1.2.3"), None)``, or ``(None, problem)``."""
-    how = "name release tags v + a PEP 440 version, e.g. v1.2.3"
-    if not tag.startswith("v"):
-        return None, f"tag {tag!r} does not start with 'v': {how}"
+def parse_tag(tag: str, root: Path = ROOT) -> Tuple[Optional[Version], Optional[str]]:
+    """``("v1.2.3")`` -> ``(Version("1.2.3"), None)``, or ``(None, problem)``.
+
+    A release tag matches the project's ``tag_regex`` (pyproject.toml), whose
+    ``version`` group must be a PEP 440 version.
+    """
+    regex = project.load(root).tag_regex
+    how = f"release tags match tag_regex {regex} of pyproject.toml, e.g. v1.2.3"
+    match = re.match(regex, tag)
+    if not match:
+        return None, f"tag {tag!r} is not a release tag: {how}"
+    groups = match.groupdict()
+    raw = groups["version"] if "version" in groups else match.group(1)
     try:
-        version = Version(tag[1:])
-    except InvalidVersion:
-        return None, f"tag {tag!r} is not v + a PEP 440 version: {how}"
-    if not re.match(r"^v[0-9]", tag):
-        return None, f"tag {tag!r} must have a digit right after the 'v': {how}"
-    return version, None
+        return Version(raw), None
+    except (InvalidVersion, TypeError):
+        return None, f"tag {tag!r}: {raw!r} is not a PEP 440 version: {how}"
+
+
+def release_tags(tags: List[str], root: Path = ROOT) -> List[str]:
+    """The release tags among ``tags`` (those matching ``tag_regex``)."""
+    regex = project.load(root).tag_regex
+    return sorted(tag for tag in tags if re.match(regex, tag))
 
 
 @dataclass
@@ -105,6 +116,7 @@ class GitState:
     """What the guard needs to know about the checkout."""
 
     head: str = ""
+    root: Path = ROOT  # the checkout asked about
     shallow: bool = False
     dirty: List[str] = field(default_factory=list)  # `git status --porcelain` lines
     head_tags: List[str] = field(default_factory=list)  # v* tags on HEAD
@@ -115,15 +127,15 @@ class GitState:
 
 def read_git_state(root: Path = ROOT, tag: Optional[str] = None) -> GitState:
     """Ask git about the checkout (and about ``tag``, when given)."""
-    state = GitState()
+    state = GitState(root=root)
     try:
         state.head = git("rev-parse", "HEAD", root=root)
         shallow = git("rev-parse", "--is-shallow-repository", root=root)
         state.shallow = shallow == "true"
         status = git("status", "--porcelain", "--untracked-files=normal", root=root)
         state.dirty = [line for line in status.splitlines() if line.strip()]
-        tags = git("tag", "--points-at", "HEAD", "--list", TAG_PATTERN, root=root)
-        state.head_tags = sorted(tags.split())
+        tags = git("tag", "--points-at", "HEAD", root=root)
+        state.head_tags = release_tags(tags.split(), root)
         if tag:
             ref = f"refs/tags/{tag}^{{commit}}"
             commit = git("rev-parse", "-q", "--verify", ref, root=root, check=False)
@@ -188,7 +200,7 @@ def _local_problem(version: Optional[Version], what: str) -> List[str]:
 def check_release(tag: str, built: Optional[Version], state: GitState) -> List[str]:
     """Problems of a release build of ``tag`` whose files have version ``built``."""
     problems = list(_shallow_problem(state))
-    tag_version, bad_tag = parse_tag(tag)
+    tag_version, bad_tag = parse_tag(tag, state.root)
     if bad_tag:
         problems.append(bad_tag)
     if state.tag_commit is None:

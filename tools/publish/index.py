@@ -41,7 +41,7 @@ from packaging.version import Version
 from tools.artifacts.archives import dist_files, dist_version, file_key, file_version
 from tools.common import last_line, project_name, run_main, sha256
 
-PROJECT = project_name()
+PROJECT = project_name()  # tools.project: read from pyproject.toml
 #: PEP 691: ask for JSON, accept HTML (PEP 503) from an index that has no JSON.
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "

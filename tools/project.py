@@ -1,0 +1,210 @@
+"""Every fact the tooling needs about the project, read from its configuration.
+
+The tooling names no project: the project name, its import packages, console
+scripts, version file, the pretend-version variable of TestPyPI builds and the
+release tag pattern all come from ``pyproject.toml`` (``[project]``, the
+hatchling build targets, ``[tool.hatch.version]`` and the build hook's
+options). Each fact is derived here and only here; a renamed or grown project
+needs no edit to the tooling.
+
+    python -m tools.project          print the facts (name, packages, ...)
+"""
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11: build depends on tomli there
+    import tomli as tomllib  # type: ignore[no-redef]
+
+ROOT = Path(__file__).resolve().parent.parent
+DIST_DIR = "dist"
+SUMS_FILE = "SHA256SUMS"
+PRETEND_BASE = "SETUPTOOLS_SCM_PRETEND_VERSION"
+# setuptools-scm's own default, used when pyproject.toml sets none.
+DEFAULT_TAG_REGEX = r"^(?:[\w-]+-)?(?P<version>[vV]?\d+(?:\.\d+){0,2}[^\+]*)(?:\+.*)?$"
+
+
+class ConfigError(Exception):
+    """pyproject.toml does not say something the tooling needs; says what to add."""
+
+
+def load_pyproject(root: Path = ROOT) -> Dict[str, Any]:
+    """``pyproject.toml`` of ``root``, parsed."""
+    path = root / "pyproject.toml"
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path} ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc})") from None
+
+
+def _table(data: Mapping[str, Any], *keys: str) -> Dict[str, Any]:
+    """``data[k1][k2]...``, or ``{}`` where a level is missing."""
+    for key in keys:
+        value = data.get(key)
+        if not isinstance(value, dict):
+            return {}
+        data = value
+    return dict(data)
+
+
+@dataclass(frozen=True)
+class Package:
+    """One import package of the wheel: its import name and its source folder."""
+
+    name: str  # e.g. "my_pkg"
+    source: str  # relative to the root, e.g. "src/my_pkg"
+
+
+@dataclass(frozen=True)
+class Project:
+    """The facts, read once from ``pyproject.toml``."""
+
+    root: Path
+    name: str  # [project] name, as written
+    packages: Tuple[Package, ...]
+    scripts: Dict[str, str]  # console script -> "module:function"
+    version_file: Optional[str]  # relative to the root, written by the build
+    pretend_env: str  # the variable that sets the version of a dev build
+    tag_regex: str  # a release tag matches it; group "version" is the version
+    requires_python: str
+    pyproject: Dict[str, Any]
+
+    @property
+    def normalized_name(self) -> str:
+        """The name as an index compares it (PEP 503)."""
+        return canonicalize_name(self.name)
+
+    @property
+    def import_name(self) -> str:
+        """The first import package (most projects ship one)."""
+        return self.packages[0].name
+
+    def tag_version(self, tag: str) -> Optional[Version]:
+        """The version a release tag names, or None if ``tag`` is no release tag."""
+        match = re.match(self.tag_regex, tag)
+        if not match:
+            return None
+        groups = match.groupdict()
+        raw = groups["version"] if "version" in groups else match.group(1)
+        try:
+            return Version(raw)
+        except (InvalidVersion, TypeError):
+            return None
+
+
+def _packages(data: Dict[str, Any], name: str, root: Path) -> Tuple[Package, ...]:
+    wheel = _table(data, "tool", "hatch", "build", "targets", "wheel")
+    listed = wheel.get("packages")
+    if listed:
+        return tuple(
+            Package(name=Path(str(p)).name, source=str(p).strip("/")) for p in listed
+        )
+    # hatchling's default: the folder named like the project, under src/ or not.
+    module = re.sub(r"[-_.]+", "_", name).lower()
+    for source in (f"src/{module}", module):
+        if (root / source / "__init__.py").is_file():
+            return (Package(name=module, source=source),)
+    raise ConfigError(
+        f"cannot tell the import package of {name}: list it in pyproject.toml "
+        '[tool.hatch.build.targets.wheel] packages = ["src/<package>"]'
+    )
+
+
+def _pretend_env(data: Dict[str, Any]) -> str:
+    """The variable setuptools-scm reads for a pretend version in this build.
+
+    hatch-vcs passes setuptools-scm no distribution name, so the per-project
+    variable works only when ``raw-options`` sets ``dist_name``; it is then
+    normalized as setuptools-scm normalizes it. Without one, only the plain
+    variable reaches setuptools-scm.
+    """
+    raw = _table(data, "tool", "hatch", "version", "raw-options")
+    dist_name = raw.get("dist_name")
+    if not dist_name:
+        return PRETEND_BASE
+    suffix = canonicalize_name(str(dist_name)).replace("-", "_").upper()
+    return f"{PRETEND_BASE}_FOR_{suffix}"
+
+
+def _tag_regex(data: Dict[str, Any]) -> str:
+    version = _table(data, "tool", "hatch", "version")
+    raw = _table(version, "raw-options")
+    return str(version.get("tag-pattern") or raw.get("tag_regex") or DEFAULT_TAG_REGEX)
+
+
+def _version_file(data: Dict[str, Any]) -> Optional[str]:
+    """Where the build writes the version: the build hook's ``version-file``
+    option, or hatch-vcs's own ``[tool.hatch.build.hooks.vcs] version-file``."""
+    hooks = _table(data, "tool", "hatch", "build", "hooks")
+    for hook in hooks.values():
+        if isinstance(hook, dict) and hook.get("version-file"):
+            return str(hook["version-file"]).strip("/")
+    return None
+
+
+@lru_cache(maxsize=None)
+def _load(root: Path) -> Project:
+    data = load_pyproject(root)
+    project = _table(data, "project")
+    name = project.get("name")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{root / 'pyproject.toml'} has no [project] name: add one")
+    return Project(
+        root=root,
+        name=name,
+        packages=_packages(data, name, root),
+        scripts={str(k): str(v) for k, v in _table(project, "scripts").items()},
+        version_file=_version_file(data),
+        pretend_env=_pretend_env(data),
+        tag_regex=_tag_regex(data),
+        requires_python=str(project.get("requires-python", "")),
+        pyproject=data,
+    )
+
+
+def load(root: Path = ROOT) -> Project:
+    """The facts of the project at ``root`` (read once per root)."""
+    return _load(root.resolve())
+
+
+def describe(project: Project) -> List[str]:
+    return [
+        f"name: {project.name}",
+        "packages: " + ", ".join(f"{p.name} ({p.source})" for p in project.packages),
+        "console scripts: "
+        + (", ".join(f"{k} = {v}" for k, v in project.scripts.items()) or "none"),
+        f"version file: {project.version_file or 'none'}",
+        f"pretend-version variable: {project.pretend_env}",
+        f"release tag pattern: {project.tag_regex}",
+        f"requires-python: {project.requires_python or 'any'}",
+    ]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.project")
+    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        facts = load(args.root)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(describe(facts)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
