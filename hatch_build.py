@@ -2,10 +2,10 @@
 
 ``[tool.hatch.build.hooks.custom] version-file`` says where. hatch-vcs decides
 the version (from git tags, or from ``SETUPTOOLS_SCM_PRETEND_VERSION_FOR_<dist
-name>`` for TestPyPI dev builds). This hook writes that version and the commit it was built from into
-the package, so that an installed copy can say where it came from even when
-its version has no local part. Building a wheel from an sdist (no git there)
-keeps the commit the sdist recorded.
+name>`` for TestPyPI dev builds). This hook writes that version and the
+commit it was built from into the package, so that an installed copy can say
+where it came from even when its version has no local part. Building a wheel
+from an sdist (no git there) keeps the commit the sdist recorded.
 """
 
 import os

@@ -12,13 +12,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, NoReturn, Optional
+from typing import Callable, Dict, Iterable, List, NoReturn, Optional
 
-from tools.project import DIST_DIR as DIST_DIR
+from tools.project import DIST_DIR as DIST_DIR  # noqa: F401 (re-exported)
 from tools.project import ROOT as ROOT
-from tools.project import SUMS_FILE as SUMS_FILE
+from tools.project import SUMS_FILE as SUMS_FILE  # noqa: F401 (re-exported)
 from tools.project import load
-from tools.project import load_pyproject as load_pyproject
+from tools.project import load_pyproject as load_pyproject  # noqa: F401
 
 
 def project_name(root: Path = ROOT) -> str:

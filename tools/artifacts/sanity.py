@@ -47,7 +47,6 @@ from tools.common import (
     GitError,
     git,
     human_size,
-    import_name,
     load_pyproject,
     parse_size,
     report,
