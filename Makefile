@@ -92,9 +92,9 @@ WARN_TOTAL ?= 50MB
 MAX_FILE ?= 100MB
 RUNS ?= 5
 
-.PHONY: dist  ## build one sdist and one wheel into dist/ (+ SHA256SUMS); DEV=1 for TestPyPI
+.PHONY: dist  ## build one sdist and one wheel into dist/ (+ SHA256SUMS); DEV=1 for TestPyPI, TAG= as that tag
 dist: $(TOOLS)
-	@$(PY) -m tools.artifacts.dist $(DEV_ARG)
+	@$(PY) -m tools.artifacts.dist $(RELEASE_ARGS)
 
 .PHONY: check  ## twine check --strict, check-wheel-contents, validate-pyproject
 check: $(TOOLS)
@@ -114,7 +114,7 @@ dev-version: $(TOOLS)
 
 .PHONY: release-check  ## the main command: dist, check, sanity, reproducibility, smoke, publish-dry-run, validate [TAG=] [DEV=1] [STAGES=]
 release-check: $(TOOLS)
-	@$(PY) -m tools.release_check $(RELEASE_ARGS) $(if $(STAGES),--only "$(STAGES)")
+	@$(PY) -m tools.release_check $(RELEASE_ARGS) $(if $(STAGES),--only "$(STAGES)") --warn-total "$(WARN_TOTAL)" --max-file "$(MAX_FILE)"
 
 .PHONY: bench  ## time make release-check against the naive build/twine/venv/pip sequence [RUNS=5]
 bench: $(TOOLS)
@@ -137,19 +137,10 @@ publish-dry-run: $(TOOLS)
 # check-jsonschema uses the schemas it ships.
 ZIZMOR_ARGS ?= --offline
 ACTIONLINT_VERSION ?= v1.7.12
-WORKFLOW_FILES = $(wildcard .github/workflows/*.yml)
-ACTION_FILES = $(wildcard .github/actions/*/action.yml)
 
 .PHONY: validate  ## check the workflows and actions: zizmor (pedantic), JSON schemas, our validator
 validate: $(TOOLS)
-	@echo "==> zizmor $(ZIZMOR_ARGS) --persona pedantic (config: .github/zizmor.yml)"
-	@$(BIN)/zizmor $(ZIZMOR_ARGS) --persona pedantic --no-progress --quiet .
-	@echo "==> check-jsonschema: workflows, actions, dependabot (vendored schemas)"
-	@$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOW_FILES)
-	@$(BIN)/check-jsonschema --builtin-schema vendor.github-actions $(ACTION_FILES)
-	@$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
-	@echo "==> tools/workflows/validator.py"
-	@$(PY) -m tools.workflows.validator
+	@$(PY) -m tools.workflows.checks --zizmor-args="$(ZIZMOR_ARGS)"
 
 .PHONY: actionlint  ## lint the workflows with actionlint (needs Go and the Go module proxy; CI runs it)
 actionlint:

@@ -157,9 +157,15 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
 
+EXIT_OK = 0  # passed
+EXIT_PROBLEMS = 1  # problems found (each printed on one line, with its fix)
+EXIT_USAGE = 2  # a usage error (argparse's own code)
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM: stopped, temporary folders removed
+
+
 def interrupted_code(exc: BaseException) -> int:
-    """The exit code for an interrupt: 143 for SIGTERM, 130 for Ctrl-C."""
-    return 128 + int(getattr(exc, "signum", signal.SIGINT))
+    """The exit code for an interrupt, Ctrl-C and SIGTERM alike: 130."""
+    return EXIT_INTERRUPTED
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
@@ -184,7 +190,7 @@ def run_main(main: Callable[[], int]) -> NoReturn:
     """The entry point of every script: ``run_main(main)`` under ``__main__``.
 
     SIGTERM and Ctrl-C unwind (cleaning up on the way), print one line and
-    exit 143 or 130.
+    exit 130 (:data:`EXIT_INTERRUPTED`).
     """
     sigterm_as_interrupt()
     try:

@@ -155,8 +155,8 @@ def _version_file(data: Dict[str, Any]) -> Optional[str]:
     return None
 
 
-@lru_cache(maxsize=None)
-def _load(root: Path) -> Project:
+@lru_cache(maxsize=16)
+def _load(root: Path, stamp: Tuple[int, int]) -> Project:
     data = load_pyproject(root)
     project = _table(data, "project")
     name = project.get("name")
@@ -176,8 +176,14 @@ def _load(root: Path) -> Project:
 
 
 def load(root: Path = ROOT) -> Project:
-    """The facts of the project at ``root`` (read once per root)."""
-    return _load(root.resolve())
+    """The facts of the project at ``root`` (read again when pyproject changes)."""
+    root = root.resolve()
+    try:
+        info = (root / "pyproject.toml").stat()
+        stamp = (info.st_mtime_ns, info.st_size)
+    except OSError:
+        stamp = (0, 0)  # load_pyproject says what is wrong
+    return _load(root, stamp)
 
 
 def describe(project: Project) -> List[str]:
@@ -207,4 +213,6 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from tools.common import run_main
+
+    run_main(main)

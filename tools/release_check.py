@@ -1,15 +1,23 @@
 """Run the release check: every stage, in order, and say how each went.
 
-    python -m tools.release_check [--tag vX.Y.Z] [--dev] [--jobs N] [--list]
+    python -m tools.release_check [--tag vX.Y.Z] [--dev] [--only NAMES]
+                                  [--warn-total 50MB] [--max-file 100MB]
+                                  [--jobs N] [--list]
 
-The stages are the list in :func:`stages`; each is a command run from the
-project root. A stage marked ``alone`` runs by itself (``dist`` builds what
-the others look at), but for those marked ``independent`` (they read nothing
-that dist builds), which start at once; the others run in parallel after it,
-at most ``--jobs`` at a time. Results are printed in the list's order, each with
-a mark and its time; the check stops at the first stage (in that order) that
-fails, prints that stage's output, stops the stages still running, and exits
-1. It exits 0 only when every stage passed.
+The stages are the list in :func:`stages`; each is a ``python -m tools...``
+command with explicit arguments, the very command its make target runs (no
+stage goes through make, and no setting travels in the environment). A stage
+marked ``alone`` runs by itself (``dist`` builds what the others look at), but
+for those marked ``independent`` (they read nothing that dist builds), which
+start at once; the others run in parallel after it, at most ``--jobs`` at a
+time, each in a process of its own (so a stopped stage cleans up after
+itself). Results are printed in the list's order, each with a mark and its
+time; the check stops at the first stage (in that order) that fails, prints
+that stage's output, stops the stages still running, and exits 1. It exits 0
+only when every stage passed.
+
+Bad input fails before anything is built: a ``--tag`` that is not a release
+tag, or several release tags on HEAD with no ``--tag`` to choose one.
 """
 
 import argparse
@@ -20,9 +28,21 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Dict, List, Optional
 
-from tools.common import ROOT, mark
+from tools.artifacts.versioning import parse_tag, release_tags
+from tools.common import (
+    EXIT_INTERRUPTED,
+    EXIT_PROBLEMS,
+    ROOT,
+    GitError,
+    git,
+    mark,
+    parse_size,
+    run_main,
+    sigterm_as_interrupt,
+)
 
 
 @dataclass
@@ -33,29 +53,70 @@ class Stage:
     independent: bool = False  # needs nothing built: starts at once, with dist
 
 
-def stages(tag: str = "", dev: bool = False) -> List[Stage]:
+def stages(
+    tag: str = "",
+    dev: bool = False,
+    warn_total: str = "50MB",
+    max_file: str = "100MB",
+) -> List[Stage]:
     """The stages of ``make release-check``, in order; add new ones at the end.
 
-    Each stage is the make target of the same name, the very command a
-    maintainer types and the composite actions run. Variables given to
-    ``make release-check`` (``MAX_FILE=``, ``WARN_TOTAL=``, ...) reach these
-    sub-makes through ``MAKEFLAGS``; TAG and DEV are passed explicitly so that
-    ``python -m tools.release_check --tag ...`` works the same.
+    Each is the command its make target runs (``make sanity`` runs the sanity
+    line, and so on), with the release inputs passed as arguments.
     """
 
-    def make(target: str) -> List[str]:
-        argv = ["make", "--no-print-directory", f"TOOLS_PYTHON={sys.executable}"]
-        return argv + [target, f"TAG={tag}", f"DEV={'1' if dev else ''}"]
+    def tool(module: str, *args: str) -> List[str]:
+        return [sys.executable, "-m", module, *args]
 
+    release = ["--tag", tag] if tag else ["--dev"] if dev else []
+    dev_arg = ["--dev"] if dev else []
     return [
-        Stage("dist", make("dist"), alone=True),
-        Stage("check", make("check")),
-        Stage("sanity", make("sanity")),
-        Stage("reproducibility", make("reproducibility")),
-        Stage("smoke", make("smoke")),
-        Stage("publish-dry-run", make("publish-dry-run")),
-        Stage("validate", make("validate"), independent=True),
+        Stage("dist", tool("tools.artifacts.dist", *release), alone=True),
+        Stage("check", tool("tools.artifacts.check")),
+        Stage(
+            "sanity",
+            tool(
+                "tools.artifacts.sanity",
+                *release,
+                "--warn-total",
+                warn_total,
+                "--max-file",
+                max_file,
+            ),
+        ),
+        Stage("reproducibility", tool("tools.artifacts.reproducible", *dev_arg)),
+        Stage("smoke", tool("tools.artifacts.smoke", "--dist-dir", "dist")),
+        Stage("publish-dry-run", tool("tools.publish.dry_run", "--dist-dir", "dist")),
+        Stage(
+            "validate",
+            tool("tools.workflows.checks", "--zizmor-args=--offline"),
+            independent=True,
+        ),
     ]
+
+
+def check_inputs(tag: str, dev: bool, root: Path = ROOT) -> List[str]:
+    """Problems with the release inputs, found before anything is built."""
+    if tag and dev:
+        return [
+            f"TAG={tag} and DEV=1 together: a release build has the tag's version; "
+            "drop DEV=1 (or TAG for a TestPyPI build)"
+        ]
+    if tag:
+        _version, problem = parse_tag(tag, root)
+        return [problem] if problem else []
+    if dev:
+        return []
+    try:
+        head_tags = release_tags(git("tag", "--points-at", "HEAD", root=root).split())
+    except GitError:
+        return []  # the guard reports a missing git checkout, with its fix
+    if len(head_tags) > 1:
+        return [
+            f"HEAD has several release tags ({', '.join(head_tags)}): say which "
+            f"one to build and check: make release-check TAG={head_tags[-1]}"
+        ]
+    return []
 
 
 @dataclass
@@ -200,8 +261,23 @@ class Runner:
         return self.print_upto(len(self.plan))
 
 
+def _size(text: str) -> str:
+    """A size as sanity takes it (checked here, passed on as written)."""
+    try:
+        parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.release_check")
+    parser.add_argument(
+        "--warn-total", default="50MB", type=_size, help="sanity's warning size"
+    )
+    parser.add_argument(
+        "--max-file", default="100MB", type=_size, help="sanity's largest file"
+    )
     parser.add_argument("--tag", default="", help="the release tag, e.g. v1.2.3")
     parser.add_argument("--dev", action="store_true", help="a TestPyPI dev build")
     parser.add_argument(
@@ -218,7 +294,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="run only these stages (comma-separated, e.g. dist,check,sanity)",
     )
     args = parser.parse_args(argv)
-    plan = stages(args.tag, args.dev)
+    plan = stages(args.tag, args.dev, args.warn_total, args.max_file)
     if args.only:
         wanted = [name.strip() for name in args.only.split(",") if name.strip()]
         unknown = sorted(set(wanted) - {stage.name for stage in plan})
@@ -232,6 +308,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         for stage in plan:
             print(f"{stage.name}: {' '.join(stage.argv)}")
         return 0
+    bad = check_inputs(args.tag, args.dev)
+    if bad:
+        for problem in bad:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_PROBLEMS
     kind = f"TAG={args.tag}" if args.tag else "TestPyPI dev build" if args.dev else ""
     print(
         f"release-check: {len(plan)} stages"
@@ -242,18 +323,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     start = time.monotonic()
     runner = Runner(plan, args.jobs)
 
-    def terminated(signum, frame):
-        raise KeyboardInterrupt
-
     # The stages run in sessions of their own (to be stopped as a whole): a
     # SIGTERM (a cancelled CI job) must stop them too, as Ctrl-C does.
-    signal.signal(signal.SIGTERM, terminated)
+    restore = sigterm_as_interrupt()
     try:
         ok = runner.run()
     except KeyboardInterrupt:
         runner.stop()
         print("\nrelease-check: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    finally:
+        restore()
     total = time.monotonic() - start
     if ok:
         print(f"{mark(True)} release-check passed: {len(plan)} stages in {total:.1f} s")
@@ -266,4 +346,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -2,6 +2,7 @@
 
 import io
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -38,22 +39,71 @@ def test_default_stages_in_order_with_the_smoke_command():
     ]
     assert plan[0].alone and not any(s.alone for s in plan[1:])
     assert [s.name for s in plan if s.independent] == ["validate"]
-    # Each stage is the make target of its name: the maintainer's command.
+    # No stage goes through make: each is a python -m command of its own.
     for s in plan:
-        assert s.argv[0] == "make" and s.name in s.argv, s.argv
-        assert f"TOOLS_PYTHON={sys.executable}" in s.argv
+        assert s.argv[:2] == [sys.executable, "-m"], s.argv
+        assert s.argv[2].startswith("tools."), s.argv
 
 
-def test_tag_and_dev_reach_the_stages_that_need_them():
-    plan = {s.name: s.argv for s in release_check.stages(tag="v1.2.3")}
-    assert "TAG=v1.2.3" in plan["sanity"] and "DEV=" in plan["sanity"]
-    plan = {s.name: s.argv for s in release_check.stages(dev=True)}
-    for name in ("dist", "sanity", "reproducibility"):
-        assert "DEV=1" in plan[name] and "TAG=" in plan[name]
+def make_recipe(target: str, *variables: str) -> list:
+    """The command ``make <target>`` runs (make -n), as an argv."""
+    out = subprocess.run(
+        ["make", "-n", "--no-print-directory", f"TOOLS_PYTHON={sys.executable}"]
+        + [target, *variables],
+        cwd=release_check.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [line for line in out.stdout.splitlines() if line.strip()]
+    return shlex.split(lines[-1])
+
+
+@pytest.mark.parametrize(
+    "variables, kwargs",
+    [
+        ((), {}),
+        (("TAG=v1.2.3",), {"tag": "v1.2.3"}),
+        (("DEV=1",), {"dev": True}),
+        (("MAX_FILE=1KB", "WARN_TOTAL=2MB"), {"max_file": "1KB", "warn_total": "2MB"}),
+    ],
+)
+def test_each_stage_runs_what_its_make_target_runs(variables, kwargs):
+    """One path: make <stage> and release-check's stage are the same command."""
+    for stage_ in release_check.stages(**kwargs):
+        assert make_recipe(stage_.name, *variables) == stage_.argv, stage_.name
+
+
+def test_release_check_rejects_bad_input_before_building(project):
+    """A TAG that is no release tag, or two release tags on HEAD: nothing built."""
+    out = project.make("release-check", "TAG=1.2.3")
+    assert out.returncode != 0, out.stdout + out.stderr
+    assert "tag '1.2.3' is not a release tag" in out.stderr
+    assert not (project.path / "dist").exists() and "stages" not in out.stdout
+    out = project.run("python", "-m", "tools.release_check", "--tag", "1.2.3")
+    assert out.returncode == 1 and out.stderr.count("\n") == 1, out.stderr
+    project.tag("v1.0.0rc1")
+    project.tag("v1.0.0")
+    out = project.run("python", "-m", "tools.release_check")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "HEAD has several release tags (v1.0.0, v1.0.0rc1)" in out.stderr
+    assert "make release-check TAG=v1.0.0rc1" in out.stderr or "TAG=" in out.stderr
+    assert not (project.path / "dist").exists()
+
+
+def test_two_release_tags_on_head_build_the_tag_asked_for(project):
+    """An rc promoted to final: TAG= chooses, and the build takes that version."""
+    project.tag("v2.0.0rc1")
+    project.tag("v2.0.0")
+    for tag, version in (("v2.0.0", "2.0.0"), ("v2.0.0rc1", "2.0.0rc1")):
+        out = project.make("release-check", f"TAG={tag}", "STAGES=dist,sanity")
+        assert out.returncode == 0, out.stdout + out.stderr
+        shown = project.run("python", "-m", "tools.artifacts.dist", "--show-version")
+        assert shown.stdout.strip() == version, shown.stdout + shown.stderr
 
 
 def test_release_check_variables_reach_the_stages(released, tmp_path):
-    """make release-check MAX_FILE=... reaches make sanity (through MAKEFLAGS)."""
+    """make release-check MAX_FILE=... reaches the sanity stage (as an argument)."""
     import shutil
 
     copy = tmp_path / "copy"
@@ -187,7 +237,7 @@ sys.path.insert(0, sys.argv[1])
 from tools import release_check as rc
 marker = sys.argv[2]
 child = "import os, time; open(%r, 'w').write(str(os.getpid())); time.sleep(60)"
-rc.stages = lambda tag="", dev=False: [
+rc.stages = lambda *args, **kwargs: [
     rc.Stage("long", [sys.executable, "-c", child % marker])
 ]
 sys.exit(rc.main([]))
@@ -232,8 +282,8 @@ def test_main_lists_the_stages(capsys):
     assert release_check.main(["--list", "--tag", "v1.0.0"]) == 0
     out = capsys.readouterr().out
     sanity = [line for line in out.splitlines() if line.startswith("sanity:")]
-    assert len(sanity) == 1 and " sanity TAG=v1.0.0 " in sanity[0]
-    assert any(line.startswith("smoke: make ") for line in out.splitlines())
+    assert len(sanity) == 1 and " tools.artifacts.sanity --tag v1.0.0 " in sanity[0]
+    assert any(" -m tools.artifacts.smoke " in line for line in out.splitlines())
 
 
 # -- dist helpers -------------------------------------------------------------

@@ -239,8 +239,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     what.add_argument(
         "--summary", action="store_true", help="print a Markdown table of dist/"
     )
-    parser.add_argument(
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument(
         "--dev", action="store_true", help="build with HEAD's TestPyPI dev version"
+    )
+    kind.add_argument(
+        "--tag",
+        default="",
+        help="build as this release tag (it must be on HEAD; needed when HEAD has "
+        "several, e.g. an rc promoted to final)",
     )
     parser.add_argument(
         "--dist-dir", type=Path, default=ROOT / DIST_DIR, help=argparse.SUPPRESS
@@ -254,15 +261,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(compute_summary(args.dist_dir, version) if args.summary else version)
         return 0
 
-    dev_version = None
-    if args.dev:
-        from tools.artifacts.versioning import dev_version_or_error
+    from tools.artifacts.versioning import dev_version_or_error, tag_build_version
 
+    dev_version, error, source = None, None, "version from git"
+    if args.dev:
         dev_version, error = dev_version_or_error(ROOT)
-        if error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-    source = f"dev version {dev_version}" if dev_version else "version from git"
+        source = f"dev version {dev_version}"
+    elif args.tag:
+        dev_version, error = tag_build_version(ROOT, args.tag)
+        if dev_version:
+            source = f"version {dev_version} of tag {args.tag}"
+    if error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(f"dist: building the sdist and the wheel ({source}, installer {installer()})")
     try:
         paths, _sums = make_dist(ROOT, dev_version, args.verbose)

@@ -2,7 +2,7 @@
 
     python -m tools.artifacts.smoke --dist-dir dist
     python -m tools.artifacts.smoke --index-url URL --version V [--timeout 600]
-        [--retry-initial 5] [--retry-max 60] [--package glyph-phase-engine]
+        [--retry-initial 5] [--retry-max 60] [--package NAME]
 
 With ``--dist-dir``, the wheel and, separately, the sdist found there are each
 installed into a fresh virtual environment in a temporary folder outside the

@@ -111,6 +111,27 @@ def release_tags(tags: List[str], root: Path = ROOT) -> List[str]:
     return sorted(tag for tag in tags if re.match(regex, tag))
 
 
+def tag_build_version(root: Path, tag: str) -> Tuple[Optional[str], Optional[str]]:
+    """The version to build HEAD with as release ``tag``.
+
+    ``(version, None)`` when the tag is on HEAD: the build takes the tag's
+    version even when HEAD carries other release tags too (an rc promoted to
+    final), where setuptools-scm alone could take the other one. ``(None,
+    problem)`` for a malformed tag; ``(None, None)`` when the tag is not on
+    HEAD: the build takes git's version and the guard says what is wrong.
+    """
+    version, problem = parse_tag(tag, root)
+    if problem:
+        return None, problem
+    try:
+        head = git("rev-parse", "HEAD", root=root)
+        ref = f"refs/tags/{tag}^{{commit}}"
+        commit = git("rev-parse", "-q", "--verify", ref, root=root, check=False)
+    except GitError:
+        return None, None
+    return (str(version), None) if commit == head else (None, None)
+
+
 @dataclass
 class GitState:
     """What the guard needs to know about the checkout."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from tools.common import ROOT, import_name, mark
+from tools.common import ROOT, import_name, mark, run_main
 
 TARGET_RATIO = 0.5
 TARGET_SECONDS = 5.0
@@ -184,4 +184,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

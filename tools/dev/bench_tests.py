@@ -28,6 +28,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from tools.common import run_main
 from tools.dev import pythons
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,4 +143,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 
+from tools.common import run_main
+
 ROOT = Path(__file__).resolve().parents[2]
 LINKS = ROOT / ".tox" / "pythons"
 _CLASSIFIER = re.compile(r'"Programming Language :: Python :: (3\.\d+)"')
@@ -141,4 +143,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

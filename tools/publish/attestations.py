@@ -25,6 +25,8 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+from tools.common import run_main
+
 # The PEP 740 verifier: a console script of the tool environment (.venv), pinned
 # in requirements/tools.txt with the other tools.
 PYPI_ATTESTATIONS = "pypi-attestations"
@@ -149,4 +151,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -37,6 +37,7 @@ from packaging.version import Version
 
 from tools.artifacts import smoke
 from tools.common import (
+    Terminated,
     interrupted_code,
     last_line,
     remove_tree,
@@ -316,7 +317,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"error: {exc}")
         return 1
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (sigterm_as_interrupt)
-        what = "interrupted" if interrupted_code(exc) == 130 else "terminated"
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         print(f"publish dry run {what}: index stopped, temporary folders removed")
         return interrupted_code(exc)
     finally:

@@ -47,7 +47,7 @@ ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
     "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 )
-USER_AGENT = "glyph-phase-engine-release-tools"
+USER_AGENT = f"{PROJECT}-release-tools"
 
 # What a probe of the index found (``Probe.kind``).
 FOUND = "found"  # the version's files are listed

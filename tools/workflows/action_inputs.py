@@ -13,8 +13,9 @@ than half-way through a build.
 
 import argparse
 import re
-import sys
 from typing import Callable, Dict, List, Optional
+
+from tools.common import run_main
 
 BOOLEANS = ("true", "false")
 # Characters upload-artifact refuses in an artifact name.
@@ -176,4 +177,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -1,0 +1,98 @@
+"""``make validate``: every check of ``.github/``, one command.
+
+    python -m tools.workflows.checks [--zizmor-args "--offline"]
+
+Runs, in order, and reports each:
+
+- zizmor, ``--persona pedantic`` (config: ``.github/zizmor.yml``), offline by
+  default (GitHub is not reachable from every machine; CI passes
+  ``--zizmor-args=`` with ``GH_TOKEN`` for the online audits too);
+- check-jsonschema with the GitHub schemas it ships, for the workflows, the
+  composite actions and ``dependabot.yml``;
+- our own rules (:mod:`tools.workflows.validator`).
+
+Every check runs even when one before it failed, so that one run shows every
+problem; the exit code is 1 if any failed.
+"""
+
+import argparse
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+from tools.common import EXIT_PROBLEMS, ROOT, run_main
+
+VALIDATOR = "tools.workflows.validator"
+
+
+def _bin(name: str) -> str:
+    """A tool installed beside this interpreter (the tool environment)."""
+    here = Path(sys.executable).parent / name
+    return str(here) if here.exists() else name
+
+
+def commands(root: Path, zizmor_args: Sequence[str]) -> List[Tuple[str, List[str]]]:
+    github = root / ".github"
+    workflows = sorted(str(p) for p in (github / "workflows").glob("*.yml"))
+    actions = sorted(str(p) for p in (github / "actions").glob("*/action.yml"))
+    schema = [_bin("check-jsonschema"), "--builtin-schema"]
+    out = [
+        (
+            f"zizmor {' '.join(zizmor_args)} --persona pedantic".replace("  ", " "),
+            [
+                _bin("zizmor"),
+                *zizmor_args,
+                "--persona",
+                "pedantic",
+                "--no-progress",
+                "--quiet",
+                str(root),
+            ],
+        ),
+        (
+            "check-jsonschema: workflows",
+            [*schema, "vendor.github-workflows", *workflows],
+        ),
+        ("check-jsonschema: actions", [*schema, "vendor.github-actions", *actions]),
+    ]
+    dependabot = github / "dependabot.yml"
+    if dependabot.exists():
+        out.append(
+            (
+                "check-jsonschema: dependabot",
+                [*schema, "vendor.dependabot", str(dependabot)],
+            )
+        )
+    out.append(("our rules", [sys.executable, "-m", VALIDATOR]))
+    return out
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.workflows.checks")
+    parser.add_argument(
+        "--zizmor-args",
+        default="--offline",
+        help='options for zizmor (default "--offline"; "" for its online audits)',
+    )
+    args = parser.parse_args(argv)
+    failed = []
+    for what, argv_ in commands(ROOT, shlex.split(args.zizmor_args)):
+        print(f"==> {what}", flush=True)
+        try:
+            code = subprocess.run(argv_, cwd=ROOT).returncode
+        except OSError as exc:
+            print(f"error: {what} could not run ({exc}): make tools", file=sys.stderr)
+            code = 127
+        if code != 0:
+            failed.append(what)
+    if failed:
+        print(f"error: validate failed: {', '.join(failed)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print("validate: passed")
+    return 0
+
+
+if __name__ == "__main__":
+    run_main(main)
