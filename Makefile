@@ -148,8 +148,8 @@ validate: $(TOOLS)
 	@$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOW_FILES)
 	@$(BIN)/check-jsonschema --builtin-schema vendor.github-actions $(ACTION_FILES)
 	@$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
-	@echo "==> tools/workflows/validator.py"
-	@$(PY) -m tools.workflows.validator
+	@echo "==> python -m tools.workflows.validate"
+	@$(PY) -m tools.workflows.validate
 
 .PHONY: actionlint  ## lint the workflows with actionlint (needs Go and the Go module proxy; CI runs it)
 actionlint:

@@ -1,98 +1,87 @@
-"""The workflow validator (and zizmor) catch what they are there to catch.
+"""Every rule of the workflow validator catches the protection it stands for.
 
 Each case copies the real workflows, actions, tox.ini and pyproject.toml into
-a temporary folder (never the working tree), applies one mutation, and asserts
-that the validator reports it under its rule. A mutation whose text is not in
-the real files fails the test, so the cases follow the files as they change.
+a temporary folder (never the working tree), removes one protection, and
+asserts that the validator reports it under its rule, with its message. A
+mutation whose text is not in the real files fails the test, so the cases
+follow the files as they change. No action SHA or version is written here:
+:func:`pinned` reads them from the workflow files.
 """
 
-import json
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-from typing import List, NamedTuple, Optional
+from typing import Any, Tuple
 
 import pytest
 
-from tools.workflows import validator as vw
+from tests.release.validate_helpers import (
+    BUILD,
+    PROBLEM_LINE,
+    PYPI,
+    ROOT,
+    SETUP,
+    SMOKE,
+    TEST,
+    TESTPYPI,
+    Edit,
+    Tree,
+    lines,
+    pinned,
+)
+from tools.workflows import validate
+from tools.workflows.validate import RULES
 
-ROOT = Path(__file__).resolve().parents[2]
-TEST = ".github/workflows/test.yml"
-PYPI = ".github/workflows/publish-pypi.yml"
-TESTPYPI = ".github/workflows/publish-testpypi.yml"
-SETUP = ".github/actions/setup/action.yml"
-BUILD = ".github/actions/build-verify/action.yml"
-SMOKE = ".github/actions/smoke-install/action.yml"
-CHECKOUT_PIN = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
-PUBLISH_PIN = "pypa/gh-action-pypi-publish@dc37677b2e1c63e2034f94d8a5b11f265b73ba33"
-PROBLEM_LINE = re.compile(r"^[^:\s]+:\d+: [a-z-]+: .+; .+$")
-
-
-class Edit(NamedTuple):
-    path: str
-    old: str
-    new: str
-    after: Optional[str] = None  # apply to the first `old` after this text
-
-
-class Tree:
-    """A copy of the files the validator reads, to break one thing in."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        shutil.copytree(ROOT / ".github", path / ".github")
-        for name in ("tox.ini", "pyproject.toml"):
-            shutil.copy2(ROOT / name, path / name)
-
-    def apply(self, *edits: Edit) -> "Tree":
-        for edit in edits:
-            file = self.path / edit.path
-            text = file.read_text(encoding="utf-8")
-            start = text.index(edit.after) if edit.after is not None else 0
-            head, tail = text[:start], text[start:]
-            assert edit.old in tail, f"{edit.old!r} is not in {edit.path}"
-            file.write_text(head + tail.replace(edit.old, edit.new, 1), "utf-8")
-        return self
-
-    def problems(self) -> List[vw.Problem]:
-        return vw.check_all(self.path)
+CHECKOUT = pinned("actions/checkout")
+PUBLISH = pinned("pypa/gh-action-pypi-publish")
+PUBLISH_BARE = pinned("pypa/gh-action-pypi-publish", comment=False)
+SETUP_UV = pinned("astral-sh/setup-uv")
 
 
-@pytest.fixture
-def tree(tmp_path) -> Tree:
-    return Tree(tmp_path / "repo")
+def as_tag(pin: str) -> str:
+    """``owner/repo@vX.Y.Z``: the pinned action by the tag its comment names."""
+    name = pin.split("@", 1)[0]
+    version = re.search(r"#\s*(v\S+)", pin)
+    assert version, f"{pin} has no version comment"
+    return f"{name}@{version.group(1)}"
 
 
-def case(name, rule, *edits):
-    return pytest.param(rule, edits, id=f"{rule}:{name}")
+def line_of(path: str, start: str) -> str:
+    """The whole line of ``path`` that starts with ``start`` (newline included)."""
+    for line in (ROOT / path).read_text(encoding="utf-8").splitlines(True):
+        if line.startswith(start):
+            return line
+    raise AssertionError(f"no line starting {start!r} in {path}")
+
+
+def case(name: str, rule: str, expect: str, *edits: Edit) -> Any:
+    return pytest.param(RULES[rule].name, expect, edits, id=f"{rule}:{name}")
 
 
 MUTATIONS = [
-    case("broken YAML", "yaml", Edit(TEST, "jobs:\n", "jobs:\n  - [\n")),
+    case(
+        "broken YAML", "yaml", "not valid YAML", Edit(TEST, "jobs:\n", "jobs:\n  - [\n")
+    ),
     case(
         "a tag instead of a SHA",
         "pinned-uses",
-        Edit(TEST, CHECKOUT_PIN, "actions/checkout@v4"),
+        f"{as_tag(CHECKOUT)} is not pinned to a commit",
+        Edit(TEST, CHECKOUT, as_tag(CHECKOUT)),
     ),
     case(
         "a SHA without its version comment",
         "pinned-uses",
-        Edit(PYPI, f"{PUBLISH_PIN} # v1.14.2", PUBLISH_PIN),
+        "without saying which release",
+        Edit(PYPI, PUBLISH, PUBLISH_BARE),
     ),
     case(
-        "a tag in a composite action",
+        "a branch in a composite action",
         "pinned-uses",
-        Edit(
-            SETUP,
-            "astral-sh/setup-uv@20cfd1bf945f4377ade1205e4dbc17946fc9a30d # v10.0.1",
-            "astral-sh/setup-uv@v10",
-        ),
+        "astral-sh/setup-uv@main is not pinned to a commit",
+        Edit(SETUP, SETUP_UV, "astral-sh/setup-uv@main"),
     ),
     case(
         "a local action that does not exist",
         "local-uses",
+        "uses ./.github/actions/set-up, which does not exist",
         Edit(
             TEST, "uses: ./.github/actions/setup\n", "uses: ./.github/actions/set-up\n"
         ),
@@ -100,34 +89,13 @@ MUTATIONS = [
     case(
         "a called workflow that does not exist",
         "local-uses",
+        "uses ./.github/workflows/tests.yml, which does not exist",
         Edit(PYPI, "./.github/workflows/test.yml", "./.github/workflows/tests.yml"),
-    ),
-    case(
-        "write-all at the top",
-        "top-permissions",
-        Edit(
-            TEST,
-            "permissions: {}\n\nconcurrency",
-            "permissions: write-all\n\nconcurrency",
-        ),
-    ),
-    case(
-        "contents: write at the top",
-        "top-permissions",
-        Edit(
-            TEST,
-            "permissions: {}\n\nconcurrency",
-            "permissions:\n  contents: write\n\nconcurrency",
-        ),
-    ),
-    case(
-        "no permissions at the top",
-        "top-permissions",
-        Edit(TESTPYPI, "permissions: {}\n\n", ""),
     ),
     case(
         "a job without permissions",
         "job-permissions",
+        "job lint declares no permissions",
         Edit(
             TEST,
             "    permissions:\n      contents: read # check out the code\n    steps:",
@@ -138,11 +106,13 @@ MUTATIONS = [
     case(
         "a grant without its why",
         "permissions-comment",
+        "is granted contents: read without saying why",
         Edit(TEST, "contents: read # check out the code\n", "contents: read\n"),
     ),
     case(
         "id-token: write moved to the top",
         "publish-permissions",
+        "job publish publishes without id-token: write",
         Edit(
             PYPI,
             "permissions: {}\n\nconcurrency",
@@ -157,6 +127,7 @@ MUTATIONS = [
     case(
         "id-token: write on the build job",
         "publish-permissions",
+        "job build gets id-token: write but neither publishes nor attests",
         Edit(
             PYPI,
             "      contents: read # check out the code, with its full history",
@@ -168,6 +139,7 @@ MUTATIONS = [
     case(
         "attestations: write on the smoke job",
         "publish-permissions",
+        "job smoke gets attestations: write but makes no attestation",
         Edit(
             TESTPYPI,
             "attestations: read # gh attestation verify",
@@ -177,6 +149,7 @@ MUTATIONS = [
     case(
         "persist-credentials removed",
         "persist-credentials",
+        "a checkout in job lint leaves the token in .git/config",
         Edit(
             TEST,
             "        with:\n          persist-credentials: false\n",
@@ -187,6 +160,7 @@ MUTATIONS = [
     case(
         "persist-credentials: true",
         "persist-credentials",
+        "a checkout in job smoke leaves the token in .git/config",
         Edit(
             PYPI,
             "persist-credentials: false",
@@ -197,44 +171,53 @@ MUTATIONS = [
     case(
         "fetch-depth removed from the release build's checkout",
         "full-history",
+        "job build builds a release from a shallow checkout",
         Edit(PYPI, "          fetch-depth: 0\n", "", after="  build:"),
     ),
     case(
         "fetch-depth removed from the dry run's checkout",
         "full-history",
+        "job dry-run builds a release from a shallow checkout",
         Edit(TESTPYPI, "          fetch-depth: 0\n", "", after="  dry-run:"),
     ),
     case(
-        "the release tag expanded in a run:",
-        "expression-in-run",
+        "double quotes in an if:",
+        "expression-syntax",
+        "cannot read the expression",
+        Edit(PYPI, "github.ref_type != 'tag'", 'github.ref_type != "tag"'),
+    ),
+    case(
+        "a context that does not exist",
+        "expression-syntax",
+        "unrecognized named-value 'input'",
         Edit(
-            PYPI,
-            "run: sha256sum -c SHA256SUMS",
-            'run: echo "${{ github.event.release.tag_name }}" && sha256sum -c x',
+            SMOKE, "DIST_DIR: ${{ inputs.dist-dir }}", "DIST_DIR: ${{ input.dist-dir }}"
         ),
     ),
     case(
-        "an input expanded in a composite run:",
-        "expression-in-run",
+        "an expression left open",
+        "expression-syntax",
+        "without its '}}'",
         Edit(
-            SMOKE,
-            '--timeout "$TIMEOUT"\n        else',
-            "--timeout ${{ inputs.timeout }}\n        else",
+            SMOKE, "DIST_DIR: ${{ inputs.dist-dir }}", "DIST_DIR: ${{ inputs.dist-dir"
         ),
     ),
     case(
         "a composite run step without shell",
         "composite-shell",
+        "of a composite action declares no shell",
         Edit(BUILD, "(make check)\n      shell: bash\n", "(make check)\n"),
     ),
     case(
         "a number as an input default",
         "action-metadata",
+        "input retention-days has no string default",
         Edit(BUILD, 'default: "14"', "default: 14"),
     ),
     case(
         "an input without description",
         "action-metadata",
+        "input version has no description",
         Edit(
             SMOKE,
             "    description: The version to install from index-url",
@@ -244,11 +227,13 @@ MUTATIONS = [
     case(
         "a snake_case input",
         "action-metadata",
+        "input tools_python_version is not kebab-case",
         Edit(SETUP, "  tools-python-version:\n", "  tools_python_version:\n"),
     ),
     case(
         "an output not bound to a step",
         "action-metadata",
+        "output version is not bound to a step",
         Edit(
             BUILD,
             "value: ${{ steps.built.outputs.version }}",
@@ -258,6 +243,8 @@ MUTATIONS = [
     case(
         "a misspelled action input",
         "action-inputs",
+        "passes input artifact-nme to ./.github/actions/build-verify, which declares "
+        "no such input; did you mean artifact-name?",
         Edit(
             PYPI,
             "          artifact-name: dist\n",
@@ -268,6 +255,7 @@ MUTATIONS = [
     case(
         "a required input left out",
         "action-inputs",
+        "without its required input project",
         Edit(
             SMOKE,
             "inputs:\n",
@@ -277,6 +265,7 @@ MUTATIONS = [
     case(
         "a secret the called workflow does not declare",
         "action-inputs",
+        "passes secret PYPI_TOKEN to ./.github/workflows/test.yml",
         Edit(
             PYPI,
             "    uses: ./.github/workflows/test.yml\n",
@@ -287,6 +276,7 @@ MUTATIONS = [
     case(
         "a called workflow without workflow_call",
         "action-inputs",
+        "which has no workflow_call trigger",
         Edit(TEST, "  workflow_call:\n", "  workflow_run:\n    workflows: [x]\n"),
         Edit(
             TEST,
@@ -297,11 +287,13 @@ MUTATIONS = [
     case(
         "an action output bound to a step id that is gone",
         "step-outputs",
+        "the action refers to step built, which it does not have",
         Edit(BUILD, "      id: built\n", "      id: recorded\n"),
     ),
     case(
         "an output the step does not set",
         "step-outputs",
+        "uses output artifact-name of step built, which sets no such output",
         Edit(
             BUILD,
             'echo "artifact-name=${ARTIFACT_NAME}"',
@@ -311,6 +303,7 @@ MUTATIONS = [
     case(
         "a misspelled job output",
         "step-outputs",
+        "uses output versoin of job build, which declares no such output",
         Edit(
             PYPI, "needs.build.outputs.version }}/", "needs.build.outputs.versoin }}/"
         ),
@@ -318,6 +311,7 @@ MUTATIONS = [
     case(
         "a job output from a step that is not there",
         "step-outputs",
+        "job build refers to step verify, which it does not have",
         Edit(
             PYPI,
             "${{ steps.build.outputs.version }}",
@@ -327,6 +321,7 @@ MUTATIONS = [
     case(
         "a step output used before the step",
         "step-outputs",
+        "refers to step install before it has run",
         Edit(
             SMOKE,
             "        DIST_DIR: ${{ inputs.dist-dir }}\n        VERSION",
@@ -336,6 +331,7 @@ MUTATIONS = [
     case(
         "a downloaded artifact name never uploaded",
         "artifacts",
+        "job publish downloads artifact dists, which no job of this workflow uploads",
         Edit(
             PYPI,
             "name: dist\n          path: .\n",
@@ -346,6 +342,7 @@ MUTATIONS = [
     case(
         "the build uploads under another name",
         "artifacts",
+        "downloads artifact dist, which no job of this workflow uploads",
         Edit(
             TESTPYPI,
             "          artifact-name: dist\n",
@@ -355,44 +352,51 @@ MUTATIONS = [
     case(
         "a download pattern that matches no upload",
         "artifacts",
+        "downloads artifacts matching cov-*",
         Edit(TEST, "pattern: coverage-*", "pattern: cov-*"),
     ),
     case(
         "a download from a job not needed",
         "artifacts",
+        "which it does not need (it may not exist yet)",
         Edit(TEST, "    needs: [tests]\n", "", after="  coverage:"),
     ),
     case(
         "the publish action inside a composite action",
         "publish-direct",
+        "runs inside a composite action, which it does not support",
         Edit(
             SMOKE,
             "  steps:\n",
-            f"  steps:\n    - name: Publish\n      uses: {PUBLISH_PIN} # v1.14.2\n",
+            f"  steps:\n    - name: Publish\n      uses: {PUBLISH}\n",
         ),
     ),
     case(
         "needs dropped from the publish job",
         "publish-chain",
+        "publish job publish does not need the build job",
         Edit(PYPI, "    needs: [build]\n", "", after="  publish:"),
     ),
     case(
         "a build that does not wait for the tests",
         "publish-chain",
+        "build job build does not need the tests",
         Edit(TESTPYPI, "    needs: [tests]\n", "", after="  build:"),
     ),
     case(
         "a smoke job that does not wait for the publish",
         "publish-chain",
+        "no smoke job after publish job publish",
         Edit(PYPI, "    needs: [build, publish]\n", "    needs: [build]\n"),
     ),
     case(
         "a checkout in the publish job",
         "publish-job",
+        "publish job publish runs project code (actions/checkout@",
         Edit(
             PYPI,
             "    steps:\n      - name: Download the verified files\n",
-            f"    steps:\n      - name: Check out\n        uses: {CHECKOUT_PIN}\n"
+            f"    steps:\n      - name: Check out\n        uses: {CHECKOUT}\n"
             "        with:\n          persist-credentials: false\n"
             "      - name: Download the verified files\n",
             after="  publish:",
@@ -401,6 +405,7 @@ MUTATIONS = [
     case(
         "a build in the publish job",
         "publish-job",
+        "publish job publish runs a build or project code (make)",
         Edit(
             PYPI,
             "run: sha256sum -c SHA256SUMS",
@@ -410,16 +415,19 @@ MUTATIONS = [
     case(
         "the checksums not checked before publishing",
         "publish-job",
+        "does not check it with `sha256sum -c SHA256SUMS` before publishing",
         Edit(TESTPYPI, "run: sha256sum -c SHA256SUMS", "run: ls dist"),
     ),
     case(
         "no provenance for dist/*",
         "publish-job",
+        "does not attest dist/*",
         Edit(PYPI, "subject-path: dist/*", "subject-path: SHA256SUMS"),
     ),
     case(
         "dry_run removed from the publish condition",
         "dry-run",
+        "publish job publish runs on a dry run",
         Edit(
             PYPI,
             "(github.event_name == 'workflow_dispatch' && !inputs.dry_run)",
@@ -427,8 +435,19 @@ MUTATIONS = [
         ),
     ),
     case(
+        "dry_run compared as a string that is never equal",
+        "dry-run",
+        "publish job publish runs on a dry run",
+        Edit(
+            PYPI,
+            "(github.event_name == 'workflow_dispatch' && !inputs.dry_run)",
+            "(github.event_name == 'workflow_dispatch' && inputs.dry_run != 'true')",
+        ),
+    ),
+    case(
         "the publish condition removed",
         "dry-run",
+        "publish job publish runs on a dry run",
         Edit(
             TESTPYPI,
             "    if: github.event_name == 'push' || (github.event_name == "
@@ -437,8 +456,22 @@ MUTATIONS = [
         ),
     ),
     case(
+        "a publish condition on a value not known before the run",
+        "dry-run",
+        "cannot tell whether publish job publish runs on a dry run: it depends on "
+        "vars.DRY_RUN",
+        Edit(PYPI, "&& !inputs.dry_run)\n", "&& !vars.DRY_RUN)\n"),
+    ),
+    case(
+        "a publish condition that cannot be read",
+        "dry-run",
+        "cannot read the expression",
+        Edit(PYPI, "&& !inputs.dry_run)\n", "&& !inputs.dry_run\n"),
+    ),
+    case(
         "a publish that never runs on release",
         "dry-run",
+        "publish job publish never runs on release",
         Edit(
             PYPI, "github.event_name == 'release' ||", "github.event_name == 'push' ||"
         ),
@@ -446,16 +479,19 @@ MUTATIONS = [
     case(
         "dry_run defaulting to false",
         "dry-run",
+        "input dry_run is not a boolean that defaults to true",
         Edit(PYPI, "        default: true\n", "        default: false\n"),
     ),
     case(
         "no dry_run input",
         "dry-run",
+        "no workflow_dispatch input dry_run",
         Edit(TESTPYPI, "    inputs:\n      dry_run:\n", "    inputs:\n      dryrun:\n"),
     ),
     case(
         "a dry-run job that runs on a real publish",
         "dry-run",
+        "dry-run job dry-run does not run exactly on a dry run",
         Edit(
             PYPI,
             "    if: github.event_name == 'workflow_dispatch' && inputs.dry_run\n",
@@ -465,26 +501,27 @@ MUTATIONS = [
     case(
         "no dry-run job",
         "dry-run",
+        "no job runs `make publish-dry-run`",
         Edit(TESTPYPI, "run: make publish-dry-run\n", "run: make smoke\n"),
     ),
     case(
         "another environment name",
         "environments",
+        "uses environment production; an upload to pypi needs environment pypi",
         Edit(PYPI, "      name: pypi\n", "      name: production\n"),
     ),
     case(
         "an environment without its URL",
         "environments",
+        "environment testpypi of job publish has no URL on https://test.pypi.org/",
         Edit(
-            TESTPYPI,
-            "      url: https://test.pypi.org/project/glyph-phase-engine/"
-            "${{ needs.build.outputs.version }}/\n",
-            "",
+            TESTPYPI, line_of(TESTPYPI, "      url: https://test.pypi.org/project/"), ""
         ),
     ),
     case(
         "TestPyPI's upload sent to PyPI",
         "upload-url",
+        "the TestPyPI upload of job publish goes to https://upload.pypi.org/legacy/",
         Edit(
             TESTPYPI, "https://test.pypi.org/legacy/", "https://upload.pypi.org/legacy/"
         ),
@@ -492,11 +529,13 @@ MUTATIONS = [
     case(
         "skip-existing removed from TestPyPI",
         "upload-url",
+        "fails when a re-run finds its files there",
         Edit(TESTPYPI, "          skip-existing: true\n", ""),
     ),
     case(
         "PyPI's upload sent elsewhere",
         "upload-url",
+        "the PyPI upload of job publish goes to https://pypi.example.org/legacy/",
         Edit(
             PYPI,
             "          packages-dir: dist/\n",
@@ -507,11 +546,13 @@ MUTATIONS = [
     case(
         "PEP 740 attestations turned off",
         "attestations",
+        "turns the PEP 740 attestations off (False)",
         Edit(PYPI, "          attestations: true\n", "          attestations: false\n"),
     ),
     case(
         "TestPyPI's attestations turned off",
         "attestations",
+        "turns the PEP 740 attestations off (False)",
         Edit(
             TESTPYPI,
             "          attestations: true\n",
@@ -521,26 +562,30 @@ MUTATIONS = [
     case(
         "no index check before the PyPI publish",
         "index-check",
+        "nothing checks, before publish job publish, that the version is not on pypi",
         Edit(PYPI, "          index-url: https://pypi.org/simple/\n", ""),
     ),
     case(
         "no index check before the TestPyPI publish",
         "index-check",
+        "that the version is not on testpypi yet",
         Edit(TESTPYPI, "          index-url: https://test.pypi.org/simple/\n", ""),
     ),
     case(
         "the PyPI build checks TestPyPI",
         "index-check",
+        "reads https://test.pypi.org/simple/, not pypi",
         Edit(
             PYPI,
             "index-url: https://pypi.org/simple/\n",
-            "index-url: " "https://test.pypi.org/simple/\n",
+            "index-url: https://test.pypi.org/simple/\n",
             after="  build:",
         ),
     ),
     case(
         "the PyPI index check skips an existing version",
         "index-check",
+        "lets a version already on PyPI through",
         Edit(
             PYPI,
             "          index-url: https://pypi.org/simple/\n",
@@ -551,11 +596,13 @@ MUTATIONS = [
     case(
         "the TestPyPI index check fails a re-run",
         "index-check",
+        "fails a re-run of the same commit",
         Edit(TESTPYPI, '          skip-existing: "true"\n', ""),
     ),
     case(
         "build-verify ignores its index-url",
         "index-check",
+        "build-verify does not run `python -m tools.publish.index check`",
         Edit(
             BUILD,
             '        .venv/bin/python -m tools.publish.index check "${args[@]}"\n',
@@ -565,6 +612,8 @@ MUTATIONS = [
     case(
         "the release build without its tag",
         "release-build",
+        "build job build does not pass the release tag to build-verify on a release "
+        "(expected-tag is ''",
         Edit(
             PYPI,
             "expected-tag: ${{ github.ref_type == 'tag' && github.ref_name || '' }}",
@@ -574,20 +623,33 @@ MUTATIONS = [
     case(
         "the release build as a development version",
         "release-build",
+        "build job build builds a development version on a release",
+        Edit(
+            PYPI, "dev-version: ${{ github.ref_type != 'tag' }}", 'dev-version: "true"'
+        ),
+    ),
+    case(
+        "the release build's dev-version decided by a variable",
+        "release-build",
+        "cannot tell what build-verify's dev-version is on a release: it depends on "
+        "vars.DEV",
         Edit(
             PYPI,
             "dev-version: ${{ github.ref_type != 'tag' }}",
-            'dev-version: "true"',
+            "dev-version: ${{ vars.DEV }}",
         ),
     ),
     case(
         "TestPyPI's build not the development version",
         "release-build",
+        "build job build does not build the development version for TestPyPI",
         Edit(TESTPYPI, 'dev-version: "true"', 'dev-version: "false"'),
     ),
     case(
         "PyPI's smoke job installs from TestPyPI",
         "smoke-index",
+        "smoke job smoke installs from https://test.pypi.org/simple/, but job publish "
+        "publishes to pypi",
         Edit(
             PYPI,
             "index-url: https://pypi.org/simple/\n",
@@ -598,6 +660,7 @@ MUTATIONS = [
     case(
         "TestPyPI's smoke job installs from PyPI",
         "smoke-index",
+        "installs from https://pypi.org/simple/, but job publish publishes to testpypi",
         Edit(
             TESTPYPI,
             "index-url: https://test.pypi.org/simple/\n",
@@ -608,11 +671,13 @@ MUTATIONS = [
     case(
         "the failure summary names another environment",
         "publisher-summary",
+        "publish job publish does not say, when it fails, which trusted publisher",
         Edit(PYPI, "          ENVIRONMENT: pypi\n", "          ENVIRONMENT: release\n"),
     ),
     case(
         "a called workflow sharing its caller's group",
         "concurrency",
+        "concurrency group is the same as its caller's",
         Edit(
             TEST,
             "group: tests-${{ github.workflow }}-",
@@ -627,15 +692,13 @@ MUTATIONS = [
     case(
         "no concurrency block",
         "concurrency",
-        Edit(
-            TESTPYPI,
-            "  group: publish-testpypi-${{ github.ref }}\n",
-            "",
-        ),
+        "the workflow has no concurrency group",
+        Edit(TESTPYPI, "  group: publish-testpypi-${{ github.ref }}\n", ""),
     ),
     case(
         "a second concurrency block in a job",
         "concurrency",
+        "job lint has a concurrency block of its own",
         Edit(
             TEST,
             "    timeout-minutes: 15\n",
@@ -645,11 +708,13 @@ MUTATIONS = [
     case(
         "a job name that is not a sentence",
         "job-name",
+        "job all-green is named 'all-green', not a sentence",
         Edit(TEST, "    name: All the checks passed\n", "    name: all-green\n"),
     ),
     case(
         "a job without a name",
         "job-name",
+        "job coverage has no name",
         Edit(
             TEST, "    name: Combine the coverage of every Python and upload it\n", ""
         ),
@@ -657,11 +722,13 @@ MUTATIONS = [
     case(
         "a Python dropped from the matrix",
         "python-versions",
+        "Python 3.12 is missing from the test matrix",
         Edit(TEST, '"3.11", "3.12", "3.13"', '"3.11", "3.13"'),
     ),
     case(
         "Python 3.8's runner dropped from the matrix",
         "python-versions",
+        "Python 3.8 is missing from the test matrix",
         Edit(
             TEST,
             '          - os: ubuntu-22.04\n            python-version: "3.8"\n',
@@ -671,16 +738,19 @@ MUTATIONS = [
     case(
         "3.10 unquoted in the matrix",
         "python-versions",
+        "has the number 3.1, not a string",
         Edit(TEST, '"3.10"', "3.10"),
     ),
     case(
         "a classifier dropped",
         "python-versions",
+        "Python 3.14 is missing from the classifiers",
         Edit("pyproject.toml", '  "Programming Language :: Python :: 3.14",\n', ""),
     ),
     case(
         "requires-python raised",
         "python-versions",
+        "requires-python's lower bound is 3.9, the oldest Python tested is 3.8",
         Edit(
             "pyproject.toml", 'requires-python = ">=3.8"', 'requires-python = ">=3.9"'
         ),
@@ -688,238 +758,66 @@ MUTATIONS = [
     case(
         "a Python dropped from tox's env_list",
         "python-versions",
+        "Python 3.15 is missing from tox's env_list",
         Edit("tox.ini", "py3{8,9,10,11,12,13,14,15}", "py3{8,9,10,11,12,13,14}"),
     ),
 ]
 
 
+@pytest.fixture
+def tree(tmp_path) -> Tree:
+    return Tree(tmp_path / "repo")
+
+
 def test_the_real_files_pass():
-    problems = vw.check_all(ROOT)
-    assert problems == [], "\n".join(map(str, problems))
+    problems = validate.check_all(ROOT)
+    assert problems == [], lines(problems)
 
 
 def test_the_copy_passes_unchanged(tree):
     assert tree.problems() == []
 
 
-@pytest.mark.parametrize("rule, edits", MUTATIONS)
-def test_validate_catches_the_mutation(tree, rule, edits):
+@pytest.mark.parametrize("rule, expect, edits", MUTATIONS)
+def test_validate_catches_the_mutation(
+    tree, rule: str, expect: str, edits: Tuple[Edit, ...]
+):
     problems = tree.apply(*edits).problems()
-    assert rule in {p.rule for p in problems}, "\n".join(map(str, problems)) or (
-        "no problem found"
-    )
+    assert any(p.rule == rule and expect in str(p) for p in problems), lines(problems)
     for problem in problems:
         assert PROBLEM_LINE.match(str(problem)), str(problem)
+        assert problem.rule in RULES, f"{problem.rule} is not a registered rule"
 
 
-def test_validate_every_rule_has_a_mutation():
+def test_validate_every_registered_rule_has_a_mutation():
     covered = {param.values[0] for param in MUTATIONS}
-    assert covered == set(vw.RULES)
+    assert covered == set(RULES), f"no mutation for: {sorted(set(RULES) - covered)}"
 
 
-def test_validate_points_at_the_line(tree):
-    tree.apply(Edit(TEST, CHECKOUT_PIN, "actions/checkout@v4"))
-    lines = (tree.path / TEST).read_text().splitlines()
-    expected = next(i for i, t in enumerate(lines, 1) if "actions/checkout@v4" in t)
-    (problem,) = tree.problems()
-    assert (problem.path, problem.line, problem.rule) == (TEST, expected, "pinned-uses")
-    assert "`uses: actions/checkout@<sha> # vX.Y.Z`" in problem.fix
+def test_validate_problems_are_made_only_through_the_registry():
+    """Only a Rule makes a Problem, so every problem names a registered rule."""
+    package = ROOT / "tools" / "workflows" / "validate"
+    for path in package.rglob("*.py"):
+        if path.name != "registry.py":
+            assert "Problem(" not in path.read_text(encoding="utf-8"), path
 
 
-def test_validate_lists_every_problem_and_exits_1(tree, capsys):
-    tree.apply(
-        Edit(TEST, CHECKOUT_PIN, "actions/checkout@v4"),
-        Edit(PYPI, "    needs: [build]\n", "", after="  publish:"),
-    )
-    assert vw.main(["--root", str(tree.path)]) == 1
-    out = capsys.readouterr().out.splitlines()
-    assert any(": pinned-uses: " in line for line in out)
-    assert any(": publish-chain: " in line for line in out)
-    assert all(PROBLEM_LINE.match(line) for line in out)
+def test_validate_a_rule_is_registered_once():
+    with pytest.raises(ValueError, match="registered twice"):
+        validate.rule("yaml", "again")(lambda repo, this: [])
 
 
-def test_validate_passes_and_says_so(capsys):
-    assert vw.main(["--root", str(ROOT)]) == 0
-    assert "follow the" in capsys.readouterr().out
+def test_validate_a_pin_follows_the_files(tree):
+    """A Dependabot bump (another SHA and version) is still a valid pin."""
+    sha = "0" * 40
+    bumped = f"{CHECKOUT.split('@')[0]}@{sha} # v99.0.0"
+    for path in (TEST, PYPI, TESTPYPI):
+        file = tree.path / path
+        file.write_text(file.read_text().replace(CHECKOUT, bumped), "utf-8")
+    assert tree.problems() == []
 
 
-def test_validate_lists_its_rules(capsys):
-    assert vw.main(["--rules"]) == 0
-    assert set(re.findall(r"^(\S+)", capsys.readouterr().out, re.M)) == set(vw.RULES)
-
-
-def test_validate_reads_on_as_a_key_not_true():
-    data = vw.load_yaml("on:\n  push:\nyes: no\n")
-    assert set(data) == {"on", "yes"} and data["yes"] == "no"
-    assert data.kline("yes") == 3
-
-
-@pytest.mark.parametrize(
-    "condition, context, expected",
-    [
-        ("!inputs.dry_run", {"inputs.dry_run": True}, False),
-        ("${{ !inputs.dry_run }}", {"inputs.dry_run": False}, True),
-        ("github.event_name == 'RELEASE'", {"github.event_name": "release"}, True),
-        ("a == 'x' || (b && !c)", {"b": True}, True),
-        ("a && b", {"a": True, "b": ""}, False),
-        ("always()", {}, True),
-        ("failure()", {}, False),
-        (
-            "contains(github.ref, 'tags') && x != 1",
-            {"github.ref": "refs/tags/v1"},
-            True,
-        ),
-        ("startsWith(github.ref, 'refs/tags/')", {"github.ref": "refs/heads/x"}, False),
-        ("endsWith('ab', 'b') && 2 > 1", {}, True),
-        ("1 < 'a'", {}, False),
-        ("toJSON(x)", {}, False),
-        (None, {}, True),
-        (False, {}, False),
-    ],
-)
-def test_validate_evaluates_if_conditions(condition, context, expected):
-    assert vw.evaluate(condition, context) is expected
-
-
-def test_validate_treats_an_unreadable_condition_as_always_true():
-    assert vw._holds("a = b", {}) is True
-
-
-def test_validate_reads_the_classifiers_with_scripts_pythons(tree, monkeypatch):
-    """One reading of the classifiers: tools.dev.pythons.supported_versions."""
-    calls = []
-
-    def fake(path):
-        calls.append(path)
-        return ["3.7"]
-
-    monkeypatch.setattr(vw, "supported_versions", fake)
-    problems = tree.problems()
-    assert calls == [tree.path]
-    assert any(
-        p.rule == "python-versions" and "Python 3.7 is missing" in p.what
-        for p in problems
-    ), "\n".join(map(str, problems))
-
-
-def test_validate_reports_a_file_that_is_not_a_workflow(tree):
-    (tree.path / ".github/workflows/notes.yml").write_text("just: text\n")
-    (problem,) = tree.problems()
-    assert (problem.path, problem.rule) == (".github/workflows/notes.yml", "yaml")
-
-
-# ---- zizmor flags the mutations it covers -------------------------------------
-
-ZIZMOR_CASES = [
-    pytest.param(
-        "unpinned-uses",
-        [Edit(TEST, CHECKOUT_PIN, "actions/checkout@v4")],
-        id="unpinned",
-    ),
-    pytest.param(
-        "template-injection",
-        [
-            Edit(
-                PYPI,
-                "run: sha256sum -c SHA256SUMS",
-                'run: echo "${{ github.event.release.tag_name }}"',
-            )
-        ],
-        id="template-injection",
-    ),
-    pytest.param(
-        "excessive-permissions",
-        [
-            Edit(
-                TEST,
-                "permissions: {}\n\nconcurrency",
-                "permissions: write-all\n\nconcurrency",
-            )
-        ],
-        id="excessive-permissions",
-    ),
-    pytest.param(
-        "artipacked",
-        [
-            Edit(
-                TEST,
-                "        with:\n          persist-credentials: false\n",
-                "",
-                after="  lint:",
-            )
-        ],
-        id="persisted-credentials",
-    ),
-]
-
-
-def zizmor(path: Path):
-    exe = Path(sys.executable).parent / "zizmor"
-    command = [str(exe if exe.exists() else "zizmor"), "--offline", "--persona"]
-    command += ["pedantic", "--format", "json", "--no-progress", str(path)]
-    return subprocess.run(command, capture_output=True, text=True)
-
-
-def test_validate_zizmor_finds_nothing_in_the_real_files(tree):
-    out = zizmor(tree.path)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert json.loads(out.stdout) == []
-
-
-@pytest.mark.parametrize("audit, edits", ZIZMOR_CASES)
-def test_validate_zizmor_flags_the_mutation(tree, audit, edits):
-    out = zizmor(tree.apply(*edits).path)
-    assert out.returncode != 0
-    assert audit in {finding["ident"] for finding in json.loads(out.stdout)}
-
-
-# ---- make validate, on a fresh copy of the project ------------------------------
-
-
-def test_validate_make_target_passes_on_a_fresh_copy(project):
-    out = project.make("validate")
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "No findings" in out.stdout + out.stderr
-    assert "follow the" in out.stdout
-
-
-def test_validate_make_target_fails_on_a_broken_workflow(project):
-    path = project.path / PYPI
-    path.write_text(path.read_text().replace("persist-credentials: false", "x: y", 1))
-    out = project.make("validate")
-    assert out.returncode != 0
-    assert "artipacked" in out.stdout + out.stderr
-
-
-# ---- RELEASING.md's trusted publisher table matches the workflows ---------------
-
-
-def releasing_table():
-    rows = {}
-    text = (ROOT / "RELEASING.md").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("|") and len(cells) == 3:
-            values = [re.sub(r"`([^`]*)`.*", r"\1", c) for c in cells[1:]]
-            rows[cells[0]] = dict(zip(("pypi", "testpypi"), values))
-    return rows
-
-
-def test_validate_releasing_table_matches_the_workflows():
-    rows = releasing_table()
-    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    name = re.search(r'^name = "([^"]+)"', pyproject, re.M).group(1)
-    owner, repo = re.search(
-        r'^Source = "https://github.com/([^/]+)/([^/"]+)"', pyproject, re.M
-    ).groups()
-    repository = vw.Repo(ROOT)
-    for index in ("pypi", "testpypi"):
-        assert rows["PyPI project name"][index] == name
-        assert rows["Owner"][index] == owner
-        assert rows["Repository name"][index] == repo
-        doc = repository.workflows[f".github/workflows/{rows['Workflow name'][index]}"]
-        (job,) = vw._publish_jobs(doc).values()
-        assert vw._environment(job)[0] == rows["Environment name"][index] == index
-        _, step = vw._publish_step(job)
-        url = vw.with_of(step).get("repository-url", vw.PYPI_UPLOAD)
-        assert rows["upload URL (in the workflow)"][index] == url
+def test_validate_accepts_fromjson_of_a_string_dry_run(tree):
+    """`!fromJSON(inputs.dry_run)` is false on a dry run: the publish job stays off."""
+    tree.apply(Edit(PYPI, "&& !inputs.dry_run)\n", "&& !fromJSON(inputs.dry_run))\n"))
+    assert tree.problems() == []
