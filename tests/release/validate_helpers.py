@@ -12,7 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any, List, NamedTuple, Optional
 
+import pytest
+
 from tools.workflows import validate
+from tools.workflows.validate import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST = ".github/workflows/test.yml"
@@ -82,3 +85,24 @@ def zizmor(path: Path) -> "subprocess.CompletedProcess[str]":
 
 def lines(problems: List[Any]) -> str:
     return "\n".join(map(str, problems)) or "no problem found"
+
+
+def as_tag(pin: str) -> str:
+    """``owner/repo@vX.Y.Z``: the pinned action by the tag its comment names."""
+    name = pin.split("@", 1)[0]
+    version = re.search(r"#\s*(v\S+)", pin)
+    assert version, f"{pin} has no version comment"
+    return f"{name}@{version.group(1)}"
+
+
+def line_of(path: str, start: str) -> str:
+    """The whole line of ``path`` that starts with ``start`` (newline included)."""
+    for line in (ROOT / path).read_text(encoding="utf-8").splitlines(True):
+        if line.startswith(start):
+            return line
+    raise AssertionError(f"no line starting {start!r} in {path}")
+
+
+def case(name: str, rule: str, expect: str, *edits: Edit) -> Any:
+    """A mutation: ``rule`` (registered) must report ``expect`` after ``edits``."""
+    return pytest.param(RULES[rule].name, expect, edits, id=f"{rule}:{name}")

@@ -9,7 +9,8 @@ fix``; the exit code is 1 when there is any.
     python -m tools.workflows.validate [--root PATH] [--rules]
 
 - :mod:`.model`: the YAML model with line numbers (PyYAML; the reason is there);
-- :mod:`.expressions`: GitHub's expression language, on its own;
+- :mod:`.expressions`: GitHub's expression language, read and evaluated, and
+  :mod:`.values`: its values and coercions (loose equality, truthiness);
 - :mod:`.repo`: the files, loaded once, and the walks over jobs and steps;
 - :mod:`.registry`: :class:`Problem`, :class:`Rule` and the ``@rule`` decorator,
   the one list of rules (:data:`RULES`);

@@ -41,19 +41,26 @@ never taken as true or false because it could not be read.
 import json
 import math
 import re
-from dataclasses import dataclass, field
-from typing import (
-    Any,
-    Callable,
-    Dict,
-    FrozenSet,
-    Iterator,
-    List,
-    Mapping,
-    Optional,
-    Sequence,
-    Tuple,
-    Union,
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+from .values import (
+    CONTEXTS,
+    STATUSES,
+    Context,
+    ExpressionError,
+    Filtered,
+    Unknown,
+    is_truthy,
+    kind_of,
+    lookup,
+    loose_equal,
+    order,
+    to_data,
+    to_json,
+    to_number,
+    to_string,
+    truth,
+    unknown_of,
 )
 
 __all__ = [
@@ -72,256 +79,6 @@ __all__ = [
     "to_string",
     "truth",
 ]
-
-# The named values an expression may start with.
-CONTEXTS = frozenset(
-    "github env vars job jobs steps runner secrets strategy matrix needs inputs".split()
-)
-STATUSES = ("success", "failure", "cancelled")
-
-
-class ExpressionError(ValueError):
-    """An expression GitHub would reject, or that fails when evaluated."""
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """A value the checker cannot know; ``sources`` says which values made it.
-
-    ``truthy`` is set when the truthiness is known although the value is not
-    (``x && false`` is falsy whatever ``x`` is).
-    """
-
-    sources: FrozenSet[str]
-    truthy: Optional[bool] = None
-
-    def __str__(self) -> str:
-        return ", ".join(sorted(self.sources))
-
-
-def _unknown(*values: Any, truthy: Optional[bool] = None) -> Unknown:
-    sources: FrozenSet[str] = frozenset()
-    for value in values:
-        if isinstance(value, Unknown):
-            sources |= value.sources
-    return Unknown(sources, truthy)
-
-
-class _Object(Dict[str, Any]):
-    """An object of the context: keys folded to lower case."""
-
-    partial = False  # a partial object answers Unknown for a key it lacks
-    path = ""
-
-
-class _Filtered(List[Any]):
-    """The array an object filter (``.*``) makes: a property maps over it."""
-
-
-def _lookup(obj: Any, key: str) -> Any:
-    if isinstance(obj, _Object):
-        for name, value in obj.items():
-            if name.lower() == key.lower():
-                return value
-        if obj.partial:
-            where = f"{obj.path}.{key}" if obj.path else key
-            return Unknown(frozenset({where}))
-    return None
-
-
-def _to_data(value: Any, path: str = "", partial: bool = False) -> Any:
-    """Python data (from JSON or the caller) as expression values."""
-    if isinstance(value, Unknown) or value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, Mapping):
-        out = _Object()
-        out.partial, out.path = partial, path
-        for key, item in value.items():
-            out[str(key)] = _to_data(item, f"{path}.{key}", partial)
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_to_data(item) for item in value]
-    raise TypeError(f"not expression data: {value!r}")
-
-
-@dataclass
-class Context:
-    """What an expression may read: the values given, and the job's status.
-
-    ``values`` maps dotted names (``"github.event_name"``, ``"inputs.dry_run"``)
-    or whole objects (``"inputs": {...}``) to values. Everything not given is
-    :class:`Unknown`, except in the contexts named in ``complete``: there what
-    is not given is null, as on GitHub (``("inputs",)`` on a push: no inputs).
-    ``status`` answers ``success()``, ``failure()`` and ``cancelled()``:
-    "success" (the default), "failure" or "cancelled".
-    """
-
-    values: Mapping[str, Any] = field(default_factory=dict)
-    status: str = "success"
-    complete: Tuple[str, ...] = ()
-    _root: _Object = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
-        nested: Dict[str, Any] = {}
-        for dotted, value in self.values.items():
-            *parents, last = dotted.split(".")
-            here = nested
-            for part in parents:
-                here = here.setdefault(part, {})
-            here[last] = value
-        self._root = _Object()
-        self._root.partial = True
-        for name in self.complete:
-            nested.setdefault(name, {})
-        for name, value in nested.items():
-            partial = name not in self.complete
-            self._root[name] = _to_data(value, name, partial=partial)
-
-    def named(self, name: str) -> Any:
-        """The value of a named context (``github``, ``inputs`` ...)."""
-        return _lookup(self._root, name)
-
-
-# ---- coercions ------------------------------------------------------------------
-
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "unknown"
-
-
-def to_number(value: Any) -> float:
-    """GitHub's number coercion: null 0, true 1, a string parsed, else NaN."""
-    kind = _kind(value)
-    if kind == "null":
-        return 0.0
-    if kind in ("boolean", "number"):
-        return float(value)
-    if kind != "string":
-        return math.nan
-    text = value.strip()
-    if not text:
-        return 0.0
-    for prefix, base in (("0x", 16), ("0o", 8), ("0b", 2)):
-        if text[:2].lower() == prefix:
-            try:
-                return float(int(text[2:], base))
-            except ValueError:
-                return math.nan
-    if text.lstrip("+-") == "Infinity":
-        return -math.inf if text.startswith("-") else math.inf
-    return float(text) if _DECIMAL.fullmatch(text) else math.nan
-
-
-def _number_text(number: float) -> str:
-    if math.isnan(number):
-        return "NaN"
-    if math.isinf(number):
-        return "Infinity" if number > 0 else "-Infinity"
-    if number == int(number) and abs(number) < 1e21:
-        return str(int(number))
-    return repr(number)
-
-
-def to_string(value: Any) -> str:
-    """A value as GitHub writes it into a string (``${{ }}`` in a text)."""
-    kind = _kind(value)
-    if kind == "null":
-        return ""
-    if kind == "boolean":
-        return "true" if value else "false"
-    if kind == "number":
-        return _number_text(value)
-    if kind == "string":
-        return str(value)
-    if kind == "array":
-        return "Array"
-    if kind == "object":
-        return "Object"
-    raise TypeError("an Unknown value has no text")  # callers check first
-
-
-def truth(value: Any) -> Optional[bool]:
-    """Truthiness: False for false, 0, -0, NaN, '' and null; None if unknown."""
-    if isinstance(value, Unknown):
-        return value.truthy
-    kind = _kind(value)
-    if kind == "null":
-        return False
-    if kind == "boolean":
-        return bool(value)
-    if kind == "number":
-        return not (value == 0 or math.isnan(value))
-    if kind == "string":
-        return bool(value != "")
-    return True
-
-
-def is_truthy(value: Any) -> bool:
-    """:func:`truth` for a value known not to be Unknown."""
-    known = truth(value)
-    if known is None:
-        raise TypeError(f"the truth of an unknown value ({value}) is unknown")
-    return known
-
-
-def _coerce(left: Any, right: Any) -> Tuple[Any, Any]:
-    """Both sides brought to one type where GitHub does (to numbers)."""
-    lk, rk = _kind(left), _kind(right)
-    if lk == rk:
-        return left, right
-    if lk in ("null", "boolean"):
-        return _coerce(to_number(left), right)
-    if rk in ("null", "boolean"):
-        return _coerce(left, to_number(right))
-    if {lk, rk} == {"number", "string"}:
-        return to_number(left), to_number(right)
-    return left, right
-
-
-def loose_equal(left: Any, right: Any) -> bool:
-    """GitHub's ``==`` on known values."""
-    left, right = _coerce(left, right)
-    kind = _kind(left)
-    if kind != _kind(right):
-        return False
-    if kind == "number":
-        return bool(left == right)  # NaN equals nothing
-    if kind == "string":
-        return bool(left.upper() == right.upper())
-    if kind in ("array", "object"):
-        return left is right
-    return bool(left == right)
-
-
-def _order(left: Any, right: Any) -> Optional[int]:
-    """-1, 0 or 1 where GitHub orders the two values; None where it does not."""
-    left, right = _coerce(left, right)
-    kind = _kind(left)
-    if kind != _kind(right) or kind not in ("number", "string", "boolean"):
-        return None
-    if kind == "number" and (math.isnan(left) or math.isnan(right)):
-        return None
-    if kind == "string":
-        left, right = left.upper(), right.upper()
-    return int(left > right) - int(left < right)
 
 
 # ---- reading ----------------------------------------------------------------------
@@ -515,7 +272,7 @@ def _evaluate(node: Node, context: Context) -> Any:
     if kind == "not":
         value = _evaluate(node[1], context)
         known = truth(value)
-        return _unknown(value) if known is None else not known
+        return unknown_of(value) if known is None else not known
     if kind == "op":
         return _operator(node[1], node[2], node[3], context)
     if kind in ("prop", "index"):
@@ -527,10 +284,10 @@ def _evaluate(node: Node, context: Context) -> Any:
         if isinstance(base, Unknown):
             return base
         if isinstance(base, dict):
-            return _Filtered(base.values())
+            return Filtered(base.values())
         if isinstance(base, list):
-            return _Filtered(base)
-        return _Filtered()
+            return Filtered(base)
+        return Filtered()
     return _function(node[1], [_evaluate(arg, context) for arg in node[2]], context)
 
 
@@ -540,19 +297,19 @@ def _member(base: Any, key: Any) -> Any:
         if not source.endswith(")"):  # a path: name the value, not its context
             return Unknown(frozenset({f"{source}.{key}"}))
     if isinstance(base, Unknown) or isinstance(key, Unknown):
-        return _unknown(base, key)
-    if isinstance(base, _Filtered):
-        out = _Filtered()
+        return unknown_of(base, key)
+    if isinstance(base, Filtered):
+        out = Filtered()
         for item in base:
             value = _member(item, key)
-            if isinstance(value, _Filtered):
+            if isinstance(value, Filtered):
                 out.extend(value)
             elif value is not None:
                 out.append(value)
         return out
-    if isinstance(base, dict) and _kind(key) != "array":
-        return _lookup(base, to_string(key) if _kind(key) != "object" else "")
-    if isinstance(base, list) and _kind(key) in ("number", "string", "boolean"):
+    if isinstance(base, dict) and kind_of(key) != "array":
+        return lookup(base, to_string(key) if kind_of(key) != "object" else "")
+    if isinstance(base, list) and kind_of(key) in ("number", "string", "boolean"):
         number = to_number(key)
         if math.isnan(number) or number < 0 or number != int(number):
             return None
@@ -573,19 +330,21 @@ def _operator(op: str, left_node: Node, right_node: Node, context: Context) -> A
         right_truth = truth(right)
         # The result is the unknown left, or the right; only its truth may be known.
         if op == "&&":
-            return _unknown(left, right, truthy=False if right_truth is False else None)
-        return _unknown(left, right, truthy=True if right_truth is True else None)
+            return unknown_of(
+                left, right, truthy=False if right_truth is False else None
+            )
+        return unknown_of(left, right, truthy=True if right_truth is True else None)
     right = _evaluate(right_node, context)
     if isinstance(left, Unknown) or isinstance(right, Unknown):
-        return _unknown(left, right)
+        return unknown_of(left, right)
     if op == "==":
         return loose_equal(left, right)
     if op == "!=":
         return not loose_equal(left, right)
-    order = _order(left, right)
-    if order is None:
+    rank = order(left, right)
+    if rank is None:
         return False
-    return {"<": order < 0, "<=": order <= 0, ">": order > 0, ">=": order >= 0}[op]
+    return {"<": rank < 0, "<=": rank <= 0, ">": rank > 0, ">=": rank >= 0}[op]
 
 
 def _function(name: str, args: List[Any], context: Context) -> Any:
@@ -596,17 +355,20 @@ def _function(name: str, args: List[Any], context: Context) -> Any:
     if name == "hashfiles":
         return Unknown(frozenset({"hashFiles()"}))
     if any(isinstance(arg, Unknown) for arg in args):
-        return _unknown(*args)
+        return unknown_of(*args)
     if name == "contains":
         search, item = args
         if isinstance(search, list):
             return any(loose_equal(element, item) for element in search)
-        if _kind(search) in ("array", "object") or _kind(item) in ("array", "object"):
+        if kind_of(search) in ("array", "object") or kind_of(item) in (
+            "array",
+            "object",
+        ):
             return False
         return to_string(item).upper() in to_string(search).upper()
     if name in ("startswith", "endswith"):
         text, part = args
-        if any(_kind(arg) in ("array", "object") for arg in args):
+        if any(kind_of(arg) in ("array", "object") for arg in args):
             return False
         text, part = to_string(text).upper(), to_string(part).upper()
         return text.startswith(part) if name == "startswith" else text.endswith(part)
@@ -618,8 +380,8 @@ def _function(name: str, args: List[Any], context: Context) -> Any:
             return separator.join(to_string(item) for item in args[0])
         return to_string(args[0])
     if name == "tojson":
-        return json.dumps(_to_json(args[0]), indent=2)
-    return _from_json(to_string(args[0]) if _kind(args[0]) != "string" else args[0])
+        return json.dumps(to_json(args[0]), indent=2)
+    return _from_json(to_string(args[0]) if kind_of(args[0]) != "string" else args[0])
 
 
 def _format(template: Any, args: Sequence[Any]) -> str:
@@ -649,21 +411,13 @@ def _format(template: Any, args: Sequence[Any]) -> str:
     return "".join(out)
 
 
-def _to_json(value: Any) -> Any:
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return _number_text(value)
-        return int(value) if value == int(value) else value
-    if isinstance(value, dict):
-        return {key: _to_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_to_json(item) for item in value]
-    return value
+def _no_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
 def _from_json(text: str) -> Any:
     try:
-        return _to_data(json.loads(text))
+        return to_data(json.loads(text, parse_constant=_no_constant))
     except json.JSONDecodeError as exc:
         message = f"fromJSON(): {text[:40]!r} is not JSON ({exc.msg})"
         raise ExpressionError(message) from None
@@ -729,7 +483,7 @@ def interpolate(value: Any, context: Context) -> Any:
         else:
             parts += [value[pos:start], to_string(result)]
         pos = end
-    return _unknown(*unknown) if unknown else "".join(parts) + value[pos:]
+    return unknown_of(*unknown) if unknown else "".join(parts) + value[pos:]
 
 
 def _nodes(node: Node) -> Iterator[Node]:
