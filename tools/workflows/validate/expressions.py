@@ -32,6 +32,11 @@ gives ``github.event_name``) or ``hashFiles()``. Operators carry it through:
 (the rules) decide what Unknown means for them; the rules report a condition
 they must decide but cannot as a problem, naming the values it depends on.
 
+:func:`condition` reads an ``if:`` as GitHub does: ``success() &&`` in front
+unless it calls a status function. :func:`interpolate` gives the value a
+``with:`` or ``env:`` text passes on. The values themselves and the coercions
+are in :mod:`.values`.
+
 An expression that cannot be read, names an unknown context or function, or
 fails as it would fail on GitHub (``fromJSON('not json')``) raises
 :class:`ExpressionError`, which the rules report as a problem: an expression is

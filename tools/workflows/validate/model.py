@@ -21,7 +21,16 @@ from typing import Any, Dict, List, Type, Union
 
 import yaml
 
-__all__ = ["Map", "Seq", "Str", "YAMLError", "error_line", "line_of", "load_yaml"]
+__all__ = [
+    "Map",
+    "Seq",
+    "Str",
+    "YAMLError",
+    "as_map",
+    "error_line",
+    "line_of",
+    "load_yaml",
+]
 
 YAMLError = yaml.YAMLError
 
@@ -96,6 +105,11 @@ def _construct_str(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Str:
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+
+
+def as_map(value: Any) -> Map:
+    """``value`` if it is a mapping, else an empty one (for optional blocks)."""
+    return value if isinstance(value, Map) else Map()
 
 
 def load_yaml(text: str) -> Any:

@@ -8,7 +8,7 @@ import re
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from ..expressions import ExpressionError, find_expressions
-from ..model import Map, line_of
+from ..model import Map, as_map, line_of
 from ..registry import Problem, Rule, rule
 from ..repo import (
     DOWNLOAD,
@@ -119,17 +119,15 @@ def action_inputs(repo: Repo, this: Rule) -> Iterator[Problem]:
                     f"add `workflow_call:` to the `on:` of {called.path}",
                 )
                 continue
-            spec = on.get("workflow_call")
-            spec = spec if isinstance(spec, Map) else Map()
+            spec = as_map(on.get("workflow_call"))
             yield from _check_call(this, doc, job, uses, spec.get("inputs"))
-            secrets = job.get("secrets")
-            declared = spec.get("secrets")
-            declared = declared if isinstance(declared, Map) else Map()
-            for name in secrets if isinstance(secrets, Map) else []:
+            secrets = as_map(job.get("secrets"))
+            declared = as_map(spec.get("secrets"))
+            for name in secrets:
                 if name not in declared:
                     yield this.problem(
                         doc,
-                        secrets.kline(name),  # type: ignore[union-attr]
+                        secrets.kline(name),
                         f"passes secret {name} to {uses}, which declares no such "
                         "secret",
                         f"declare it under workflow_call.secrets of {called.path} or "
@@ -271,10 +269,12 @@ def _uploads(repo: Repo, doc: Doc) -> List[Tuple[str, str]]:
                 name = str(with_of(step).get("name") or "artifact")
                 found.append((job_id, substitute(name, lambda _: "*")))
             action = repo.local_action(uses)
-            for inner in composite_steps(action) if action else []:
+            if action is None:
+                continue
+            for inner in composite_steps(action):
                 if action_name(uses_of(inner)) == UPLOAD:
                     name = str(with_of(inner).get("name") or "artifact")
-                    declared = action.data.get("inputs")  # type: ignore[union-attr]
+                    declared = action.data.get("inputs")
                     found.append((job_id, _with_inputs(name, with_of(step), declared)))
     return found
 

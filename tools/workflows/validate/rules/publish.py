@@ -12,7 +12,7 @@ import re
 from typing import Any, Dict, Iterator, Optional, Tuple, Union
 
 from ..expressions import Context, ExpressionError, Unknown, condition
-from ..model import Map
+from ..model import Map, as_map
 from ..registry import Problem, Rule, rule
 from ..repo import (
     ATTEST_ACTIONS,
@@ -276,8 +276,8 @@ def dry_run(repo: Repo, this: Rule) -> Iterator[Problem]:
             continue
         on = triggers(doc)
         dispatch = on.get("workflow_dispatch")
-        inputs = dispatch.get("inputs") if isinstance(dispatch, Map) else None
-        spec = inputs.get("dry_run") if isinstance(inputs, Map) else None
+        inputs = as_map(as_map(dispatch).get("inputs"))
+        spec = inputs.get("dry_run")
         if not isinstance(spec, Map):
             yield this.problem(
                 doc,
@@ -290,7 +290,7 @@ def dry_run(repo: Repo, this: Rule) -> Iterator[Problem]:
         if spec.get("type") != "boolean" or spec.get("default") is not True:
             yield this.problem(
                 doc,
-                inputs.kline("dry_run"),  # type: ignore[union-attr]
+                inputs.kline("dry_run"),
                 "input dry_run is not a boolean that defaults to true",
                 "set `type: boolean` and `default: true` (a manual run is a dry run "
                 "unless asked otherwise)",

@@ -7,9 +7,9 @@ in a script (``template-injection``).
 """
 
 import re
-from typing import Iterator
+from typing import Any, Iterator, Tuple
 
-from ..model import Map, line_of
+from ..model import Map, as_map, line_of
 from ..registry import Problem, Rule, rule
 from ..repo import (
     ATTEST_ACTIONS,
@@ -75,7 +75,8 @@ def pinned_uses(repo: Repo, this: Rule) -> Iterator[Problem]:
             )
 
 
-def _grants(job: Map) -> Iterator[tuple]:  # type: ignore[type-arg]
+def _grants(job: Map) -> Iterator[Tuple[Any, Any, int]]:
+    """(scope, level, line) of each permission a job is granted."""
     perms = job.get("permissions")
     if isinstance(perms, str):
         yield perms, perms, job.kline("permissions")
@@ -128,9 +129,8 @@ def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         for job_id, job in jobs_of(doc).items():
             perms = job.get("permissions")
-            granted = (
-                {s: lv for s, lv, _ in _grants(job)} if isinstance(perms, Map) else {}
-            )
+            scopes = as_map(perms)
+            granted = {s: lv for s, lv, _ in _grants(job)} if scopes else {}
             names = {action_name(uses_of(s)) for s in steps_of(job) if uses_of(s)}
             publishes = PUBLISH_ACTION in names
             attests = bool(names & ATTEST_ACTIONS)
@@ -145,7 +145,7 @@ def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
             if granted.get("id-token") == "write" and not (publishes or attests):
                 yield this.problem(
                     doc,
-                    perms.kline("id-token"),  # type: ignore[union-attr]
+                    scopes.kline("id-token"),
                     f"job {job_id} gets id-token: write but neither publishes nor "
                     "attests",
                     "remove it: only the publish job mints an OIDC token",
@@ -153,7 +153,7 @@ def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
             if granted.get("attestations") == "write" and not attests:
                 yield this.problem(
                     doc,
-                    perms.kline("attestations"),  # type: ignore[union-attr]
+                    scopes.kline("attestations"),
                     f"job {job_id} gets attestations: write but makes no attestation",
                     "remove it: only the job that attests writes attestations",
                 )

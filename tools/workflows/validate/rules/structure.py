@@ -5,7 +5,7 @@ import re
 from typing import Any, Iterator, List, Optional, Tuple
 
 from ..expressions import ExpressionError, find_expressions, parse
-from ..model import Map, Str, line_of
+from ..model import Map, Str, as_map, line_of
 from ..registry import Problem, Rule, rule
 from ..repo import (
     Doc,
@@ -106,10 +106,9 @@ def composite_shell(repo: Repo, this: Rule) -> Iterator[Problem]:
 )
 def action_metadata(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.actions.values():
-        inputs = doc.data.get("inputs")
-        for name, spec in inputs.items() if isinstance(inputs, Map) else []:
-            line = inputs.kline(name)  # type: ignore[union-attr]
-            spec = spec if isinstance(spec, Map) else Map()
+        inputs = as_map(doc.data.get("inputs"))
+        for name, value in inputs.items():
+            line, spec = inputs.kline(name), as_map(value)
             if not KEBAB.fullmatch(str(name)):
                 yield this.problem(
                     doc,
@@ -132,13 +131,13 @@ def action_metadata(repo: Repo, this: Rule) -> Iterator[Problem]:
                     'give it a quoted default, e.g. `default: ""` or '
                     '`default: "false"`',
                 )
-        outputs = doc.data.get("outputs")
-        for name, spec in outputs.items() if isinstance(outputs, Map) else []:
-            value = spec.get("value") if isinstance(spec, Map) else None
+        outputs = as_map(doc.data.get("outputs"))
+        for name, spec in outputs.items():
+            value = as_map(spec).get("value")
             if not (isinstance(value, str) and STEP_REF.search(value)):
                 yield this.problem(
                     doc,
-                    outputs.kline(name),  # type: ignore[union-attr]
+                    outputs.kline(name),
                     f"output {name} is not bound to a step",
                     "set `value: ${{ steps.<id>.outputs.<name> }}`",
                 )

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from tools.dev.pythons import supported_versions
 
-from ..model import Map
+from ..model import Map, as_map
 from ..registry import Problem, Rule, rule
 from ..repo import TEST_WORKFLOW, Repo, jobs_of
 
@@ -95,9 +95,8 @@ def matrix_versions(
     problems = []
     for doc in repo.workflows.values():
         for job_id, job in jobs_of(doc).items():
-            strategy = job.get("strategy")
-            matrix = strategy.get("matrix") if isinstance(strategy, Map) else None
-            values = _matrix_values(matrix) if isinstance(matrix, Map) else []
+            matrix = as_map(as_map(job.get("strategy")).get("matrix"))
+            values = _matrix_values(matrix)
             if not values:
                 continue
             versions = set()
@@ -108,13 +107,13 @@ def matrix_versions(
                 problems.append(
                     this.problem(
                         doc,
-                        matrix.kline("python-version"),  # type: ignore[union-attr]
+                        matrix.kline("python-version"),
                         f"the matrix of job {job_id} has the number {value!r}, not a "
                         "string (YAML reads 3.10 unquoted as 3.1)",
                         'quote every version: "3.10"',
                     )
                 )
-            line = matrix.kline("python-version")  # type: ignore[union-attr]
+            line = matrix.kline("python-version")
             result[f"{doc.path}:{line}"] = versions
     return result, problems
 
