@@ -72,7 +72,8 @@ def test_validate_passes_and_says_so(capsys):
 def test_validate_lists_its_rules_from_the_registry(capsys):
     assert validate.main(["--rules"]) == 0
     out = capsys.readouterr().out
-    assert re.findall(r"^(\S+)", out, re.M) == list(RULES)
+    names = re.findall(r"^(\S+)", out, re.M)
+    assert sorted(names) == sorted(RULES) and names[0] == "pinned-uses"
     for each in RULES.values():
         assert each.description in out
 

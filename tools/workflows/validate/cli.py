@@ -5,12 +5,18 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from . import rules  # noqa: F401 (registers the rules)
-from .registry import RULES, Problem
+from .registry import RULES, Problem, Rule
 from .repo import Repo
+from .rules import THEMES  # importing the rules registers them
 
 ROOT = Path(__file__).resolve().parents[3]
 PROG = "python -m tools.workflows.validate"
+
+
+def by_theme() -> List[Rule]:
+    """The rules, theme by theme (security, structure, data flow, publish ...)."""
+    order = [module.__name__ for module in THEMES]
+    return sorted(RULES.values(), key=lambda r: order.index(r.check.__module__))
 
 
 def check_repo(repo: Repo) -> List[Problem]:
@@ -32,8 +38,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.rules:
         width = max(len(name) for name in RULES)
-        for name, each in RULES.items():
-            print(f"{name:{width}}  {each.description}")
+        for each in by_theme():
+            print(f"{each.name:{width}}  {each.description}")
         return 0
     root = args.root.resolve()
     if not (root / ".github").is_dir():

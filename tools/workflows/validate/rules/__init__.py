@@ -12,4 +12,15 @@
 
 from . import dataflow, publish, release, security, structure, versions
 
-__all__ = ["dataflow", "publish", "release", "security", "structure", "versions"]
+# The order `--rules` lists them in.
+THEMES = (security, structure, dataflow, publish, release, versions)
+
+__all__ = [
+    "THEMES",
+    "dataflow",
+    "publish",
+    "release",
+    "security",
+    "structure",
+    "versions",
+]
