@@ -9,7 +9,7 @@ Runs, in order, and reports each:
   ``--zizmor-args=`` with ``GH_TOKEN`` for the online audits too);
 - check-jsonschema with the GitHub schemas it ships, for the workflows, the
   composite actions and ``dependabot.yml``;
-- our own rules (:mod:`tools.workflows.validator`).
+- our own rules (:mod:`tools.workflows.validate`).
 
 Every check runs even when one before it failed, so that one run shows every
 problem; the exit code is 1 if any failed.
@@ -24,7 +24,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from tools.common import EXIT_PROBLEMS, ROOT, run_main
 
-VALIDATOR = "tools.workflows.validator"
+VALIDATOR = "tools.workflows.validate"
 
 
 def _bin(name: str) -> str:

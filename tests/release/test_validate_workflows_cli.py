@@ -1,0 +1,257 @@
+"""The validator's command line, its YAML model, zizmor's share of the checks,
+`make validate`, and RELEASING.md's trusted publisher table."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.release.validate_helpers import (
+    PROBLEM_LINE,
+    PYPI,
+    ROOT,
+    TEST,
+    Edit,
+    Tree,
+    pinned,
+    zizmor,
+)
+from tools.workflows import validate
+from tools.workflows.validate import RULES
+from tools.workflows.validate.model import load_yaml
+from tools.workflows.validate.rules import publish, versions
+
+CHECKOUT = pinned("actions/checkout")
+CHECKOUT_BRANCH = CHECKOUT.split("@")[0] + "@main"
+
+
+@pytest.fixture
+def tree(tmp_path) -> Tree:
+    return Tree(tmp_path / "repo")
+
+
+def test_validate_points_at_the_line(tree):
+    tree.apply(Edit(TEST, CHECKOUT, CHECKOUT_BRANCH))
+    lines = (tree.path / TEST).read_text().splitlines()
+    expected = next(i for i, t in enumerate(lines, 1) if CHECKOUT_BRANCH in t)
+    (problem,) = tree.problems()
+    assert (problem.path, problem.line, problem.rule) == (TEST, expected, "pinned-uses")
+    assert "`uses: actions/checkout@<sha> # vX.Y.Z`" in problem.fix
+    assert "git ls-remote https://github.com/actions/checkout refs/tags/" in problem.fix
+    assert "RELEASING.md" in problem.fix
+
+
+def test_validate_the_pin_help_exists():
+    """The fix text of pinned-uses points at a section that is there."""
+    text = (ROOT / "RELEASING.md").read_text(encoding="utf-8")
+    assert "\n## Pinned actions\n" in text
+    assert "git ls-remote https://github.com/OWNER/REPO refs/tags/vX.Y.Z" in text
+    assert "ACTION_PINS" not in (ROOT / ".github" / "zizmor.yml").read_text()
+
+
+def test_validate_lists_every_problem_and_exits_1(tree, capsys):
+    tree.apply(
+        Edit(TEST, CHECKOUT, CHECKOUT_BRANCH),
+        Edit(PYPI, "    needs: [build]\n", "", after="  publish:"),
+    )
+    assert validate.main(["--root", str(tree.path)]) == 1
+    out, err = capsys.readouterr()
+    assert any(": pinned-uses: " in line for line in out.splitlines())
+    assert any(": publish-chain: " in line for line in out.splitlines())
+    assert all(PROBLEM_LINE.match(line) for line in out.splitlines())
+    assert "--rules` lists the rules" in err
+
+
+def test_validate_passes_and_says_so(capsys):
+    assert validate.main(["--root", str(ROOT)]) == 0
+    assert f"follow the {len(RULES)} rules" in capsys.readouterr().out
+
+
+def test_validate_lists_its_rules_from_the_registry(capsys):
+    assert validate.main(["--rules"]) == 0
+    out = capsys.readouterr().out
+    names = re.findall(r"^(\S+)", out, re.M)
+    assert sorted(names) == sorted(RULES) and names[0] == "pinned-uses"
+    for each in RULES.values():
+        assert each.description in out
+
+
+def test_validate_usage_errors_exit_2(tmp_path, capsys):
+    assert validate.main(["--root", str(tmp_path)]) == 2
+    assert "has no .github/ folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        validate.main(["--no-such-option"])
+    assert exc.value.code == 2
+
+
+def test_validate_runs_as_a_module():
+    out = subprocess.run(
+        [sys.executable, "-m", "tools.workflows.validate", "--rules"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "pinned-uses" in out.stdout
+
+
+def test_validate_reads_on_as_a_key_not_true():
+    data = load_yaml("on:\n  push:\nyes: no\nflag: true\nversion: 3.10\n")
+    assert set(data) == {"on", "yes", "flag", "version"} and data["yes"] == "no"
+    assert data["flag"] is True and data["version"] == 3.1
+    assert data.kline("yes") == 3 and data["yes"].line == 3
+
+
+def test_validate_reads_the_classifiers_with_tools_pythons(tree, monkeypatch):
+    """One reading of the classifiers: tools.dev.pythons.supported_versions."""
+    calls = []
+
+    def fake(path):
+        calls.append(path)
+        return ["3.7"]
+
+    monkeypatch.setattr(versions, "supported_versions", fake)
+    problems = tree.problems()
+    assert calls == [tree.path]
+    assert any(
+        p.rule == "python-versions" and "Python 3.7 is missing" in p.what
+        for p in problems
+    ), "\n".join(map(str, problems))
+
+
+def test_validate_reports_a_file_that_is_not_a_workflow(tree):
+    (tree.path / ".github/workflows/notes.yml").write_text("just: text\n")
+    (problem,) = tree.problems()
+    assert (problem.path, problem.rule) == (".github/workflows/notes.yml", "yaml")
+    assert "has no top-level `jobs:`" in problem.what
+
+
+# ---- what zizmor checks instead of the validator ---------------------------------
+# The validator has no rule of its own for these: each mutation must fail zizmor.
+
+ZIZMOR_CASES = [
+    pytest.param(
+        "unpinned-uses", [Edit(TEST, CHECKOUT, CHECKOUT_BRANCH)], id="unpinned"
+    ),
+    pytest.param(
+        "template-injection",
+        [
+            Edit(
+                PYPI,
+                "run: sha256sum -c SHA256SUMS",
+                'run: echo "${{ github.event.release.tag_name }}"',
+            )
+        ],
+        id="template-injection",
+    ),
+    pytest.param(
+        "template-injection",
+        [Edit(PYPI, "run: sha256sum -c SHA256SUMS", "run: echo ${{ github.sha }}")],
+        id="template-injection-of-a-safe-value",
+    ),
+    pytest.param(
+        "excessive-permissions",
+        [
+            Edit(
+                TEST,
+                "permissions: {}\n\nconcurrency",
+                "permissions: write-all\n\nconcurrency",
+            )
+        ],
+        id="write-all-at-the-top",
+    ),
+    pytest.param(
+        "excessive-permissions",
+        [
+            Edit(
+                TEST,
+                "permissions: {}\n\nconcurrency",
+                "permissions:\n  contents: write\n\nconcurrency",
+            )
+        ],
+        id="contents-write-at-the-top",
+    ),
+    pytest.param(
+        "excessive-permissions",
+        [Edit(".github/workflows/publish-testpypi.yml", "permissions: {}\n\n", "")],
+        id="no-permissions-at-the-top",
+    ),
+    pytest.param(
+        "artipacked",
+        [
+            Edit(
+                TEST,
+                "        with:\n          persist-credentials: false\n",
+                "",
+                after="  lint:",
+            )
+        ],
+        id="persisted-credentials",
+    ),
+]
+
+
+def test_validate_zizmor_finds_nothing_in_the_real_files(tree):
+    out = zizmor(tree.path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert json.loads(out.stdout) == []
+
+
+@pytest.mark.parametrize("audit, edits", ZIZMOR_CASES)
+def test_validate_zizmor_flags_the_mutation(tree, audit, edits):
+    out = zizmor(tree.apply(*edits).path)
+    assert out.returncode != 0
+    assert audit in {finding["ident"] for finding in json.loads(out.stdout)}
+
+
+# ---- make validate, on a fresh copy of the project ------------------------------
+
+
+def test_validate_make_target_passes_on_a_fresh_copy(project):
+    out = project.make("validate")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "No findings" in out.stdout + out.stderr
+    assert "follow the" in out.stdout
+
+
+def test_validate_make_target_fails_on_a_broken_workflow(project):
+    path = project.path / PYPI
+    path.write_text(path.read_text().replace("persist-credentials: false", "x: y", 1))
+    out = project.make("validate")
+    assert out.returncode != 0
+    assert "artipacked" in out.stdout + out.stderr
+
+
+# ---- RELEASING.md's trusted publisher table matches the workflows ---------------
+
+
+def releasing_table():
+    rows = {}
+    text = (ROOT / "RELEASING.md").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 3:
+            values = [re.sub(r"`([^`]*)`.*", r"\1", c) for c in cells[1:]]
+            rows[cells[0]] = dict(zip(("pypi", "testpypi"), values))
+    return rows
+
+
+def test_validate_releasing_table_matches_the_workflows():
+    rows = releasing_table()
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    name = re.search(r'^name = "([^"]+)"', pyproject, re.M).group(1)
+    owner, repo = re.search(
+        r'^Source = "https://github.com/([^/]+)/([^/"]+)"', pyproject, re.M
+    ).groups()
+    repository = validate.Repo(ROOT)
+    for index in ("pypi", "testpypi"):
+        assert rows["PyPI project name"][index] == name
+        assert rows["Owner"][index] == owner
+        assert rows["Repository name"][index] == repo
+        doc = repository.workflows[f".github/workflows/{rows['Workflow name'][index]}"]
+        (job,) = publish.publish_jobs(doc).values()
+        assert publish.environment(job)[0] == rows["Environment name"][index] == index
+        url = publish.upload_url(publish.publish_step(job)[1]) or publish.PYPI_UPLOAD
+        assert rows["upload URL (in the workflow)"][index] == url

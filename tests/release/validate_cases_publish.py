@@ -1,0 +1,423 @@
+"""Mutation cases of the rules on publishing, the release build and the Pythons.
+
+Each removes one protection from a copy of the files; the rule named must
+report the text given. Pins are read from the workflows, never written here.
+"""
+
+from tests.release.validate_helpers import (
+    BUILD,
+    PYPI,
+    SMOKE,
+    TEST,
+    TESTPYPI,
+    Edit,
+    case,
+    line_of,
+    pinned,
+)
+
+CHECKOUT = pinned("actions/checkout")
+PUBLISH = pinned("pypa/gh-action-pypi-publish")
+
+CASES = [
+    case(
+        "the publish action inside a composite action",
+        "publish-direct",
+        "runs inside a composite action, which it does not support",
+        Edit(
+            SMOKE,
+            "  steps:\n",
+            f"  steps:\n    - name: Publish\n      uses: {PUBLISH}\n",
+        ),
+    ),
+    case(
+        "needs dropped from the publish job",
+        "publish-chain",
+        "publish job publish does not need the build job",
+        Edit(PYPI, "    needs: [build]\n", "", after="  publish:"),
+    ),
+    case(
+        "a build that does not wait for the tests",
+        "publish-chain",
+        "build job build does not need the tests",
+        Edit(TESTPYPI, "    needs: [tests]\n", "", after="  build:"),
+    ),
+    case(
+        "a smoke job that does not wait for the publish",
+        "publish-chain",
+        "no smoke job after publish job publish",
+        Edit(PYPI, "    needs: [build, publish]\n", "    needs: [build]\n"),
+    ),
+    case(
+        "a checkout in the publish job",
+        "publish-job",
+        "publish job publish runs project code (actions/checkout@",
+        Edit(
+            PYPI,
+            "    steps:\n      - name: Download the verified files\n",
+            f"    steps:\n      - name: Check out\n        uses: {CHECKOUT}\n"
+            "        with:\n          persist-credentials: false\n"
+            "      - name: Download the verified files\n",
+            after="  publish:",
+        ),
+    ),
+    case(
+        "a build in the publish job",
+        "publish-job",
+        "publish job publish runs a build or project code (make)",
+        Edit(
+            PYPI,
+            "run: sha256sum -c SHA256SUMS",
+            "run: make dist && sha256sum -c SHA256SUMS",
+        ),
+    ),
+    case(
+        "the checksums not checked before publishing",
+        "publish-job",
+        "does not check it with `sha256sum -c SHA256SUMS` before publishing",
+        Edit(TESTPYPI, "run: sha256sum -c SHA256SUMS", "run: ls dist"),
+    ),
+    case(
+        "no provenance for dist/*",
+        "publish-job",
+        "does not attest dist/*",
+        Edit(PYPI, "subject-path: dist/*", "subject-path: SHA256SUMS"),
+    ),
+    case(
+        "dry_run removed from the publish condition",
+        "dry-run",
+        "publish job publish runs on a dry run",
+        Edit(
+            PYPI,
+            "(github.event_name == 'workflow_dispatch' && !inputs.dry_run)",
+            "github.event_name == 'workflow_dispatch'",
+        ),
+    ),
+    case(
+        "dry_run compared as a string that is never equal",
+        "dry-run",
+        "publish job publish runs on a dry run",
+        Edit(
+            PYPI,
+            "(github.event_name == 'workflow_dispatch' && !inputs.dry_run)",
+            "(github.event_name == 'workflow_dispatch' && inputs.dry_run != 'true')",
+        ),
+    ),
+    case(
+        "the publish condition removed",
+        "dry-run",
+        "publish job publish runs on a dry run",
+        Edit(
+            TESTPYPI,
+            "    if: github.event_name == 'push' || (github.event_name == "
+            "'workflow_dispatch' && !inputs.dry_run)\n",
+            "",
+        ),
+    ),
+    case(
+        "a publish condition on a value not known before the run",
+        "dry-run",
+        "cannot tell whether publish job publish runs on a dry run: it depends on "
+        "vars.DRY_RUN",
+        Edit(PYPI, "&& !inputs.dry_run)\n", "&& !vars.DRY_RUN)\n"),
+    ),
+    case(
+        "a publish condition that cannot be read",
+        "dry-run",
+        "cannot read the expression",
+        Edit(PYPI, "&& !inputs.dry_run)\n", "&& !inputs.dry_run\n"),
+    ),
+    case(
+        "a publish that never runs on release",
+        "dry-run",
+        "publish job publish never runs on release",
+        Edit(
+            PYPI, "github.event_name == 'release' ||", "github.event_name == 'push' ||"
+        ),
+    ),
+    case(
+        "dry_run defaulting to false",
+        "dry-run",
+        "input dry_run is not a boolean that defaults to true",
+        Edit(PYPI, "        default: true\n", "        default: false\n"),
+    ),
+    case(
+        "no dry_run input",
+        "dry-run",
+        "no workflow_dispatch input dry_run",
+        Edit(TESTPYPI, "    inputs:\n      dry_run:\n", "    inputs:\n      dryrun:\n"),
+    ),
+    case(
+        "a dry-run job that runs on a real publish",
+        "dry-run",
+        "dry-run job dry-run does not run exactly on a dry run",
+        Edit(
+            PYPI,
+            "    if: github.event_name == 'workflow_dispatch' && inputs.dry_run\n",
+            "",
+        ),
+    ),
+    case(
+        "no dry-run job",
+        "dry-run",
+        "no job runs `make publish-dry-run`",
+        Edit(TESTPYPI, "run: make publish-dry-run\n", "run: make smoke\n"),
+    ),
+    case(
+        "another environment name",
+        "environments",
+        "uses environment production; an upload to pypi needs environment pypi",
+        Edit(PYPI, "      name: pypi\n", "      name: production\n"),
+    ),
+    case(
+        "an environment without its URL",
+        "environments",
+        "environment testpypi of job publish has no URL on https://test.pypi.org/",
+        Edit(
+            TESTPYPI, line_of(TESTPYPI, "      url: https://test.pypi.org/project/"), ""
+        ),
+    ),
+    case(
+        "TestPyPI's upload sent to PyPI",
+        "upload-url",
+        "the TestPyPI upload of job publish goes to https://upload.pypi.org/legacy/",
+        Edit(
+            TESTPYPI, "https://test.pypi.org/legacy/", "https://upload.pypi.org/legacy/"
+        ),
+    ),
+    case(
+        "skip-existing removed from TestPyPI",
+        "upload-url",
+        "fails when a re-run finds its files there",
+        Edit(TESTPYPI, "          skip-existing: true\n", ""),
+    ),
+    case(
+        "PyPI's upload sent elsewhere",
+        "upload-url",
+        "the PyPI upload of job publish goes to https://pypi.example.org/legacy/",
+        Edit(
+            PYPI,
+            "          packages-dir: dist/\n",
+            "          repository-url: https://pypi.example.org/legacy/\n"
+            "          packages-dir: dist/\n",
+        ),
+    ),
+    case(
+        "PEP 740 attestations turned off",
+        "attestations",
+        "turns the PEP 740 attestations off (False)",
+        Edit(PYPI, "          attestations: true\n", "          attestations: false\n"),
+    ),
+    case(
+        "TestPyPI's attestations turned off",
+        "attestations",
+        "turns the PEP 740 attestations off (False)",
+        Edit(
+            TESTPYPI,
+            "          attestations: true\n",
+            "          attestations: false\n",
+        ),
+    ),
+    case(
+        "no index check before the PyPI publish",
+        "index-check",
+        "nothing checks, before publish job publish, that the version is not on pypi",
+        Edit(PYPI, "          index-url: https://pypi.org/simple/\n", ""),
+    ),
+    case(
+        "no index check before the TestPyPI publish",
+        "index-check",
+        "that the version is not on testpypi yet",
+        Edit(TESTPYPI, "          index-url: https://test.pypi.org/simple/\n", ""),
+    ),
+    case(
+        "the PyPI build checks TestPyPI",
+        "index-check",
+        "reads https://test.pypi.org/simple/, not pypi",
+        Edit(
+            PYPI,
+            "index-url: https://pypi.org/simple/\n",
+            "index-url: https://test.pypi.org/simple/\n",
+            after="  build:",
+        ),
+    ),
+    case(
+        "the PyPI index check skips an existing version",
+        "index-check",
+        "lets a version already on PyPI through",
+        Edit(
+            PYPI,
+            "          index-url: https://pypi.org/simple/\n",
+            "          index-url: https://pypi.org/simple/\n"
+            '          skip-existing: "true"\n',
+        ),
+    ),
+    case(
+        "the TestPyPI index check fails a re-run",
+        "index-check",
+        "fails a re-run of the same commit",
+        Edit(TESTPYPI, '          skip-existing: "true"\n', ""),
+    ),
+    case(
+        "build-verify ignores its index-url",
+        "index-check",
+        "build-verify does not run `python -m tools.publish.index check`",
+        Edit(
+            BUILD,
+            '        .venv/bin/python -m tools.publish.index check "${args[@]}"\n',
+            '        echo "${args[@]}"\n',
+        ),
+    ),
+    case(
+        "the release build without its tag",
+        "release-build",
+        "build job build does not pass the release tag to build-verify on a release "
+        "(expected-tag is ''",
+        Edit(
+            PYPI,
+            "expected-tag: ${{ github.ref_type == 'tag' && github.ref_name || '' }}",
+            "expected-tag: ''",
+        ),
+    ),
+    case(
+        "the release build as a development version",
+        "release-build",
+        "build job build builds a development version on a release",
+        Edit(
+            PYPI, "dev-version: ${{ github.ref_type != 'tag' }}", 'dev-version: "true"'
+        ),
+    ),
+    case(
+        "the release build's dev-version decided by a variable",
+        "release-build",
+        "cannot tell what build-verify's dev-version is on a release: it depends on "
+        "vars.DEV",
+        Edit(
+            PYPI,
+            "dev-version: ${{ github.ref_type != 'tag' }}",
+            "dev-version: ${{ vars.DEV }}",
+        ),
+    ),
+    case(
+        "TestPyPI's build not the development version",
+        "release-build",
+        "build job build does not build the development version for TestPyPI",
+        Edit(TESTPYPI, 'dev-version: "true"', 'dev-version: "false"'),
+    ),
+    case(
+        "PyPI's smoke job installs from TestPyPI",
+        "smoke-index",
+        "smoke job smoke installs from https://test.pypi.org/simple/, but job publish "
+        "publishes to pypi",
+        Edit(
+            PYPI,
+            "index-url: https://pypi.org/simple/\n",
+            "index-url: https://test.pypi.org/simple/\n",
+            after="  smoke:",
+        ),
+    ),
+    case(
+        "TestPyPI's smoke job installs from PyPI",
+        "smoke-index",
+        "installs from https://pypi.org/simple/, but job publish publishes to testpypi",
+        Edit(
+            TESTPYPI,
+            "index-url: https://test.pypi.org/simple/\n",
+            "index-url: https://pypi.org/simple/\n",
+            after="  smoke:",
+        ),
+    ),
+    case(
+        "the failure summary names another environment",
+        "publisher-summary",
+        "publish job publish does not say, when it fails, which trusted publisher",
+        Edit(PYPI, "          ENVIRONMENT: pypi\n", "          ENVIRONMENT: release\n"),
+    ),
+    case(
+        "a called workflow sharing its caller's group",
+        "concurrency",
+        "concurrency group is the same as its caller's",
+        Edit(
+            TEST,
+            "group: tests-${{ github.workflow }}-",
+            "group: ${{ github.workflow }}-",
+        ),
+        Edit(
+            PYPI,
+            "group: publish-pypi-${{ github.ref }}",
+            "group: ${{ github.workflow }}-${{ github.ref }}",
+        ),
+    ),
+    case(
+        "no concurrency block",
+        "concurrency",
+        "the workflow has no concurrency group",
+        Edit(TESTPYPI, "  group: publish-testpypi-${{ github.ref }}\n", ""),
+    ),
+    case(
+        "a second concurrency block in a job",
+        "concurrency",
+        "job lint has a concurrency block of its own",
+        Edit(
+            TEST,
+            "    timeout-minutes: 15\n",
+            "    timeout-minutes: 15\n    concurrency: lint\n",
+        ),
+    ),
+    case(
+        "a job name that is not a sentence",
+        "job-name",
+        "job all-green is named 'all-green', not a sentence",
+        Edit(TEST, "    name: All the checks passed\n", "    name: all-green\n"),
+    ),
+    case(
+        "a job without a name",
+        "job-name",
+        "job coverage has no name",
+        Edit(
+            TEST, "    name: Combine the coverage of every Python and upload it\n", ""
+        ),
+    ),
+    case(
+        "a Python dropped from the matrix",
+        "python-versions",
+        "Python 3.12 is missing from the test matrix",
+        Edit(TEST, '"3.11", "3.12", "3.13"', '"3.11", "3.13"'),
+    ),
+    case(
+        "Python 3.8's runner dropped from the matrix",
+        "python-versions",
+        "Python 3.8 is missing from the test matrix",
+        Edit(
+            TEST,
+            '          - os: ubuntu-22.04\n            python-version: "3.8"\n',
+            "",
+        ),
+    ),
+    case(
+        "3.10 unquoted in the matrix",
+        "python-versions",
+        "has the number 3.1, not a string",
+        Edit(TEST, '"3.10"', "3.10"),
+    ),
+    case(
+        "a classifier dropped",
+        "python-versions",
+        "Python 3.14 is missing from the classifiers",
+        Edit("pyproject.toml", '  "Programming Language :: Python :: 3.14",\n', ""),
+    ),
+    case(
+        "requires-python raised",
+        "python-versions",
+        "requires-python's lower bound is 3.9, the oldest Python tested is 3.8",
+        Edit(
+            "pyproject.toml", 'requires-python = ">=3.8"', 'requires-python = ">=3.9"'
+        ),
+    ),
+    case(
+        "a Python dropped from tox's env_list",
+        "python-versions",
+        "Python 3.15 is missing from tox's env_list",
+        Edit("tox.ini", "py3{8,9,10,11,12,13,14,15}", "py3{8,9,10,11,12,13,14}"),
+    ),
+]

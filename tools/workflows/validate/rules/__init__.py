@@ -1,0 +1,26 @@
+"""The rules, by theme; importing this package registers every one of them.
+
+- :mod:`.security`: actions pinned, least privilege for the token, no
+  credentials left in a checkout;
+- :mod:`.structure`: files that load, expressions that read, local actions that
+  exist, composite actions' metadata, one concurrency block, job names;
+- :mod:`.dataflow`: inputs, outputs and artifacts that exist where they are used;
+- :mod:`.publish`: the publish job and its chain, dry run, environments, URLs;
+- :mod:`.release`: what the build before a publish must do, and the smoke after;
+- :mod:`.versions`: one set of Pythons in tox, the test matrix and the metadata.
+"""
+
+from . import dataflow, publish, release, security, structure, versions
+
+# The order `--rules` lists them in.
+THEMES = (security, structure, dataflow, publish, release, versions)
+
+__all__ = [
+    "THEMES",
+    "dataflow",
+    "publish",
+    "release",
+    "security",
+    "structure",
+    "versions",
+]

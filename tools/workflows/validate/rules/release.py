@@ -1,0 +1,309 @@
+"""Rules on the build before a publish and the smoke test after it.
+
+A release is built from a full clone (tags give the version), checks that its
+version is not on the index it goes to, passes the release tag to the
+tag/version guard (PyPI) or builds the development version (TestPyPI); the
+smoke job installs from the index just published to. The build's inputs are
+evaluated with the expression evaluator, for a release and for a push.
+"""
+
+import re
+from typing import Any, Dict, Iterator, List, Tuple
+
+from ..expressions import Context, ExpressionError, Unknown, interpolate, truth
+from ..model import Map
+from ..registry import Problem, Rule, rule
+from ..repo import (
+    BUILD_ACTION,
+    CHECKOUT,
+    SMOKE_ACTION,
+    Doc,
+    Repo,
+    action_name,
+    ancestors,
+    composite_steps,
+    is_false,
+    is_true,
+    jobs_of,
+    local_path,
+    steps_of,
+    uses_of,
+    with_of,
+)
+from .publish import (
+    DRY_RUN_TARGET,
+    SIMPLE_URLS,
+    publish_jobs,
+    publish_step,
+    target_index,
+)
+
+BUILDS_RELEASE = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*(dist|release-check)\b")
+INDEX_CHECK = re.compile(r"-m\s+tools\.publish\.index\s+check\b")
+RELEASE_TAG = "v1.2.3"  # any release tag: what a release run of the build sees
+RELEASE_CONTEXT = Context(
+    {
+        "github.event_name": "release",
+        "github.ref_type": "tag",
+        "github.ref_name": RELEASE_TAG,
+        "github.ref": f"refs/tags/{RELEASE_TAG}",
+        "github.event.release.tag_name": RELEASE_TAG,
+    },
+    complete=("inputs",),
+)
+PUSH_CONTEXT = Context(
+    {
+        "github.event_name": "push",
+        "github.ref_type": "branch",
+        "github.ref_name": "main",
+        "github.ref": "refs/heads/main",
+    },
+    complete=("inputs",),
+)
+
+
+@rule(
+    "full-history",
+    "a checkout in a job that builds a release (build-verify, make dist, make "
+    "release-check, make publish-dry-run) has fetch-depth: 0",
+)
+def full_history(repo: Repo, this: Rule) -> Iterator[Problem]:
+    for doc in repo.workflows.values():
+        for job_id, job in jobs_of(doc).items():
+            runs = [str(s.get("run", "")) for s in steps_of(job)]
+            builds = any(
+                local_path(uses_of(s)) == BUILD_ACTION for s in steps_of(job)
+            ) or any(BUILDS_RELEASE.search(r) or DRY_RUN_TARGET.search(r) for r in runs)
+            for step in steps_of(job) if builds else []:
+                depth = with_of(step).get("fetch-depth")
+                if action_name(uses_of(step)) == CHECKOUT and str(depth) != "0":
+                    yield this.problem(
+                        doc,
+                        step.line,
+                        f"job {job_id} builds a release from a shallow checkout (no "
+                        "tags: the version comes out as 0.1.devN)",
+                        "add `fetch-depth: 0` under the checkout's `with:`",
+                    )
+
+
+def _input_of(repo: Repo, step: Map, name: str) -> Any:
+    """A local action's input as a step passes it, or the action's default."""
+    given = with_of(step)
+    if name in given:
+        return given[name]
+    action = repo.local_action(uses_of(step))
+    inputs = action.data.get("inputs") if action else None
+    spec = inputs.get(name) if isinstance(inputs, Map) else None
+    return spec.get("default", "") if isinstance(spec, Map) else ""
+
+
+def _build_steps(jobs: Dict[str, Map], job_id: str) -> List[Tuple[str, Map]]:
+    """(job id, step) of every build-verify call in the jobs ``job_id`` needs."""
+    return [
+        (j, step)
+        for j in sorted(ancestors(jobs, job_id))
+        for step in steps_of(jobs.get(j, Map()))
+        if local_path(uses_of(step)) == BUILD_ACTION
+    ]
+
+
+def _action_checks_index(repo: Repo) -> bool:
+    """Whether build-verify runs the index check with its index-url input."""
+    action = repo.actions.get(BUILD_ACTION)
+    for step in composite_steps(action) if action else []:
+        env = step.get("env")
+        if INDEX_CHECK.search(str(step.get("run", ""))) and isinstance(env, Map):
+            if any("inputs.index-url" in str(v) for v in env.values()):
+                return True
+    return False
+
+
+@rule(
+    "index-check",
+    "before a publish, the build checks that the version is not on that index yet "
+    "(TestPyPI's check with skip-existing, PyPI's without)",
+)
+def index_check(repo: Repo, this: Rule) -> Iterator[Problem]:
+    action_checks = _action_checks_index(repo)
+    if BUILD_ACTION in repo.actions and not action_checks:
+        doc = repo.actions[BUILD_ACTION]
+        yield this.problem(
+            doc,
+            doc.data.kline("runs"),
+            "build-verify does not run `python -m tools.publish.index check` with its "
+            "index-url input",
+            "add a step (if: inputs.index-url != '') running `.venv/bin/python -m "
+            'tools.publish.index check --index-url "$INDEX_URL"` with INDEX_URL: '
+            "${{ inputs.index-url }} in its env",
+        )
+    for doc in repo.workflows.values():
+        jobs = jobs_of(doc)
+        for job_id, job in publish_jobs(doc).items():
+            index = target_index(doc, publish_step(job)[1])
+            found: List[Tuple[int, str, bool]] = []  # (line, url, skip-existing)
+            for _, step in _build_steps(jobs, job_id):
+                url = str(_input_of(repo, step, "index-url") or "")
+                if url and action_checks:
+                    skip = is_true(_input_of(repo, step, "skip-existing"))
+                    found.append((step.line, url, skip))
+            for j in sorted(ancestors(jobs, job_id)):
+                for step in steps_of(jobs.get(j, Map())):
+                    run = str(step.get("run", ""))
+                    if INDEX_CHECK.search(run):
+                        url = next((u for u in SIMPLE_URLS.values() if u in run), "")
+                        found.append((step.line, url, "--skip-existing" in run))
+            yield from _index_problems(this, doc, job_id, job, index, found)
+
+
+def _index_problems(
+    this: Rule,
+    doc: Doc,
+    job_id: str,
+    job: Map,
+    index: str,
+    found: List[Tuple[int, str, bool]],
+) -> Iterator[Problem]:
+    want_url, want_skip = SIMPLE_URLS[index], index == "testpypi"
+    if not found:
+        yield this.problem(
+            doc,
+            job.line,
+            f"nothing checks, before publish job {job_id}, that the version is not "
+            f"on {index} yet (a re-release fails only at the upload, after the "
+            "attestations)",
+            f"pass `index-url: {want_url}` to build-verify in the build job",
+        )
+    for line, url, skip in found:
+        if url != want_url:
+            yield this.problem(
+                doc,
+                line,
+                f"the index check before publish job {job_id} reads "
+                f"{url or 'no known index'}, not {index}",
+                f"use `index-url: {want_url}`",
+            )
+        if skip != want_skip:
+            yield this.problem(
+                doc,
+                line,
+                f"the index check before publish job {job_id} "
+                + (
+                    "fails a re-run of the same commit"
+                    if want_skip
+                    else "lets a version already on PyPI through"
+                ),
+                (
+                    'set `skip-existing: "true"` (TestPyPI only)'
+                    if want_skip
+                    else "drop skip-existing (a PyPI version is final)"
+                ),
+            )
+
+
+class _Inputs:
+    """The build-verify inputs of one step, evaluated for one kind of run."""
+
+    def __init__(self, this: Rule, repo: Repo, doc: Doc, step: Map, when: str) -> None:
+        self.this, self.repo, self.doc, self.step, self.when = (
+            this,
+            repo,
+            doc,
+            step,
+            when,
+        )
+        self.problems: List[Problem] = []
+
+    def line(self, name: str) -> int:
+        """The input's line, or the step's where it is not given."""
+        given = with_of(self.step)
+        return given.kline(name) if name in given else self.step.line
+
+    def value(self, name: str, context: Context) -> Any:
+        raw = _input_of(self.repo, self.step, name)
+        try:
+            value = interpolate(raw, context)
+        except ExpressionError as exc:
+            self.problems.append(
+                self.this.unreadable(self.doc, self.line(name), raw, exc)
+            )
+            return None
+        if isinstance(value, Unknown):
+            question = f"what build-verify's {name} is on {self.when}"
+            self.problems.append(
+                self.this.undecided(self.doc, self.line(name), question, value)
+            )
+            return None
+        return value
+
+
+@rule(
+    "release-build",
+    "the build before a PyPI publish passes the release tag to the tag/version "
+    "guard and is not a development version; TestPyPI's is the development version",
+)
+def release_build(repo: Repo, this: Rule) -> Iterator[Problem]:
+    for doc in repo.workflows.values():
+        jobs = jobs_of(doc)
+        for job_id, job in publish_jobs(doc).items():
+            index = target_index(doc, publish_step(job)[1])
+            for builder, step in _build_steps(jobs, job_id):
+                when = "a release" if index == "pypi" else "a push to main"
+                inputs = _Inputs(this, repo, doc, step, when)
+                context = RELEASE_CONTEXT if index == "pypi" else PUSH_CONTEXT
+                tag = inputs.value("expected-tag", context)
+                dev = inputs.value("dev-version", context)
+                yield from inputs.problems
+                if inputs.problems:
+                    continue
+                if index == "pypi" and tag != RELEASE_TAG:
+                    yield this.problem(
+                        doc,
+                        inputs.line("expected-tag"),
+                        f"build job {builder} does not pass the release tag to "
+                        f"build-verify on a release (expected-tag is {tag!r} for tag "
+                        f"{RELEASE_TAG})",
+                        "set `expected-tag: ${{ github.ref_type == 'tag' && "
+                        "github.ref_name || '' }}`: the tag/version guard needs it",
+                    )
+                if index == "pypi" and truth(dev) and not is_false(dev):
+                    yield this.problem(
+                        doc,
+                        inputs.line("dev-version"),
+                        f"build job {builder} builds a development version on a "
+                        "release (dev-version is true)",
+                        "set `dev-version: ${{ github.ref_type != 'tag' }}`",
+                    )
+                if index == "testpypi" and (not is_true(dev) or tag):
+                    yield this.problem(
+                        doc,
+                        inputs.line("dev-version"),
+                        f"build job {builder} does not build the development version "
+                        "for TestPyPI",
+                        'set `dev-version: "true"` and no expected-tag',
+                    )
+
+
+@rule(
+    "smoke-index",
+    "the smoke job after a publish installs from the index just published to",
+)
+def smoke_index(repo: Repo, this: Rule) -> Iterator[Problem]:
+    for doc in repo.workflows.values():
+        jobs = jobs_of(doc)
+        for job_id, job in publish_jobs(doc).items():
+            index = target_index(doc, publish_step(job)[1])
+            for smoker, other in jobs.items():
+                if job_id not in ancestors(jobs, smoker):
+                    continue
+                for step in steps_of(other):
+                    if local_path(uses_of(step)) != SMOKE_ACTION:
+                        continue
+                    url = str(with_of(step).get("index-url", ""))
+                    if url != SIMPLE_URLS[index]:
+                        yield this.problem(
+                            doc,
+                            with_of(step).kline("index-url") if url else step.line,
+                            f"smoke job {smoker} installs from {url or 'no index'}, "
+                            f"but job {job_id} publishes to {index}",
+                            f"set `index-url: {SIMPLE_URLS[index]}`",
+                        )
