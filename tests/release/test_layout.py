@@ -59,6 +59,21 @@ def test_module_size_docstring_and_entry(path):
     mains = [
         n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main"
     ]
+    if not mains:  # a package's __main__ runs the main of one of its modules
+        imported = [
+            n
+            for n in tree.body
+            if isinstance(n, ast.ImportFrom) and "main" in [a.name for a in n.names]
+        ]
+        assert imported, f"{path} runs as a command but has no main(argv)"
+        node = imported[0]
+        base = path.parent if node.level else Path()
+        source = ROOT / base / Path(*(node.module or "").split(".")).with_suffix(".py")
+        mains = [
+            n
+            for n in ast.parse(source.read_text(encoding="utf-8")).body
+            if isinstance(n, ast.FunctionDef) and n.name == "main"
+        ]
     assert mains, f"{path} runs as a command but has no main(argv)"
     (main,) = mains
     args = [a.arg for a in main.args.args]
