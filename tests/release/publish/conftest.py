@@ -2,7 +2,7 @@
 
 Distributions are built once per session with ``make dist`` (in temporary
 copies of the project, never the working tree: the fixtures of
-``tests/release/conftest.py``); each test gets its own TMPDIR and,
+``tests/release/conftest.py`` and ``helpers.py``); each test gets its own TMPDIR and,
 afterwards, must have left nothing in it and no index server running.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.release.conftest import Project, built, new_project
+from tests.release.helpers import Project, built, new_project
 from tests.release.publish.helpers import assert_server_gone
 from tools.publish.dry_run import LocalIndex
 

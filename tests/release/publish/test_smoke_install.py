@@ -9,7 +9,7 @@ import time
 import pytest
 from packaging.version import Version
 
-from tests.release.conftest import stop_midway
+from tests.release.helpers import stop_midway
 from tools.artifacts import smoke
 from tools.publish import index
 
