@@ -72,7 +72,7 @@ BENCH_TEST_RUNS ?= 3
 bench-test: $(TOOLS)
 	$(PY) -m tools.dev.bench_tests --runs $(BENCH_TEST_RUNS) $(if $(MATRIX),--matrix)
 
-.PHONY: lint  ## check formatting and style (black, isort, flake8) and the workflows (make validate)
+.PHONY: lint  ## check formatting, style, types (black, isort, flake8, mypy), the workflows
 lint: $(TOOLS)
 	$(BIN)/tox run -e lint
 
@@ -160,7 +160,7 @@ actionlint:
 
 .PHONY: clean  ## remove every build and test product (keeps the tool environment)
 clean:
-	rm -rf dist build SHA256SUMS .tox .pytest_cache .coverage .coverage.* coverage.xml htmlcov \
+	rm -rf dist build SHA256SUMS .tox .pytest_cache .mypy_cache .coverage .coverage.* coverage.xml htmlcov \
 	  src/glyph_phase_engine/_version.py
 	find src tests tools -name __pycache__ -type d -prune -exec rm -rf {} +
 

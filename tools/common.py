@@ -9,12 +9,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, NoReturn, Optional
+from typing import Any, Callable, Dict, Iterable, List, NoReturn, Optional, TextIO
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python < 3.11: build depends on tomli there
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python < 3.11: build depends on tomli there
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST_DIR = "dist"
@@ -24,7 +24,8 @@ PRETEND_ENV = "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_GLYPH_PHASE_ENGINE"
 
 def load_pyproject(root: Path = ROOT) -> Dict[str, Any]:
     with open(root / "pyproject.toml", "rb") as handle:
-        return tomllib.load(handle)
+        data: Dict[str, Any] = tomllib.load(handle)
+    return data
 
 
 def project_name(root: Path = ROOT) -> str:
@@ -69,7 +70,7 @@ def source_date_epoch(root: Path = ROOT) -> Optional[str]:
         return None
 
 
-def mark(ok: bool, stream=None) -> str:
+def mark(ok: bool, stream: Optional[TextIO] = None) -> str:
     """✓ or ✗, or plain words where the terminal cannot print them."""
     stream = stream or sys.stdout
     text = "✓" if ok else "✗"
@@ -80,7 +81,7 @@ def mark(ok: bool, stream=None) -> str:
     return text
 
 
-def report(problems: Iterable[str], what: str, stream=None) -> int:
+def report(problems: Iterable[str], what: str, stream: Optional[TextIO] = None) -> int:
     """Print every problem (one line each) to stderr; return the exit code."""
     problems = list(problems)
     stream = stream or sys.stderr
@@ -183,7 +184,11 @@ def sigterm_as_interrupt() -> Callable[[], None]:
     temporary folders. Returns a function that puts the old handler back.
     """
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    return lambda: signal.signal(signal.SIGTERM, previous)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def run_main(main: Callable[[], int]) -> NoReturn:
