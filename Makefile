@@ -72,7 +72,7 @@ BENCH_TEST_RUNS ?= 3
 bench-test: $(TOOLS)
 	$(PY) -m tools.dev.bench_tests --runs $(BENCH_TEST_RUNS) $(if $(MATRIX),--matrix)
 
-.PHONY: lint  ## check formatting, style, types (black, isort, flake8, mypy), the workflows
+.PHONY: lint  ## check formatting, style, types, spelling (black, isort, flake8, mypy, codespell), the workflows
 lint: $(TOOLS)
 	$(BIN)/tox run -e lint
 
