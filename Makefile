@@ -39,8 +39,9 @@ help:
 	  sed -E 's/^\.PHONY: ([a-zA-Z_-]+) +## (.*)/\1\t\2/' | \
 	  awk -F'\t' '{ printf "  %-18s %s\n", $$1, $$2 }'
 
-# The tool environment: made from the pinned requirements, remade when they change.
-$(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS)
+# The tool environment: made from the pinned requirements, remade when they
+# change, or when `uv sync` (the dev group, also in .venv) took the tools out.
+$(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS) $(if $(wildcard $(BIN)/twine),,$(VENV)/.tools-gone)
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.9+ or pass PYTHON=/path/to/python3" >&2; exit 1; }
 	@echo "==> creating the tool environment $(VENV) from $(TOOLS_REQUIREMENTS)"
 	@rm -rf $(VENV)
@@ -48,6 +49,7 @@ $(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS)
 	@$(PY) -m pip install --quiet "$$(grep -E '^uv==' $(TOOLS_REQUIREMENTS) | cut -d' ' -f1)"
 	@$(BIN)/uv pip sync --quiet --python $(PY) $(TOOLS_REQUIREMENTS)
 	@touch $@
+$(VENV)/.tools-gone:
 
 .PHONY: tools  ## create or update the tool environment (.venv) from requirements/tools.txt
 tools: $(TOOLS)
