@@ -7,7 +7,6 @@ afterwards, must have left nothing in it and no index server running.
 """
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -88,19 +87,3 @@ def start_index():
         pid, port = server.pid, server.port
         server.stop()
         assert_server_gone(pid, port)
-
-
-@pytest.fixture
-def later():
-    """Run a function in a thread after a delay; joined after the test."""
-    threads = []
-
-    def schedule(seconds: float, func, *args) -> None:
-        timer = threading.Timer(seconds, func, args)
-        timer.start()
-        threads.append(timer)
-
-    yield schedule
-    for timer in threads:
-        timer.cancel()
-        timer.join()
