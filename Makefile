@@ -39,8 +39,9 @@ help:
 	  sed -E 's/^\.PHONY: ([a-zA-Z_-]+) +## (.*)/\1\t\2/' | \
 	  awk -F'\t' '{ printf "  %-18s %s\n", $$1, $$2 }'
 
-# The tool environment: made from the pinned requirements, remade when they change.
-$(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS)
+# The tool environment: made from the pinned requirements, remade when they
+# change, or when `uv sync` (the dev group, also in .venv) took the tools out.
+$(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS) $(if $(wildcard $(BIN)/twine),,$(VENV)/.tools-gone)
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.9+ or pass PYTHON=/path/to/python3" >&2; exit 1; }
 	@echo "==> creating the tool environment $(VENV) from $(TOOLS_REQUIREMENTS)"
 	@rm -rf $(VENV)
@@ -48,6 +49,7 @@ $(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS)
 	@$(PY) -m pip install --quiet "$$(grep -E '^uv==' $(TOOLS_REQUIREMENTS) | cut -d' ' -f1)"
 	@$(BIN)/uv pip sync --quiet --python $(PY) $(TOOLS_REQUIREMENTS)
 	@touch $@
+$(VENV)/.tools-gone:
 
 .PHONY: tools  ## create or update the tool environment (.venv) from requirements/tools.txt
 tools: $(TOOLS)
@@ -72,7 +74,7 @@ BENCH_TEST_RUNS ?= 3
 bench-test: $(TOOLS)
 	$(PY) -m tools.dev.bench_tests --runs $(BENCH_TEST_RUNS) $(if $(MATRIX),--matrix)
 
-.PHONY: lint  ## check formatting and style (black, isort, flake8) and the workflows (make validate)
+.PHONY: lint  ## check formatting, style, types, spelling (black, isort, flake8, mypy, codespell), the workflows
 lint: $(TOOLS)
 	$(BIN)/tox run -e lint
 
@@ -151,7 +153,7 @@ actionlint:
 
 .PHONY: clean  ## remove every build and test product (keeps the tool environment)
 clean:
-	rm -rf dist build SHA256SUMS .tox .pytest_cache .coverage .coverage.* coverage.xml htmlcov \
+	rm -rf dist build SHA256SUMS .tox .pytest_cache .mypy_cache .coverage .coverage.* coverage.xml htmlcov \
 	  src/glyph_phase_engine/_version.py
 	find src tests tools -name __pycache__ -type d -prune -exec rm -rf {} +
 

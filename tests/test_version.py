@@ -1,7 +1,10 @@
 import os
 import re
+import subprocess
 import sysconfig
 import types
+from pathlib import Path
+from typing import Optional
 
 import pytest
 from packaging.version import Version
@@ -17,9 +20,71 @@ def test_version_is_pep440_and_matches_metadata():
     assert glyph_phase_engine.__version__ == version("glyph-phase-engine")
 
 
+#: The tree the installed package was built from: tox sets it ({tox_root},
+#: where its .pkg env builds the wheel); else the tree holding these tests.
+SOURCE_TREE = Path(os.environ.get("PACKAGE_SOURCE_TREE") or Path(__file__).parents[1])
+
+
+def source_commit(tree: Path) -> Optional[str]:
+    """HEAD of ``tree`` when it is a git checkout (a build from it must record
+    that commit), None when it is not (an unpacked sdist: no git there)."""
+    if not (tree / ".git").exists():
+        return None
+    out = subprocess.run(
+        ["git", "rev-parse", "HEAD"],
+        cwd=tree,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
+    assert out.returncode == 0, f"{tree} has .git but no HEAD: {out.stderr}"
+    return out.stdout.strip()
+
+
 def test_commit_recorded_by_build():
     commit = glyph_phase_engine.__commit_id__
+    expected = source_commit(SOURCE_TREE)
+    if expected is not None:
+        assert commit == expected, (
+            f"built from the git checkout {SOURCE_TREE} (HEAD {expected}), but "
+            f"__commit_id__ is {commit!r}: hatch_build.py must record HEAD"
+        )
     assert commit is None or re.fullmatch(r"[0-9a-f]{7,40}", commit)
+
+
+def _git(tree: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.invalid",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    subprocess.run(
+        ["git", *args], cwd=tree, env=env, check=True, stdout=subprocess.PIPE
+    )
+
+
+def test_source_commit_of_a_checkout_and_of_an_unpacked_sdist(tmp_path):
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    _git(checkout, "init", "-q")
+    _git(checkout, "commit", "-q", "--allow-empty", "-m", "one")
+    head = (
+        subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=checkout, stdout=subprocess.PIPE
+        )
+        .stdout.decode()
+        .strip()
+    )
+    assert re.fullmatch(r"[0-9a-f]{40}", head)
+    assert source_commit(checkout) == head
+    # An sdist unpacked inside a checkout is no build from git.
+    sdist = checkout / "project-1.0"
+    sdist.mkdir()
+    assert source_commit(sdist) is None
 
 
 def test_resolve_from_generated_file():

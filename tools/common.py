@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, NoReturn, Optional
+from typing import Callable, Dict, Iterable, List, NoReturn, Optional, TextIO
 
 from tools.project import DIST_DIR as DIST_DIR  # noqa: F401 (re-exported)
 from tools.project import ROOT as ROOT
@@ -63,7 +63,7 @@ def source_date_epoch(root: Path = ROOT) -> Optional[str]:
         return None
 
 
-def mark(ok: bool, stream=None) -> str:
+def mark(ok: bool, stream: Optional[TextIO] = None) -> str:
     """✓ or ✗, or plain words where the terminal cannot print them."""
     stream = stream or sys.stdout
     text = "✓" if ok else "✗"
@@ -74,7 +74,7 @@ def mark(ok: bool, stream=None) -> str:
     return text
 
 
-def report(problems: Iterable[str], what: str, stream=None) -> int:
+def report(problems: Iterable[str], what: str, stream: Optional[TextIO] = None) -> int:
     """Print every problem (one line each) to stderr; return the exit code."""
     problems = list(problems)
     stream = stream or sys.stderr
@@ -183,7 +183,11 @@ def sigterm_as_interrupt() -> Callable[[], None]:
     temporary folders. Returns a function that puts the old handler back.
     """
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    return lambda: signal.signal(signal.SIGTERM, previous)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def run_main(main: Callable[[], int]) -> NoReturn:

@@ -21,10 +21,10 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python < 3.11: build depends on tomli there
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python < 3.11: build depends on tomli there
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST_DIR = "dist"
@@ -43,7 +43,8 @@ def load_pyproject(root: Path = ROOT) -> Dict[str, Any]:
     path = root / "pyproject.toml"
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            data: Dict[str, Any] = tomllib.load(handle)
+            return data
     except OSError as exc:
         raise ConfigError(f"cannot read {path} ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:

@@ -4,7 +4,7 @@ import copy
 import math
 import numbers
 from enum import Enum
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Union
 
 #: Inputs longer than this many characters need a delta adjustment.
 MAX_STABLE_INPUT_LENGTH = 100
@@ -32,7 +32,9 @@ class GlyphPhaseEngine:
     ``DELTA_ADJUSTMENT``, settles it to ``STABILIZED`` or ``ERROR``.
     """
 
-    def __init__(self, initial_phase: PhaseState = PhaseState.INITIAL) -> None:
+    def __init__(
+        self, initial_phase: Union[PhaseState, str] = PhaseState.INITIAL
+    ) -> None:
         """Create an engine in ``initial_phase`` (a PhaseState or its value)."""
         self._initial_phase = PhaseState(initial_phase)
         self.current_phase: PhaseState = self._initial_phase
@@ -60,7 +62,7 @@ class GlyphPhaseEngine:
             self.current_phase = PhaseState.STABILIZED
         return self.current_phase
 
-    def adjust_phase_delta(self, delta: Any) -> PhaseState:
+    def adjust_phase_delta(self, delta: Union[float, numbers.Real]) -> PhaseState:
         """Record ``delta`` and, while in ``DELTA_ADJUSTMENT``, settle the phase.
 
         ``|delta| < 0.1`` gives ``STABILIZED`` and ``|delta| > 1.0`` gives

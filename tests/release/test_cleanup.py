@@ -17,7 +17,7 @@ from typing import List
 
 import pytest
 
-from tests.release.conftest import Project, built, stop_midway
+from tests.release.helpers import Project, built, stop_midway
 
 pytestmark = pytest.mark.slow
 

@@ -3,6 +3,7 @@
 import io
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -119,11 +120,13 @@ def test_release_check_variables_reach_the_stages(released, tmp_path):
     assert "above the 1.0 KB per-file upload limit" in out.stdout, out.stdout
 
 
-def test_all_pass_printed_in_order_with_marks_and_times():
+def test_all_pass_printed_in_order_with_marks_and_times(tmp_path):
+    fast = tmp_path / "fast-done"
     plan = [
         stage("first", "print('built')", alone=True),
-        stage("slow", "import time; time.sleep(0.3); print('slow done')"),
-        stage("fast", "print('fast done')"),
+        # ends after "fast" has: printed in the plan's order all the same
+        stage("slow", wait_for(fast) + "print('slow done')"),
+        stage("fast", touch(fast) + "print('fast done')"),
     ]
     ok, out, _ = run(plan)
     assert ok
@@ -135,13 +138,15 @@ def test_all_pass_printed_in_order_with_marks_and_times():
 
 
 def wait_for(path):
-    """Code for a stage that waits (5 s at most) for path; fails if it never comes."""
+    """Code for a stage that waits (5 s at most) for path; fails if it never comes,
+    else goes on with what follows."""
     return (
         "import os, sys, time\n"
         "end = time.monotonic() + 5\n"
         f"while not os.path.exists({str(path)!r}) and time.monotonic() < end:\n"
         "    time.sleep(0.02)\n"
-        f"sys.exit(0 if os.path.exists({str(path)!r}) else 7)\n"
+        f"if not os.path.exists({str(path)!r}):\n"
+        "    sys.exit(7)\n"
     )
 
 
@@ -209,26 +214,27 @@ def test_stops_at_first_failing_stage_with_its_message():
     assert runner.printed == 2
 
 
-def test_earlier_failure_wins_over_a_later_one():
+def test_earlier_failure_wins_over_a_later_one(tmp_path):
+    b_fails = tmp_path / "b-fails"
     plan = [
-        stage("a", "import time, sys; time.sleep(0.3); sys.exit(1)"),
-        stage("b", "import sys; sys.exit(2)"),
+        stage("a", wait_for(b_fails) + "sys.exit(1)"),  # fails after b
+        stage("b", touch(b_fails) + "import sys; sys.exit(2)"),
     ]
     ok, out, runner = run(plan)
     assert not ok and "✗ a" in out and "b" not in out.split("✗ a")[1].split("\n")[0]
     assert runner.printed == 1
 
 
-def test_a_failure_stops_the_stages_still_running():
+def test_a_failure_stops_the_stages_still_running(tmp_path):
+    """The "long" stage runs when "fails" fails: it is stopped (SIGTERM)."""
+    started = tmp_path / "long-started"
     plan = [
-        stage("fails", "import sys; sys.exit(1)"),
-        stage("long", "import time; time.sleep(30)"),
+        stage("fails", wait_for(started) + "sys.exit(1)"),
+        stage("long", touch(started) + "import time; time.sleep(30)"),
     ]
-    start = time.monotonic()
     ok, _, runner = run(plan)
-    assert not ok and time.monotonic() - start < 10
-    time.sleep(0.2)
-    assert runner.procs[1].poll() is not None
+    assert not ok
+    assert runner.procs[1].returncode == -signal.SIGTERM
 
 
 SIGTERM_SCRIPT = """

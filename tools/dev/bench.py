@@ -28,7 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
 from tools.common import ROOT, import_name, mark, run_main
 
@@ -116,7 +116,9 @@ def compute_stats(release_check: Sequence[float], naive: Sequence[float]) -> Sta
 
 
 def format_report(
-    release_check: Sequence[float], naive: Sequence[float], stream=None
+    release_check: Sequence[float],
+    naive: Sequence[float],
+    stream: Optional[TextIO] = None,
 ) -> List[str]:
     stats = compute_stats(release_check, naive)
 

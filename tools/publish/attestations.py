@@ -80,7 +80,9 @@ def compute_commands(
     return commands
 
 
-def check_arguments(files: Sequence[str], repository: str, workflow_ref: str):
+def check_arguments(
+    files: Sequence[str], repository: str, workflow_ref: str
+) -> List[str]:
     """Problems with the arguments, before anything runs."""
     problems = []
     if not files:

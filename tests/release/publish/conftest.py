@@ -2,17 +2,16 @@
 
 Distributions are built once per session with ``make dist`` (in temporary
 copies of the project, never the working tree: the fixtures of
-``tests/release/conftest.py``); each test gets its own TMPDIR and,
+``tests/release/conftest.py`` and ``helpers.py``); each test gets its own TMPDIR and,
 afterwards, must have left nothing in it and no index server running.
 """
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
 
-from tests.release.conftest import Project, built, new_project
+from tests.release.helpers import Project, built, new_project
 from tests.release.publish.helpers import assert_server_gone
 from tools.publish.dry_run import LocalIndex
 
@@ -88,19 +87,3 @@ def start_index():
         pid, port = server.pid, server.port
         server.stop()
         assert_server_gone(pid, port)
-
-
-@pytest.fixture
-def later():
-    """Run a function in a thread after a delay; joined after the test."""
-    threads = []
-
-    def schedule(seconds: float, func, *args) -> None:
-        timer = threading.Timer(seconds, func, args)
-        timer.start()
-        threads.append(timer)
-
-    yield schedule
-    for timer in threads:
-        timer.cancel()
-        timer.join()

@@ -1,4 +1,5 @@
-"""Helpers for the publish tests: is the index server gone, run a script."""
+"""Helpers for the publish tests: is the index server gone, run a script, a
+fake clock."""
 
 import os
 import re
@@ -6,7 +7,7 @@ import signal
 import socket
 import time
 from pathlib import Path
-from typing import Tuple
+from typing import Callable, List, Optional, Tuple
 
 
 def group_gone(pgid: int, wait: float = 3.0) -> bool:
@@ -47,3 +48,25 @@ def server_of(output: str) -> Tuple[int, int]:
     )
     assert match, output
     return int(match.group(2)), int(match.group(1))
+
+
+class FakeClock:
+    """Time that passes only when slept: the waits are recorded, not waited.
+
+    ``on_sleep(n)``, if given, runs after the n-th sleep (something that
+    happens on the index meanwhile).
+    """
+
+    def __init__(self, on_sleep: Optional[Callable[[int], None]] = None) -> None:
+        self.now = 0.0
+        self.sleeps: List[float] = []
+        self.on_sleep = on_sleep
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        if self.on_sleep is not None:
+            self.on_sleep(len(self.sleeps))

@@ -8,7 +8,7 @@ import signal
 import pytest
 from packaging.version import Version
 
-from tests.release.conftest import stop_midway
+from tests.release.helpers import stop_midway
 from tests.release.publish.helpers import assert_server_gone, run_script, server_of
 from tools.publish import dry_run as publish_dry_run
 

@@ -9,7 +9,8 @@ import time
 import pytest
 from packaging.version import Version
 
-from tests.release.conftest import stop_midway
+from tests.release.helpers import stop_midway
+from tests.release.publish.helpers import FakeClock
 from tools.artifacts import smoke
 from tools.publish import index
 
@@ -27,22 +28,6 @@ def test_backoff_doubles_up_to_its_cap():
 def test_backoff_rejects_negative_input():
     with pytest.raises(ValueError):
         smoke.compute_backoff(-1, 1.0, 5.0)
-
-
-class FakeClock:
-    """Time that passes only when slept (and a little per look)."""
-
-    def __init__(self, per_look: float = 0.0) -> None:
-        self.now = 0.0
-        self.per_look = per_look
-        self.sleeps = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def looks(*kinds):
