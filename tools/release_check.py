@@ -29,7 +29,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, TextIO
 
 from tools.artifacts.versioning import parse_tag, release_tags
 from tools.common import (
@@ -129,13 +129,15 @@ class Result:
 class Runner:
     """Start stages in threads; wait for and print them in order."""
 
-    def __init__(self, plan: List[Stage], jobs: int, out=None) -> None:
+    def __init__(
+        self, plan: List[Stage], jobs: int, out: Optional[TextIO] = None
+    ) -> None:
         self.plan = plan
         self.jobs = max(1, jobs)
         self.out = out or sys.stdout
         self.results: Dict[int, Result] = {}
         self.done = [threading.Event() for _ in plan]
-        self.procs: Dict[int, subprocess.Popen] = {}
+        self.procs: Dict[int, "subprocess.Popen[str]"] = {}
         self.started: List[int] = []
         self.lock = threading.Lock()
         self.stopping = False

@@ -11,7 +11,7 @@ import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from packaging.metadata import parse_email
 from packaging.utils import (
@@ -112,7 +112,10 @@ def one_of_each(dist_dir: Path) -> Tuple[Optional[Pair], List[str]]:
     return Pair(found.sdists[0], found.wheels[0]), []
 
 
-def file_key(filename: str) -> Optional[tuple]:
+FileKey = Tuple[Any, ...]
+
+
+def file_key(filename: str) -> Optional[FileKey]:
     """What identifies a distribution file (None: not a wheel or an sdist).
 
     Names are compared normalized, as an index compares them: ``Foo_Bar-1.0``
@@ -135,7 +138,8 @@ def file_version(filename: str, project: str) -> Optional[Version]:
     key = file_key(filename)
     if key is None or key[1] != canonicalize_name(project):
         return None
-    return key[2]
+    version: Version = key[2]
+    return version
 
 
 def dist_files(dist_dir: Path) -> Tuple[List[Path], List[str]]:
@@ -176,7 +180,9 @@ def dist_version(
     return next(iter(versions)), []
 
 
-def _members_and_reader(path: Path, kind: str, wanted):
+def _members_and_reader(
+    path: Path, kind: str, wanted: Callable[[str], bool]
+) -> Tuple[List[str], Dict[str, bytes]]:
     """All member names, and the bytes of those ``wanted(name)`` accepts."""
     names: List[str] = []
     files: Dict[str, bytes] = {}
@@ -198,7 +204,7 @@ def _members_and_reader(path: Path, kind: str, wanted):
     return names, files
 
 
-def _wanted(kind: str, import_name: str):
+def _wanted(kind: str, import_name: str) -> Callable[[str], bool]:
     def wanted(name: str) -> bool:
         parts = name.split("/")
         if kind == "wheel":

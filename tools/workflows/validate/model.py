@@ -64,7 +64,7 @@ class Str(str):
 _Base: Type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[valid-type,misc]
+class _Loader(_Base):  # type: ignore[misc]
     """A safe loader keeping line numbers; ``on:`` stays a key, not True."""
 
 
