@@ -27,6 +27,8 @@ BUILD = ".github/actions/build-verify/action.yml"
 SMOKE = ".github/actions/smoke-install/action.yml"
 CHECKOUT_PIN = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
 PUBLISH_PIN = "pypa/gh-action-pypi-publish@dc37677b2e1c63e2034f94d8a5b11f265b73ba33"
+# The publish jobs' check of dist/ against the build job's digests.
+BUILT_SUMS_CHECK = 'sha256sum --check --strict "$RUNNER_TEMP/built.sha256"'
 PROBLEM_LINE = re.compile(r"^[^:\s]+:\d+: [a-z-]+: .+; .+$")
 
 
@@ -209,8 +211,8 @@ MUTATIONS = [
         "expression-in-run",
         Edit(
             PYPI,
-            "run: sha256sum -c SHA256SUMS",
-            'run: echo "${{ github.event.release.tag_name }}" && sha256sum -c x',
+            BUILT_SUMS_CHECK,
+            'echo "${{ github.event.release.tag_name }}" && sha256sum -c x',
         ),
     ),
     case(
@@ -403,14 +405,14 @@ MUTATIONS = [
         "publish-job",
         Edit(
             PYPI,
-            "run: sha256sum -c SHA256SUMS",
-            "run: make dist && sha256sum -c SHA256SUMS",
+            BUILT_SUMS_CHECK,
+            "make dist && " + BUILT_SUMS_CHECK,
         ),
     ),
     case(
         "the checksums not checked before publishing",
         "publish-job",
-        Edit(TESTPYPI, "run: sha256sum -c SHA256SUMS", "run: ls dist"),
+        Edit(TESTPYPI, BUILT_SUMS_CHECK, "ls dist"),
     ),
     case(
         "no provenance for dist/*",
@@ -558,8 +560,8 @@ MUTATIONS = [
         "index-check",
         Edit(
             BUILD,
-            '        .venv/bin/python -m tools.publish.index check "${args[@]}"\n',
-            '        echo "${args[@]}"\n',
+            "      run: make index-check\n",
+            '      run: echo "$INDEX_URL"\n',
         ),
     ),
     case(
@@ -821,8 +823,8 @@ ZIZMOR_CASES = [
         [
             Edit(
                 PYPI,
-                "run: sha256sum -c SHA256SUMS",
-                'run: echo "${{ github.event.release.tag_name }}"',
+                BUILT_SUMS_CHECK,
+                'echo "${{ github.event.release.tag_name }}"',
             )
         ],
         id="template-injection",

@@ -543,7 +543,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not args.index_url.strip():
         parser.error(
             "--index-url is empty: give the simple API root, like "
-            "https://pypi.org/simple/"
+            "https://pypi.org/simple/ (make index-check INDEX_URL=...)"
         )
     if args.command == "check":
         return check(args.dist_dir, args.index_url, args.sums_file)

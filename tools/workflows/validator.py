@@ -107,7 +107,9 @@ STEP_REF = re.compile(r"\bsteps\.([A-Za-z_][\w-]*)\.(outputs\.([A-Za-z_][\w-]*)|
 NEEDS_REF = re.compile(r"\bneeds\.([A-Za-z_][\w-]*)\.(outputs\.([A-Za-z_][\w-]*)|\w+)")
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 BUILDS_RELEASE = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*(dist|release-check)\b")
-INDEX_CHECK = re.compile(r"-m\s+tools\.publish\.index\s+check\b")
+INDEX_CHECK = re.compile(
+    r"-m\s+tools\.publish\.index\s+check\b|\bmake\s+(?:[A-Z_]+=\S*\s+)*index-check\b"
+)
 DRY_RUN_TARGET = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*publish-dry-run\b")
 PROJECT_CODE = re.compile(
     r"\b(make|python3?(\.\d+)?|pip3?|uvx?|tox|hatch|twine|pytest)\b|tools/|\.venv/"
@@ -941,7 +943,9 @@ def check_local_calls(repo: Repo) -> List[Problem]:
 
 
 def _run_outputs(run: str) -> Set[str]:
-    return set(re.findall(r"([A-Za-z_][\w-]*)=", run))
+    """``name=value``, ``name<<DELIMITER``, and a tool's ``--...-output NAME``."""
+    names = set(re.findall(r"([A-Za-z_][\w-]*)(?:=|<<)", run))
+    return names | set(re.findall(r"--[\w-]+-output[ =]([A-Za-z_][\w-]*)", run))
 
 
 def _step_outputs(repo: Repo, step: Map) -> Optional[Set[str]]:
