@@ -133,6 +133,14 @@ smoke: $(TOOLS)
 publish-dry-run: $(TOOLS)
 	@$(PY) -m tools.publish.dry_run --dist-dir dist
 
+# INDEX_URL=https://pypi.org/simple/: the index to compare dist/ with (the
+# recipe reads it from its environment: never pasted into the shell line).
+# SKIP_EXISTING=1 is accepted and changes nothing (identical files are always skipped).
+INDEX_URL ?=
+.PHONY: index-check  ## dist/ against SHA256SUMS, then against INDEX_URL: same bytes skipped, other bytes refused
+index-check: $(TOOLS)
+	@$(PY) -m tools.publish.index check --dist-dir dist --index-url "$${INDEX_URL:-}" $(if $(filter-out 0 no false,$(SKIP_EXISTING)),--skip-existing)
+
 # ---- workflows -----------------------------------------------------------
 # GitHub is not reachable from every machine: zizmor runs offline here (CI on
 # GitHub passes ZIZMOR_ARGS= with GH_TOKEN for its online audits too), and

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tests.release.validate_helpers import (
+    BUILT_SUMS_CHECK,
     PROBLEM_LINE,
     PYPI,
     ROOT,
@@ -140,15 +141,15 @@ ZIZMOR_CASES = [
         [
             Edit(
                 PYPI,
-                "run: sha256sum -c SHA256SUMS",
-                'run: echo "${{ github.event.release.tag_name }}"',
+                BUILT_SUMS_CHECK,
+                'echo "${{ github.event.release.tag_name }}"',
             )
         ],
         id="template-injection",
     ),
     pytest.param(
         "template-injection",
-        [Edit(PYPI, "run: sha256sum -c SHA256SUMS", "run: echo ${{ github.sha }}")],
+        [Edit(PYPI, BUILT_SUMS_CHECK, "echo ${{ github.sha }}")],
         id="template-injection-of-a-safe-value",
     ),
     pytest.param(

@@ -24,6 +24,8 @@ TESTPYPI = ".github/workflows/publish-testpypi.yml"
 SETUP = ".github/actions/setup/action.yml"
 BUILD = ".github/actions/build-verify/action.yml"
 SMOKE = ".github/actions/smoke-install/action.yml"
+# The publish jobs' check of dist/ against the build job's digests.
+BUILT_SUMS_CHECK = 'sha256sum --check --strict "$RUNNER_TEMP/built.sha256"'
 PROBLEM_LINE = re.compile(r"^[^:\s]+:\d+: [a-z-]+: .+; .+$")
 _USES = re.compile(
     r"^\s*(?:-\s+)?uses:\s*(?P<uses>(?P<name>[^@\s]+)@\S+)(?P<comment>\s+#.*)?$"

@@ -3,6 +3,7 @@
     python -m tools.artifacts.dist [--dev] [--verbose]   build (make dist [DEV=1])
     python -m tools.artifacts.dist --show-version        print the version of dist/
     python -m tools.artifacts.dist --summary             Markdown table of dist/
+    python -m tools.artifacts.dist --sums-output [NAME]  SHA256SUMS as a step output
 
 The build is PyPA ``build`` (uv as its installer when it is there, pip
 otherwise), with ``SOURCE_DATE_EPOCH`` set to the time of the last commit, so
@@ -11,6 +12,11 @@ first; the new one is built in a temporary folder and moved into place only
 when the build succeeded, so a failed build leaves no ``dist/`` at all. The
 checksums go to ``SHA256SUMS`` at the root (``sha256sum -c SHA256SUMS``), not
 into ``dist/``, where an upload would fail on them.
+
+``--sums-output`` checks ``dist/`` against ``SHA256SUMS`` and prints that text as
+a multi-line GitHub step output (``NAME<<DELIMITER``, NAME ``sha256sums`` by
+default; ``>> "$GITHUB_OUTPUT"``): the build job hands the digests to the
+publish job through job outputs, apart from the artifact they check.
 
 ``--dev`` builds with HEAD's TestPyPI dev version (see
 :mod:`tools.artifacts.versioning`); otherwise the version comes from git alone (any
@@ -21,6 +27,7 @@ import argparse
 import importlib.util
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -30,7 +37,7 @@ from typing import Dict, List, Optional, Tuple
 
 from tools import project
 from tools.artifacts.archives import compute_version, one_of_each
-from tools.artifacts.checksums import compute_sums, format_sums
+from tools.artifacts.checksums import compute_sums, format_sums, read_sums, verify
 from tools.common import (
     DIST_DIR,
     ROOT,
@@ -221,6 +228,21 @@ def compute_summary(dist_dir: Path, version: str) -> str:
     )
 
 
+def sums_output(dist_dir: Path, name: str) -> Tuple[Optional[str], List[str]]:
+    """``(NAME<<DELIMITER output block, problems)`` for ``$GITHUB_OUTPUT``.
+
+    The text is that of ``SHA256SUMS`` beside ``dist_dir`` once ``dist_dir``
+    matches it; the delimiter is random, as GitHub advises.
+    """
+    sums_file = dist_dir.parent / SUMS_FILE
+    problems = verify(dist_dir, sums_file)
+    if problems:
+        return None, problems
+    text = format_sums(read_sums(sums_file) or {})
+    delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+    return f"{name}<<{delimiter}\n{text}{delimiter}\n", []
+
+
 def _version_of(dist_dir: Path) -> Optional[str]:
     version, problems = compute_version(dist_dir, project_name(ROOT), import_name(ROOT))
     if problems:
@@ -239,6 +261,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     what.add_argument(
         "--summary", action="store_true", help="print a Markdown table of dist/"
     )
+    what.add_argument(
+        "--sums-output",
+        nargs="?",
+        const="sha256sums",
+        metavar="NAME",
+        help="check dist/ against SHA256SUMS and print it as the multi-line step "
+        "output NAME (default: %(const)s), for $GITHUB_OUTPUT",
+    )
     kind = parser.add_mutually_exclusive_group()
     kind.add_argument(
         "--dev", action="store_true", help="build with HEAD's TestPyPI dev version"
@@ -254,6 +284,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="show the build")
     args = parser.parse_args(argv)
+    if args.sums_output is not None:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", args.sums_output):
+            parser.error(f"--sums-output {args.sums_output!r} is no output name")
+        block, problems = sums_output(args.dist_dir, args.sums_output)
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if block is None:
+            return 1
+        print(block, end="")
+        return 0
     if args.show_version or args.summary:
         version = _version_of(args.dist_dir)
         if version is None:

@@ -1,14 +1,16 @@
 """Publish for real, to a throwaway package index on this machine, and install.
 
-    python -m tools.publish.dry_run [--dist-dir dist] [--skip-existing]
-        [--timeout 60] [--retry-initial 0.2]
+    python -m tools.publish.dry_run [--dist-dir dist] [--timeout 60]
+        [--retry-initial 0.2]
 
 1. Starts ``pypiserver`` bound to 127.0.0.1 on a free port, over a temporary
    package folder, with upload authentication: an htpasswd file made on the
    fly (passlib) with a random password.
 2. Uploads exactly the files in ``dist/`` with ``twine upload`` (what the
    publish job uploads), after the guards the real publish path has
-   (``tools.publish.index``: the version must not be on the index already).
+   (``tools.publish.index``): before the server starts, ``dist/`` must match
+   ``SHA256SUMS`` beside it, byte for byte; then a file already on the index
+   is skipped when its bytes are identical and refused when they differ.
 3. Installs that exact version from that index alone into a fresh virtual
    environment and runs the smoke checks (``tools.artifacts.smoke``).
 4. Prints the index address, what was uploaded (names, sizes, SHA-256) and the
@@ -227,7 +229,6 @@ def verify_listing(
 
 def dry_run(
     dist_dir: Path,
-    skip_existing: bool,
     timeout: float,
     retry_initial: float,
     installer: smoke.Installer,
@@ -235,7 +236,7 @@ def dry_run(
     def say(text: str) -> None:
         print(text, flush=True)
 
-    files, problems = index.dist_files(dist_dir)
+    files, problems = index.verified_dist(dist_dir)  # before any server starts
     version, more = index.dist_version(files, index.PROJECT) if files else (None, [])
     if problems or more or version is None:
         for problem in problems + more:
@@ -254,7 +255,6 @@ def dry_run(
             files,
             server.url,
             server.simple_url,
-            skip_existing=skip_existing,
             username=server.username,
             password=server.password,
         )
@@ -289,7 +289,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument(
         "--skip-existing",
         action="store_true",
-        help="leave out files already on the index instead of failing",
+        help="accepted for old callers; changes nothing: identical files are "
+        "always skipped, other bytes always refused",
     )
     parser.add_argument(
         "--timeout",
@@ -305,7 +306,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         installer = smoke.pick_installer(args.installer)
         return dry_run(
             args.dist_dir,
-            args.skip_existing,
             args.timeout,
             args.retry_initial,
             installer,

@@ -4,16 +4,20 @@ Shared by the smoke installer (``tools.artifacts.smoke``: is the version there y
 the publish dry run (``tools.publish.dry_run``) and the real publish path:
 
     python -m tools.publish.index check --index-url URL [--dist-dir dist]
-                                        [--skip-existing]
+                                        [--sums-file SHA256SUMS]
     python -m tools.publish.index upload --repository-url URL --index-url URL \\
-        [--dist-dir dist] [--skip-existing]
+        [--dist-dir dist] [--sums-file SHA256SUMS]
 
-``check`` fails when the version in ``dist/`` is already on the index (its
-simple API page, PEP 503 HTML or PEP 691 JSON, says so): twine 7 refuses
-``--skip-existing`` for any index but PyPI and TestPyPI, so the project checks
-this itself, for every index alike. With ``--skip-existing`` the files already
-there are left out instead (what a re-run of the same commit on TestPyPI
-needs). ``upload`` runs that check, then ``twine upload`` of the rest (the
+Both first check ``dist/`` against ``SHA256SUMS`` (the digests ``make dist``
+wrote; by default beside ``dist/``) and refuse any difference before the
+index is contacted. Then they compare the built files with the version's files
+on the index, read from its simple API page (PEP 503 HTML or PEP 691 JSON),
+byte for byte (:mod:`tools.publish.existing`): a file there with the same
+SHA-256 is skipped, the same name with other bytes is refused, the rest is to
+be uploaded. The project checks this itself, for every index alike (twine 7
+has ``--skip-existing`` only for PyPI and TestPyPI, and it skips by name).
+``--skip-existing`` is still accepted and changes nothing: identical files are
+always skipped. ``upload`` then runs ``twine upload`` of the missing files (the
 credentials come from ``TWINE_USERNAME`` and ``TWINE_PASSWORD``), and turns an
 authentication refusal (401/403) into a message that says what to check.
 """
@@ -31,6 +35,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -38,8 +43,10 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from tools.artifacts.archives import dist_files, dist_version, file_key, file_version
-from tools.common import last_line, project_name, run_main, sha256
+from tools.artifacts.archives import dist_files, dist_version, file_version
+from tools.artifacts.checksums import verify
+from tools.common import SUMS_FILE, last_line, project_name, run_main, sha256
+from tools.publish import existing
 
 PROJECT = project_name()  # tools.project: read from pyproject.toml
 #: PEP 691: ask for JSON, accept HTML (PEP 503) from an index that has no JSON.
@@ -140,6 +147,7 @@ class Listed:
 
     filename: str
     hashes: Dict[str, str] = field(default_factory=dict)
+    upload_time: Optional[str] = None  # PEP 700, JSON pages only
 
 
 class _Anchors(HTMLParser):
@@ -147,7 +155,7 @@ class _Anchors(HTMLParser):
         super().__init__()
         self.hrefs: List[str] = []
 
-    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]):
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
         if tag == "a":
             href = dict(attrs).get("href")
             if href:
@@ -169,7 +177,11 @@ def parse_simple_page(body: bytes, content_type: str) -> List[Listed]:
     if "json" in content_type.split(";")[0]:
         data = json.loads(body.decode("utf-8"))
         return [
-            Listed(item["filename"], dict(item.get("hashes") or {}))
+            Listed(
+                item["filename"],
+                dict(item.get("hashes") or {}),
+                item.get("upload-time"),
+            )
             for item in data.get("files", [])
         ]
     parser = _Anchors()
@@ -286,40 +298,33 @@ def describe_files(files: Sequence[Path]) -> List[str]:
     ]
 
 
+def verified_dist(
+    dist_dir: Path, sums_file: Optional[Path] = None
+) -> Tuple[List[Path], List[str]]:
+    """``(files to upload, problems)``: dist/ as an upload takes it, checked first.
+
+    ``dist_dir`` must hold only wheels and sdists, and exactly the files and
+    bytes ``sums_file`` lists (``SHA256SUMS`` beside ``dist_dir`` by default):
+    a file changed, added or removed after the build is refused here, before
+    any index is contacted.
+    """
+    files, problems = dist_files(dist_dir)
+    if dist_dir.is_dir():
+        problems += verify(dist_dir, sums_file or dist_dir.parent / SUMS_FILE)
+    return ([] if problems else files), problems
+
+
 # ---- the upload guards -----------------------------------------------------
 
 
-def check_existing(
-    files: Sequence[Path],
-    listed: Sequence[Listed],
-    version: Version,
-    index_url: str,
-    skip_existing: bool,
-    project: str = PROJECT,
-) -> Tuple[List[Path], List[Path], List[str]]:
-    """``(to upload, skipped, problems)`` given what the index lists.
+@dataclass
+class Plan:
+    """What an upload of the built files to an index does, decided beforehand."""
 
-    Without ``skip_existing``, any file of this version on the index is a
-    problem: an index never takes the same version twice. With it, the files
-    already there are skipped and the others uploaded.
-    """
-    there = files_for_version(listed, version, project)
-    if not there:
-        return list(files), [], []
-    if not skip_existing:
-        names = ", ".join(item.filename for item in there)
-        return (
-            [],
-            [],
-            [
-                f"{project} {version} is already on {index_url}: bump the version "
-                f"(there: {names}; a re-run of the same build may pass "
-                "--skip-existing instead)"
-            ],
-        )
-    keys = {file_key(item.filename) for item in there}
-    skipped = [p for p in files if file_key(p.name) in keys]
-    return [p for p in files if p not in skipped], skipped, []
+    version: Optional[Version] = None
+    to_upload: List[Path] = field(default_factory=list)
+    skipped: List[Path] = field(default_factory=list)  # on the index, same bytes
+    problems: List[str] = field(default_factory=list)  # nothing is uploaded
 
 
 def describe_refusal(
@@ -363,7 +368,7 @@ def run_twine(
     repository_url: str,
     username: Optional[str] = None,
     password: Optional[str] = None,
-) -> subprocess.CompletedProcess:
+) -> "subprocess.CompletedProcess[str]":
     env = {
         **os.environ,
         "NO_COLOR": "1",
@@ -388,10 +393,13 @@ def run_twine(
 
 
 def look_up(
-    index_url: str, version: Version, project: str = PROJECT
+    index_url: str,
+    version: Version,
+    project: str = PROJECT,
+    get: Callable[..., Answer] = fetch,
 ) -> Tuple[List[Listed], Optional[str]]:
     """``(files listed for the project, error)``: the page, read once."""
-    found = probe(index_url, version, project)
+    found = probe(index_url, version, project, get=get)
     if found.kind in (FOUND, MISSING):
         return list(found.listed), None
     return (
@@ -401,52 +409,83 @@ def look_up(
 
 
 def plan_upload(
-    files: Sequence[Path], index_url: str, skip_existing: bool, project: str = PROJECT
-) -> Tuple[Optional[Version], List[Path], List[Path], List[str]]:
-    """The guards before an upload: ``(version, to upload, skipped, problems)``."""
+    files: Sequence[Path],
+    index_url: str,
+    project: str = PROJECT,
+    now: Optional[datetime] = None,
+    get: Callable[..., Answer] = fetch,
+) -> Plan:
+    """The guards before an upload: skip identical, refuse different.
+
+    ``now`` (for the 14-day rule of PyPI and TestPyPI) is the clock's time
+    unless given; ``get`` reads the index (:func:`fetch`).
+    """
     version, problems = dist_version(files, project)
     if version is None:
-        return None, [], [], problems
-    listed, error = look_up(index_url, version, project)
+        return Plan(problems=problems)
+    listed, error = look_up(index_url, version, project, get)
     if error:
-        return version, [], [], [error]
-    to_upload, skipped, problems = check_existing(
-        files, listed, version, index_url, skip_existing, project
+        return Plan(version, problems=[error])
+    by_name = {p.name: p for p in files}
+    found = existing.compare(
+        {p.name: sha256(p) for p in files},
+        files_for_version(listed, version, project),
+        index_url,
+        f"{project} {version}",
+        now,
     )
-    return version, to_upload, skipped, problems
+    return Plan(
+        version,
+        [by_name[name] for name in found.to_upload],
+        [by_name[name] for name in found.identical],
+        found.problems,
+    )
+
+
+def _say_skipped(plan: Plan, index_url: str) -> None:
+    for path in plan.skipped:
+        print(
+            f"skipped (on {index_url} with the same SHA-256 {sha256(path)}): "
+            f"{path.name}",
+            flush=True,
+        )
 
 
 def upload(
     files: Sequence[Path],
     repository_url: str,
     index_url: str,
-    skip_existing: bool = False,
     username: Optional[str] = None,
     password: Optional[str] = None,
     project: str = PROJECT,
 ) -> int:
-    """Upload ``files`` after the guards; 0 when uploaded (or all skipped)."""
-    version, to_upload, skipped, problems = plan_upload(
-        files, index_url, skip_existing, project
-    )
-    if problems:
-        return _fail(problems)
-    for path in skipped:
-        print(f"skipped (already on {index_url}): {path.name}", flush=True)
-    if not to_upload:
-        print(f"nothing to upload: {project} {version} is on {index_url}", flush=True)
+    """Upload the ``files`` the index lacks, after the guards; 0 when all are there."""
+    plan = plan_upload(files, index_url, project)
+    if plan.problems:
+        return _fail(plan.problems)
+    _say_skipped(plan, index_url)
+    if not plan.to_upload:
+        print(
+            f"nothing to upload: {project} {plan.version} is on {index_url} with "
+            "the same bytes",
+            flush=True,
+        )
         return 0
     print(f"uploading to {repository_url}:", flush=True)
-    print("\n".join(describe_files(to_upload)), flush=True)
-    result = run_twine(to_upload, repository_url, username, password)
+    print("\n".join(describe_files(plan.to_upload)), flush=True)
+    result = run_twine(plan.to_upload, repository_url, username, password)
     if result.returncode == 0:
-        print(f"uploaded {len(to_upload)} file(s)", flush=True)
+        print(f"uploaded {len(plan.to_upload)} file(s)", flush=True)
         return 0
     status = _twine_status(result.stdout)
     if status in (401, 403):
         message = describe_refusal(repository_url, status)
     elif status in (400, 409) and "exist" in result.stdout.lower():
-        message = f"{project} {version} is already on {index_url}: bump the version"
+        message = (
+            f"{project} {plan.version} is already on {index_url}: its page did not "
+            "list the file yet; run the check again to compare the bytes "
+            "(python -m tools.publish.index check): other bytes mean bump the version"
+        )
     else:
         message = f"twine upload failed: {last_line(result.stdout)}"
     return _fail([message], detail=result.stdout)
@@ -460,19 +499,23 @@ def _fail(problems: Sequence[str], detail: str = "") -> int:
     return 1
 
 
-def check(dist_dir: Path, index_url: str, skip_existing: bool) -> int:
-    files, problems = dist_files(dist_dir)
+def check(dist_dir: Path, index_url: str, sums_file: Optional[Path] = None) -> int:
+    """The guard alone: what an upload of ``dist_dir`` would do, or why it cannot."""
+    files, problems = verified_dist(dist_dir, sums_file)
     if problems:
         return _fail(problems)
-    _version, to_upload, skipped, problems = plan_upload(
-        files, index_url, skip_existing
-    )
-    if problems:
-        return _fail(problems)
-    for path in skipped:
-        print(f"skip (already on {index_url}): {path.name}", flush=True)
-    for path in to_upload:
+    plan = plan_upload(files, index_url)
+    if plan.problems:
+        return _fail(plan.problems)
+    _say_skipped(plan, index_url)
+    for path in plan.to_upload:
         print(f"to upload: {path.name}", flush=True)
+    if not plan.to_upload:
+        print(
+            f"nothing to upload: {PROJECT} {plan.version} is on {index_url} with "
+            "the same bytes",
+            flush=True,
+        )
     return 0
 
 
@@ -482,17 +525,32 @@ def main(argv: Optional[List[str]] = None) -> int:
     for name in ("check", "upload"):
         sub = commands.add_parser(name)
         sub.add_argument("--dist-dir", type=Path, default=Path("dist"))
+        sub.add_argument(
+            "--sums-file",
+            type=Path,
+            help=f"the digests of the build (default: {SUMS_FILE} beside --dist-dir)",
+        )
         sub.add_argument("--index-url", required=True, help="the simple API root")
-        sub.add_argument("--skip-existing", action="store_true")
+        sub.add_argument(
+            "--skip-existing",
+            action="store_true",
+            help="accepted for old callers; changes nothing: files on the index "
+            "with the same SHA-256 are always skipped, other bytes always refused",
+        )
         if name == "upload":
             sub.add_argument("--repository-url", required=True, help="upload URL")
     args = parser.parse_args(argv)
+    if not args.index_url.strip():
+        parser.error(
+            "--index-url is empty: give the simple API root, like "
+            "https://pypi.org/simple/ (make index-check INDEX_URL=...)"
+        )
     if args.command == "check":
-        return check(args.dist_dir, args.index_url, args.skip_existing)
-    files, problems = dist_files(args.dist_dir)
+        return check(args.dist_dir, args.index_url, args.sums_file)
+    files, problems = verified_dist(args.dist_dir, args.sums_file)
     if problems:
         return _fail(problems)
-    return upload(files, args.repository_url, args.index_url, args.skip_existing)
+    return upload(files, args.repository_url, args.index_url)
 
 
 if __name__ == "__main__":

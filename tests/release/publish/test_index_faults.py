@@ -124,14 +124,13 @@ def test_a_wrong_index_address_is_refused(start_index, install, capsys):
     assert "is it a simple API address" in out
 
 
-def upload(server, dist, password=None, skip_existing=False):
+def upload(server, dist, password=None):
     files, problems = index.dist_files(dist)
     assert problems == []
     return index.upload(
         files,
         server.url,
         server.simple_url,
-        skip_existing=skip_existing,
         username=USERNAME,
         password=server.password if password is None else password,
     )
@@ -163,65 +162,7 @@ def test_the_refusal_message_for_pypi_names_the_trusted_publisher():
     assert "this run is" not in text
 
 
-def test_the_same_version_twice_is_caught_before_the_upload(
-    good_dist, start_index, capsys
-):
-    server = start_index()
-    assert upload(server, good_dist) == 0
-    assert "uploaded 2 file(s)" in capsys.readouterr().out
-    stored = {p.name: p.stat().st_mtime_ns for p in server.packages.iterdir()}
-
-    assert upload(server, good_dist) == 1
-    out = capsys.readouterr().out
-    assert out.startswith(
-        f"error: glyph-phase-engine 1.2.3 is already on {server.simple_url}: "
-        "bump the version"
-    )
-    assert "uploading to" not in out  # caught before twine ran
-
-    assert upload(server, good_dist, skip_existing=True) == 0
-    out = capsys.readouterr().out
-    assert "skipped (already on" in out
-    assert (
-        f"nothing to upload: glyph-phase-engine 1.2.3 is on {server.simple_url}" in out
-    )
-    assert "uploading to" not in out
-    assert {p.name: p.stat().st_mtime_ns for p in server.packages.iterdir()} == stored
-
-
-def test_skip_existing_uploads_only_what_is_missing(
-    good_dist, start_index, capsys, monkeypatch
-):
-    server = start_index()
-    put(good_dist, server)
-    (server.packages / "glyph_phase_engine-1.2.3-py3-none-any.whl").unlink()
-    monkeypatch.setenv("TWINE_USERNAME", USERNAME)
-    monkeypatch.setenv("TWINE_PASSWORD", server.password)
-    argv = ["upload", "--dist-dir", str(good_dist), "--index-url", server.simple_url]
-    argv += ["--repository-url", server.url, "--skip-existing"]
-    assert index.main(argv) == 0
-    out = capsys.readouterr().out
-    assert "skipped (already on" in out and "glyph_phase_engine-1.2.3.tar.gz" in out
-    assert "uploaded 1 file(s)" in out
-    assert sorted(p.name for p in server.packages.iterdir()) == [
-        "glyph_phase_engine-1.2.3-py3-none-any.whl",
-        "glyph_phase_engine-1.2.3.tar.gz",
-    ]
-
-
-def test_check_command(good_dist, start_index, capsys):
-    server = start_index()
-    argv = ["check", "--dist-dir", str(good_dist), "--index-url", server.simple_url]
-    assert index.main(argv) == 0
-    assert "to upload: glyph_phase_engine-1.2.3.tar.gz" in capsys.readouterr().out
-    put(good_dist, server)
-    assert index.main(argv) == 1
-    assert "is already on" in capsys.readouterr().out
-    assert index.main(argv + ["--skip-existing"]) == 0
-    assert "skip (already on" in capsys.readouterr().out
-
-
-def test_an_upload_refused_as_existing_says_bump_the_version(
+def test_an_upload_refused_as_existing_says_to_compare_the_bytes(
     good_dist, start_index, capsys, monkeypatch
 ):
     """The page did not list it yet (a lagging index), the upload then hit it."""
@@ -232,7 +173,7 @@ def test_an_upload_refused_as_existing_says_bump_the_version(
     out = capsys.readouterr().out
     assert "uploading to" in out  # the guard before the upload saw nothing
     assert (
-        f"error: glyph-phase-engine 1.2.3 is already on {server.simple_url}: "
-        "bump the version"
+        f"error: glyph-phase-engine 1.2.3 is already on {server.simple_url}: its "
+        "page did not list the file yet; run the check again to compare the bytes"
     ) in out
     assert "twine upload failed" not in out

@@ -135,10 +135,16 @@ def action_inputs(repo: Repo, this: Rule) -> Iterator[Problem]:
                     )
 
 
+def run_outputs(run: str) -> Set[str]:
+    """``name=value``, ``name<<DELIMITER``, and a tool's ``--...-output NAME``."""
+    names = set(re.findall(r"([A-Za-z_][\w-]*)(?:=|<<)", run))
+    return names | set(re.findall(r"--[\w-]+-output[ =]([A-Za-z_][\w-]*)", run))
+
+
 def _step_outputs(repo: Repo, step: Map) -> Optional[Set[str]]:
     """The outputs a step can have, or None where they cannot be known."""
     if "run" in step:
-        return set(re.findall(r"([A-Za-z_][\w-]*)=", str(step["run"])))
+        return run_outputs(str(step["run"]))
     uses = uses_of(step)
     action = repo.local_action(uses)
     if action:

@@ -39,7 +39,9 @@ from .publish import (
 )
 
 BUILDS_RELEASE = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*(dist|release-check)\b")
-INDEX_CHECK = re.compile(r"-m\s+tools\.publish\.index\s+check\b")
+INDEX_CHECK = re.compile(
+    r"-m\s+tools\.publish\.index\s+check\b|\bmake\s+(?:[A-Z_]+=\S*\s+)*index-check\b"
+)
 RELEASE_TAG = "v1.2.3"  # any release tag: what a release run of the build sees
 RELEASE_CONTEXT = Context(
     {
@@ -130,11 +132,9 @@ def index_check(repo: Repo, this: Rule) -> Iterator[Problem]:
         yield this.problem(
             doc,
             doc.data.kline("runs"),
-            "build-verify does not run `python -m tools.publish.index check` with its "
-            "index-url input",
-            "add a step (if: inputs.index-url != '') running `.venv/bin/python -m "
-            'tools.publish.index check --index-url "$INDEX_URL"` with INDEX_URL: '
-            "${{ inputs.index-url }} in its env",
+            "build-verify does not run `make index-check` with its index-url input",
+            "add a step (if: inputs.index-url != '') running `make index-check` "
+            "with INDEX_URL: ${{ inputs.index-url }} in its env",
         )
     for doc in repo.workflows.values():
         jobs = jobs_of(doc)
