@@ -17,6 +17,11 @@ from tests.release.validate_helpers import (
 )
 
 CHECKOUT = pinned("actions/checkout")
+COMPUTED_MATRIX = "matrix: ${{ fromJSON(needs.matrix.outputs.matrix) }}\n"
+WRITTEN_MATRIX = (
+    "matrix:\n        python-version: "
+    '["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]\n'
+)
 PUBLISH = pinned("pypa/gh-action-pypi-publish")
 
 CASES = [
@@ -379,26 +384,33 @@ CASES = [
         ),
     ),
     case(
-        "a Python dropped from the matrix",
+        "a matrix written out without a Python",
         "python-versions",
         "Python 3.12 is missing from the test matrix",
-        Edit(TEST, '"3.11", "3.12", "3.13"', '"3.11", "3.13"'),
+        Edit(TEST, COMPUTED_MATRIX, WRITTEN_MATRIX.replace('"3.12", ', "")),
     ),
     case(
-        "Python 3.8's runner dropped from the matrix",
+        "3.10 unquoted in a written-out matrix",
         "python-versions",
-        "Python 3.8 is missing from the test matrix",
+        "has the number 3.1, not a string",
+        Edit(TEST, COMPUTED_MATRIX, WRITTEN_MATRIX.replace('"3.10"', "3.10")),
+    ),
+    case(
+        "a matrix not computed from the classifiers",
+        "python-versions",
+        "the matrix of job tests comes from needs.matrix.outputs.matrix, not from "
+        "the classifiers",
         Edit(
             TEST,
-            '          - os: ubuntu-22.04\n            python-version: "3.8"\n',
-            "",
+            'run: python3 -m tools.dev.matrix --github-output "$GITHUB_OUTPUT"',
+            "run: echo 'matrix={\"include\":[]}' >> \"$GITHUB_OUTPUT\"",
         ),
     ),
     case(
-        "3.10 unquoted in the matrix",
+        "pre-releases allowed for every Python",
         "python-versions",
-        "has the number 3.1, not a string",
-        Edit(TEST, '"3.10"', "3.10"),
+        "job tests lets every Python it sets up be a pre-release",
+        Edit(TEST, "allow-prereleases: ${{ matrix.allow-prereleases }}", 'allow-prereleases: "true"'),
     ),
     case(
         "a classifier dropped",

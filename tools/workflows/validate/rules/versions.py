@@ -6,14 +6,28 @@ Nothing else compares these four lists.
 
 import configparser
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
+from tools.dev.matrix import compute_matrix
 from tools.dev.pythons import supported_versions
 
 from ..model import Map, as_map
 from ..registry import Problem, Rule, rule
-from ..repo import TEST_WORKFLOW, Repo, jobs_of
+from ..repo import (
+    SETUP_ACTION,
+    TEST_WORKFLOW,
+    Doc,
+    Repo,
+    all_steps,
+    is_true,
+    jobs_of,
+    local_path,
+    steps_of,
+    uses_of,
+    with_of,
+)
 
 
 def _expand_braces(word: str) -> List[str]:
@@ -87,6 +101,31 @@ def _matrix_values(matrix: Map) -> List[Any]:
     return values
 
 
+FROM_JOB = re.compile(
+    r"^\$\{\{\s*fromJSON\(\s*needs\.([\w-]+)\.outputs\.([\w-]+)\s*\)\s*\}\}$", re.I
+)
+STEP_OUTPUT = re.compile(r"^\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}$")
+MATRIX_TOOL = re.compile(r"-m\s+tools\.dev\.matrix\b.*--github-output")
+
+
+def _computed(repo: Repo, doc: Doc, job_id: str, text: str) -> Optional[str]:
+    """Where a `matrix: ${{ fromJSON(needs.X.outputs.Y) }}` does not come from
+    python -m tools.dev.matrix (None: it does)."""
+    found = FROM_JOB.match(text.strip())
+    if not found:
+        return f"the matrix of job {job_id} is {text!r}"
+    other, output = found.groups()
+    job = jobs_of(doc).get(other, Map())
+    value = str(as_map(job.get("outputs")).get(output, ""))
+    bound = STEP_OUTPUT.match(value.strip())
+    steps = {str(s.get("id")): s for s in steps_of(job) if "id" in s}
+    step = steps.get(bound.group(1)) if bound else None
+    runs = " ".join(str(step.get("run", "")).split()) if step else ""
+    if bound and bound.group(2) == "matrix" and MATRIX_TOOL.search(runs):
+        return None
+    return f"the matrix of job {job_id} comes from needs.{other}.outputs.{output}"
+
+
 def matrix_versions(
     repo: Repo, this: Rule
 ) -> Tuple[Dict[str, Set[str]], List[Problem]]:
@@ -95,7 +134,28 @@ def matrix_versions(
     problems = []
     for doc in repo.workflows.values():
         for job_id, job in jobs_of(doc).items():
-            matrix = as_map(as_map(job.get("strategy")).get("matrix"))
+            strategy = as_map(job.get("strategy"))
+            if isinstance(strategy.get("matrix"), str):
+                where = _computed(repo, doc, job_id, strategy["matrix"])
+                if where:
+                    problems.append(
+                        this.problem(
+                            doc,
+                            strategy.kline("matrix"),
+                            f"{where}, not from the classifiers",
+                            "compute it in a job whose step runs `python3 -m "
+                            'tools.dev.matrix --github-output "$GITHUB_OUTPUT"` '
+                            "(output matrix) and use `${{ fromJSON(needs.<job>."
+                            "outputs.matrix) }}`",
+                        )
+                    )
+                    continue
+                computed = compute_matrix(supported_versions(repo.root), date.today())
+                result[f"{doc.path}:{strategy.kline('matrix')}"] = {
+                    str(entry["python-version"]) for entry in computed["include"]
+                }
+                continue
+            matrix = as_map(strategy.get("matrix"))
             values = _matrix_values(matrix)
             if not values:
                 continue
@@ -120,12 +180,24 @@ def matrix_versions(
 
 @rule(
     "python-versions",
-    "tox's env_list, the test matrix, the classifiers and requires-python name the "
-    "same Pythons",
+    "tox's env_list, the test matrix (computed from the classifiers by "
+    "tools.dev.matrix, or written out), the classifiers and requires-python name "
+    "the same Pythons; pre-releases only where tools.dev.matrix allows them",
 )
 def python_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
     matrices, problems = matrix_versions(repo, this)
     yield from problems
+    for doc, job_id, step in all_steps(repo):
+        value = with_of(step).get("allow-prereleases")
+        if job_id and local_path(uses_of(step)) == SETUP_ACTION and is_true(value):
+            yield this.problem(
+                doc,
+                with_of(step).kline("allow-prereleases"),
+                f"job {job_id} lets every Python it sets up be a pre-release, "
+                "final ones included",
+                "pass `${{ matrix.allow-prereleases }}` (python -m tools.dev.matrix "
+                "allows them only for a Python not final yet)",
+            )
     tox, tox_line = tox_versions(repo.root)
     classifiers, class_line, bound, bound_line = pyproject_versions(repo.root)
     sources: List[Tuple[str, int, str, Set[str]]] = [
