@@ -5,6 +5,8 @@ working tree): ``project`` copies the files git knows of (tracked, and new
 files not ignored, so work in progress is tested too) into a fresh
 repository with one commit.
 
+With ``CI=true`` a skipped test fails the session (:mod:`.ci_skips`).
+
 Every test gets a TMPDIR of its own under its ``tmp_path`` (``own_tmpdir``),
 passed on to what it runs, so that nothing a test or its scripts leave is
 left in the system's temporary folder.
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Callable, List, Tuple
 
 import pytest
+
+from tests.release.ci_skips import pytest_sessionfinish  # noqa: F401 (the hook)
 
 ROOT = Path(__file__).resolve().parents[2]
 GIT_ENV = {

@@ -4,7 +4,10 @@ Each removes one protection from a copy of the files; the rule named must
 report the text given. Pins are read from the workflows, never written here.
 """
 
+import re
+
 from tests.release.validate_helpers import (
+    ROOT,
     BUILD,
     PYPI,
     SMOKE,
@@ -17,6 +20,9 @@ from tests.release.validate_helpers import (
 )
 
 CHECKOUT = pinned("actions/checkout")
+BLACK_PIN = re.search(
+    r'"black==([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+).group(1)
 COMPUTED_MATRIX = "matrix: ${{ fromJSON(needs.matrix.outputs.matrix) }}\n"
 WRITTEN_MATRIX = (
     "matrix:\n        python-version: "
@@ -431,5 +437,17 @@ CASES = [
         "python-versions",
         "Python 3.15 is missing from tox's env_list",
         Edit("tox.ini", "py3{8,9,10,11,12,13,14,15}", "py3{8,9,10,11,12,13,14}"),
+    ),
+    case(
+        "a pre-commit hook behind the lint group",
+        "lint-versions",
+        "the black hook is at 0.0.1, the lint group pins black==",
+        Edit(".pre-commit-config.yaml", f"rev: {BLACK_PIN}\n", "rev: 0.0.1\n"),
+    ),
+    case(
+        "a lint tool not pinned exactly",
+        "lint-versions",
+        "the lint group has isort>=",
+        Edit("pyproject.toml", '"isort==', '"isort>='),
     ),
 ]

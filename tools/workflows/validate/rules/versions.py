@@ -1,4 +1,5 @@
-"""One set of Pythons: tox's env_list, the test matrix, classifiers, requires-python.
+"""One set of Pythons: tox's env_list, the test matrix, classifiers, requires-python;
+one set of lint tool versions: the lint dependency group and the pre-commit hooks.
 
 The classifiers are read once, by :func:`tools.dev.pythons.supported_versions`.
 Nothing else compares these four lists.
@@ -10,10 +11,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from tools import project
 from tools.dev.matrix import compute_matrix
 from tools.dev.pythons import supported_versions
 
-from ..model import Map, as_map
+from ..model import Map, YAMLError, as_map, error_line, load_yaml
 from ..registry import Problem, Rule, rule
 from ..repo import (
     SETUP_ACTION,
@@ -235,3 +240,68 @@ def python_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
                 f"is {lowest}",
                 f'set `requires-python = ">={lowest}"`',
             )
+
+
+PRE_COMMIT = ".pre-commit-config.yaml"
+
+
+def _lint_pins(root: Path) -> Dict[str, Tuple[str, str]]:
+    """{normalized name: (requirement, exact version or "")} of the lint group."""
+    try:
+        groups = project.load(root).pyproject.get("dependency-groups", {})
+    except project.ConfigError:
+        return {}
+    pins = {}
+    for text in groups.get("lint", []) if isinstance(groups, dict) else []:
+        try:
+            req = Requirement(str(text))
+        except InvalidRequirement:
+            continue
+        exact = [s.version for s in req.specifier if s.operator in ("==", "===")]
+        pins[canonicalize_name(req.name)] = (str(text), exact[0] if exact else "")
+    return pins
+
+
+@rule(
+    "lint-versions",
+    "every pre-commit hook of a lint tool (black, isort, flake8, mypy, codespell "
+    "...) has the rev that pyproject.toml's lint dependency group pins (one "
+    "Dependabot pull request bumps both)",
+)
+def lint_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = repo.root / PRE_COMMIT
+    if not path.is_file():
+        return
+    try:
+        config = as_map(load_yaml(path.read_text(encoding="utf-8")))
+    except YAMLError as exc:
+        yield this.problem(PRE_COMMIT, error_line(exc), "not valid YAML", "fix it")
+        return
+    pins = _lint_pins(repo.root)
+    hook_repos = config.get("repos")
+    for entry in hook_repos if isinstance(hook_repos, list) else []:
+        entry = as_map(entry)
+        rev = str(entry.get("rev", ""))
+        hooks = entry.get("hooks")
+        for hook in hooks if isinstance(hooks, list) else []:
+            name = canonicalize_name(str(as_map(hook).get("id", "")))
+            if name not in pins:
+                continue
+            requirement, pinned = pins[name]
+            version = rev[1:] if rev[:1] == "v" and rev[1:2].isdigit() else rev
+            if not pinned:
+                yield this.problem(
+                    "pyproject.toml",
+                    1,
+                    f"the lint group has {requirement}, not an exact pin, so the "
+                    f"{name} hook's rev {rev} cannot be compared with it",
+                    f'pin it: "{name}=={version}"',
+                )
+            elif version != pinned:
+                yield this.problem(
+                    PRE_COMMIT,
+                    entry.kline("rev"),
+                    f"the {name} hook is at {rev}, the lint group pins {requirement}",
+                    "give both the same version (pyproject.toml's lint group and "
+                    "the hook's rev)",
+                )
