@@ -7,9 +7,9 @@ report the text given. Pins are read from the workflows, never written here.
 import re
 
 from tests.release.validate_helpers import (
-    ROOT,
     BUILD,
     PYPI,
+    ROOT,
     SMOKE,
     TEST,
     TESTPYPI,
@@ -409,14 +409,18 @@ CASES = [
         Edit(
             TEST,
             'run: python3 -m tools.dev.matrix --github-output "$GITHUB_OUTPUT"',
-            "run: echo 'matrix={\"include\":[]}' >> \"$GITHUB_OUTPUT\"",
+            'run: echo \'matrix={"include":[]}\' >> "$GITHUB_OUTPUT"',
         ),
     ),
     case(
         "pre-releases allowed for every Python",
         "python-versions",
         "job tests lets every Python it sets up be a pre-release",
-        Edit(TEST, "allow-prereleases: ${{ matrix.allow-prereleases }}", 'allow-prereleases: "true"'),
+        Edit(
+            TEST,
+            "allow-prereleases: ${{ matrix.allow-prereleases }}",
+            'allow-prereleases: "true"',
+        ),
     ),
     case(
         "a classifier dropped",

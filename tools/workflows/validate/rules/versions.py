@@ -132,9 +132,10 @@ def _computed(repo: Repo, doc: Doc, job_id: str, text: str) -> Optional[str]:
 
 
 def matrix_versions(
-    repo: Repo, this: Rule
+    repo: Repo, this: Rule, classifiers: Set[str]
 ) -> Tuple[Dict[str, Set[str]], List[Problem]]:
-    """The Python versions of every test matrix, keyed by doc path:line."""
+    """The Python versions of every test matrix, keyed by doc path:line (a matrix
+    computed by tools.dev.matrix has the ``classifiers``' versions)."""
     result: Dict[str, Set[str]] = {}
     problems = []
     for doc in repo.workflows.values():
@@ -155,7 +156,8 @@ def matrix_versions(
                         )
                     )
                     continue
-                computed = compute_matrix(supported_versions(repo.root), date.today())
+                ordered = sorted(classifiers, key=_version_key)
+                computed = compute_matrix(ordered, date.today())
                 result[f"{doc.path}:{strategy.kline('matrix')}"] = {
                     str(entry["python-version"]) for entry in computed["include"]
                 }
@@ -190,7 +192,8 @@ def matrix_versions(
     "the same Pythons; pre-releases only where tools.dev.matrix allows them",
 )
 def python_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
-    matrices, problems = matrix_versions(repo, this)
+    classifiers, class_line, bound, bound_line = pyproject_versions(repo.root)
+    matrices, problems = matrix_versions(repo, this, classifiers)
     yield from problems
     for doc, job_id, step in all_steps(repo):
         value = with_of(step).get("allow-prereleases")
@@ -204,7 +207,6 @@ def python_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
                 "allows them only for a Python not final yet)",
             )
     tox, tox_line = tox_versions(repo.root)
-    classifiers, class_line, bound, bound_line = pyproject_versions(repo.root)
     sources: List[Tuple[str, int, str, Set[str]]] = [
         ("tox.ini", tox_line, "tox's env_list", tox),
         ("pyproject.toml", class_line, "the classifiers", classifiers),
