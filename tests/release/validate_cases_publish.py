@@ -454,4 +454,20 @@ CASES = [
         "the lint group has isort>=",
         Edit("pyproject.toml", '"isort==', '"isort>='),
     ),
+    case(
+        "no repository named in pyproject.toml",
+        "own-repository",
+        "[project.urls] has no Source on github.com",
+        Edit(
+            "pyproject.toml",
+            'Source = "https://github.com/',
+            'Source = "https://example.org/',
+        ),
+    ),
+    case(
+        "a refusal that fails a release tag too",
+        "pypi-from-tag",
+        "of job build fails a publish from a release tag too",
+        Edit(PYPI, " && github.ref_type != 'tag'\n", "\n", after="  build:"),
+    ),
 ]
