@@ -178,4 +178,7 @@ def test_the_repository_comes_from_the_source_url(tmp_path, source, repository):
 
 
 def test_no_source_url_means_no_repository(tmp_path):
-    assert project.load(write(tmp_path, '[project]\nname = "x"\n' + WHEEL)).repository is None
+    assert (
+        project.load(write(tmp_path, '[project]\nname = "x"\n' + WHEEL)).repository
+        is None
+    )
