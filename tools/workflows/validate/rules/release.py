@@ -381,7 +381,8 @@ def build_stages(repo: Repo, this: Rule) -> Iterator[Problem]:
             sanity.line,
             "build-verify's `make sanity` does not get the expected tag, so the "
             "tag/version guard checks no release tag",
-            'set `env: TAG: ${{ inputs.expected-tag }}` and run `make sanity TAG="$TAG"`',
+            "set `env: TAG: ${{ inputs.expected-tag }}` and run "
+            '`make sanity TAG="$TAG"`',
         )
     uploads = [
         (i, step)

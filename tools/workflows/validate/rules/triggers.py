@@ -11,7 +11,7 @@ nothing of forks, tags or cancelled publishes: none of this overlaps them.
 
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from tools import project
 

@@ -253,7 +253,7 @@ def _lint_pins(root: Path) -> Dict[str, Tuple[str, str]]:
         groups = project.load(root).pyproject.get("dependency-groups", {})
     except project.ConfigError:
         return {}
-    pins = {}
+    pins: Dict[str, Tuple[str, str]] = {}
     for text in groups.get("lint", []) if isinstance(groups, dict) else []:
         try:
             req = Requirement(str(text))
