@@ -21,6 +21,7 @@ from tools.workflows import checks
 from tools.workflows.validate import RULES
 from tools.workflows.validate.rules import publish, release, security, triggers
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HEADING = "## Protections of the publish path"
 COLUMNS = ["protection", "what it prevents", "where it lives", "what fails without it"]
 # The themes whose every rule guards the publish path.
@@ -82,7 +83,10 @@ def run_check(root, label_start: str) -> "subprocess.CompletedProcess[str]":
         for label, argv in checks.commands(root, ["--offline"])
         if label.startswith(label_start)
     ]
-    return subprocess.run(command, cwd=root, capture_output=True, text=True)
+    out = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    for stream in ("stdout", "stderr"):  # zizmor colours its output on CI
+        setattr(out, stream, ANSI.sub("", getattr(out, stream)))
+    return out
 
 
 @pytest.mark.parametrize("protection", sorted(CASES))
