@@ -149,8 +149,8 @@ def matrix_versions(
                             doc,
                             strategy.kline("matrix"),
                             f"{where}, not from the classifiers",
-                            "compute it in a job whose step runs `python3 -m "
-                            'tools.dev.matrix --github-output "$GITHUB_OUTPUT"` '
+                            "compute it in a job whose step runs `.venv/bin/python "
+                            '-m tools.dev.matrix --github-output "$GITHUB_OUTPUT"` '
                             "(output matrix) and use `${{ fromJSON(needs.<job>."
                             "outputs.matrix) }}`",
                         )
