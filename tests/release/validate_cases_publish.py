@@ -408,7 +408,8 @@ CASES = [
         "the classifiers",
         Edit(
             TEST,
-            'run: .venv/bin/python -m tools.dev.matrix --github-output "$GITHUB_OUTPUT"',
+            "run: .venv/bin/python -m tools.dev.matrix --github-output "
+            '"$GITHUB_OUTPUT"',
             'run: echo \'matrix={"include":[]}\' >> "$GITHUB_OUTPUT"',
         ),
     ),
