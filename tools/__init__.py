@@ -6,7 +6,7 @@
 - :mod:`tools.artifacts`: build and verify ``dist/``;
 - :mod:`tools.publish`: upload to an index, the dry run, attestations;
 - :mod:`tools.workflows`: the workflow validator and the actions' inputs;
-- :mod:`tools.dev`: benchmarks and interpreter discovery;
+- :mod:`tools.dev`: benchmarks, interpreter discovery and the CI test matrix;
 - :mod:`tools.release_check`: ``make release-check``, every stage in order.
 
 Each command-line module has a pure core that tests import and a thin

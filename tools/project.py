@@ -81,6 +81,7 @@ class Project:
     pretend_env: str  # the variable that sets the version of a dev build
     tag_regex: str  # a release tag matches it; group "version" is the version
     requires_python: str
+    repository: Optional[str]  # "OWNER/REPO" on GitHub, from [project.urls] Source
     pyproject: Dict[str, Any]
 
     @property
@@ -146,6 +147,21 @@ def _tag_regex(data: Dict[str, Any]) -> str:
     return str(version.get("tag-pattern") or raw.get("tag_regex") or DEFAULT_TAG_REGEX)
 
 
+GITHUB_URL = re.compile(r"https://github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?/?")
+
+
+def _repository(project: Dict[str, Any]) -> Optional[str]:
+    """``OWNER/REPO``: the GitHub repository ``[project.urls] Source`` names.
+
+    The one place the repository is named; the publish workflows' fork guard
+    (``github.repository == 'OWNER/REPO'``) must say the same (a validator rule
+    checks it).
+    """
+    urls = {str(k).lower(): str(v) for k, v in _table(project, "urls").items()}
+    match = GITHUB_URL.fullmatch(urls.get("source", "").strip())
+    return match.group(1) if match else None
+
+
 def _version_file(data: Dict[str, Any]) -> Optional[str]:
     """Where the build writes the version: the build hook's ``version-file``
     option, or hatch-vcs's own ``[tool.hatch.build.hooks.vcs] version-file``."""
@@ -172,6 +188,7 @@ def _load(root: Path, stamp: Tuple[int, int]) -> Project:
         pretend_env=_pretend_env(data),
         tag_regex=_tag_regex(data),
         requires_python=str(project.get("requires-python", "")),
+        repository=_repository(project),
         pyproject=data,
     )
 
@@ -197,6 +214,7 @@ def describe(project: Project) -> List[str]:
         f"pretend-version variable: {project.pretend_env}",
         f"release tag pattern: {project.tag_regex}",
         f"requires-python: {project.requires_python or 'any'}",
+        f"repository: {project.repository or 'none ([project.urls] Source)'}",
     ]
 
 

@@ -6,6 +6,8 @@ files not ignored, so work in progress is tested too) into a fresh
 repository with one commit (``tests/release/helpers.py``, which also has
 the helpers the tests import).
 
+With ``CI=true`` a skipped test fails the session (:mod:`.ci_skips`).
+
 Every test gets a TMPDIR of its own under its ``tmp_path`` (``own_tmpdir``),
 passed on to what it runs, so that nothing a test or its scripts leave is
 left in the system's temporary folder.
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.release.ci_skips import pytest_sessionfinish  # noqa: F401 (the hook)
 from tests.release.helpers import Project, built, new_project
 
 

@@ -155,3 +155,30 @@ def test_verify_missing_or_malformed_sums(tmp_path):
     (tmp_path / "SHA256SUMS").unlink()
     (problem,) = checksums.verify(dist, tmp_path / "SHA256SUMS")
     assert "is missing: make dist writes it" in problem
+
+
+WHEEL = '[tool.hatch.build.targets.wheel]\npackages = ["src/x"]\n'
+
+
+@pytest.mark.parametrize(
+    "source, repository",
+    [
+        ("https://github.com/someone/some-thing", "someone/some-thing"),
+        ("https://github.com/someone/some.thing.git", "someone/some.thing"),
+        ("https://github.com/someone/some-thing/", "someone/some-thing"),
+        ("https://gitlab.com/someone/some-thing", None),
+        ("https://github.com/someone", None),
+    ],
+)
+def test_the_repository_comes_from_the_source_url(tmp_path, source, repository):
+    root = write(
+        tmp_path, f'[project]\nname = "x"\n{WHEEL}[project.urls]\nSource = "{source}"\n'
+    )
+    assert project.load(root).repository == repository
+
+
+def test_no_source_url_means_no_repository(tmp_path):
+    assert (
+        project.load(write(tmp_path, '[project]\nname = "x"\n' + WHEEL)).repository
+        is None
+    )

@@ -14,7 +14,11 @@ from typing import Tuple
 
 import pytest
 
-from tests.release import validate_cases_publish, validate_cases_repo
+from tests.release import (
+    protection_cases,
+    validate_cases_publish,
+    validate_cases_repo,
+)
 from tests.release.validate_helpers import (
     PROBLEM_LINE,
     PYPI,
@@ -59,7 +63,9 @@ def test_validate_catches_the_mutation(
 
 
 def test_validate_every_registered_rule_has_a_mutation():
+    """Here, or as a row of RELEASING.md's protection table (test_protections)."""
     covered = {param.values[0] for param in MUTATIONS}
+    covered |= {case.fails for case in protection_cases.CASES.values()} & set(RULES)
     assert covered == set(RULES), f"no mutation for: {sorted(set(RULES) - covered)}"
 
 

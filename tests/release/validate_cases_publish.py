@@ -4,10 +4,13 @@ Each removes one protection from a copy of the files; the rule named must
 report the text given. Pins are read from the workflows, never written here.
 """
 
+import re
+
 from tests.release.validate_helpers import (
     BUILD,
     BUILT_SUMS_CHECK,
     PYPI,
+    ROOT,
     SMOKE,
     TEST,
     TESTPYPI,
@@ -18,6 +21,14 @@ from tests.release.validate_helpers import (
 )
 
 CHECKOUT = pinned("actions/checkout")
+BLACK_PIN = re.search(
+    r'"black==([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+).group(1)
+COMPUTED_MATRIX = "matrix: ${{ fromJSON(needs.matrix.outputs.matrix) }}\n"
+WRITTEN_MATRIX = (
+    "matrix:\n        python-version: "
+    '["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]\n'
+)
 PUBLISH = pinned("pypa/gh-action-pypi-publish")
 
 CASES = [
@@ -380,26 +391,38 @@ CASES = [
         ),
     ),
     case(
-        "a Python dropped from the matrix",
+        "a matrix written out without a Python",
         "python-versions",
         "Python 3.12 is missing from the test matrix",
-        Edit(TEST, '"3.11", "3.12", "3.13"', '"3.11", "3.13"'),
+        Edit(TEST, COMPUTED_MATRIX, WRITTEN_MATRIX.replace('"3.12", ', "")),
     ),
     case(
-        "Python 3.8's runner dropped from the matrix",
+        "3.10 unquoted in a written-out matrix",
         "python-versions",
-        "Python 3.8 is missing from the test matrix",
+        "has the number 3.1, not a string",
+        Edit(TEST, COMPUTED_MATRIX, WRITTEN_MATRIX.replace('"3.10"', "3.10")),
+    ),
+    case(
+        "a matrix not computed from the classifiers",
+        "python-versions",
+        "the matrix of job tests comes from needs.matrix.outputs.matrix, not from "
+        "the classifiers",
         Edit(
             TEST,
-            '          - os: ubuntu-22.04\n            python-version: "3.8"\n',
-            "",
+            "run: .venv/bin/python -m tools.dev.matrix --github-output "
+            '"$GITHUB_OUTPUT"',
+            'run: echo \'matrix={"include":[]}\' >> "$GITHUB_OUTPUT"',
         ),
     ),
     case(
-        "3.10 unquoted in the matrix",
+        "pre-releases allowed for every Python",
         "python-versions",
-        "has the number 3.1, not a string",
-        Edit(TEST, '"3.10"', "3.10"),
+        "job tests lets every Python it sets up be a pre-release",
+        Edit(
+            TEST,
+            "allow-prereleases: ${{ matrix.allow-prereleases }}",
+            'allow-prereleases: "true"',
+        ),
     ),
     case(
         "a classifier dropped",
@@ -420,5 +443,33 @@ CASES = [
         "python-versions",
         "Python 3.15 is missing from tox's env_list",
         Edit("tox.ini", "py3{8,9,10,11,12,13,14,15}", "py3{8,9,10,11,12,13,14}"),
+    ),
+    case(
+        "a pre-commit hook behind the lint group",
+        "lint-versions",
+        "the black hook is at 0.0.1, the lint group pins black==",
+        Edit(".pre-commit-config.yaml", f"rev: {BLACK_PIN}\n", "rev: 0.0.1\n"),
+    ),
+    case(
+        "a lint tool not pinned exactly",
+        "lint-versions",
+        "the lint group has isort>=",
+        Edit("pyproject.toml", '"isort==', '"isort>='),
+    ),
+    case(
+        "no repository named in pyproject.toml",
+        "own-repository",
+        "[project.urls] has no Source on github.com",
+        Edit(
+            "pyproject.toml",
+            'Source = "https://github.com/',
+            'Source = "https://example.org/',
+        ),
+    ),
+    case(
+        "a refusal that fails a release tag too",
+        "pypi-from-tag",
+        "of job build fails a publish from a release tag too",
+        Edit(PYPI, " && github.ref_type != 'tag'\n", "\n", after="  build:"),
     ),
 ]

@@ -21,6 +21,7 @@ UPLOAD = "actions/upload-artifact"
 DOWNLOAD = "actions/download-artifact"
 TEST_WORKFLOW = ".github/workflows/test.yml"
 BUILD_ACTION = ".github/actions/build-verify"
+SETUP_ACTION = ".github/actions/setup"
 SMOKE_ACTION = ".github/actions/smoke-install"
 
 

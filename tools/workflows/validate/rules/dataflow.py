@@ -7,6 +7,8 @@ import fnmatch
 import re
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
+from tools.dev import matrix
+
 from ..expressions import ExpressionError, find_expressions
 from ..model import Map, as_map, line_of
 from ..registry import Problem, Rule, rule
@@ -49,6 +51,11 @@ KNOWN_OUTPUTS = {
     },
     "re-actors/alls-green": {"failure", "result", "success"},
 }
+
+
+# The outputs our own commands write with --github-output "$GITHUB_OUTPUT".
+GITHUB_OUTPUT = '--github-output "$GITHUB_OUTPUT"'
+TOOL_OUTPUTS = {"tools.dev.matrix": set(matrix.OUTPUTS)}
 
 
 def suggest(name: str, choices: List[str]) -> str:
@@ -144,7 +151,10 @@ def run_outputs(run: str) -> Set[str]:
 def _step_outputs(repo: Repo, step: Map) -> Optional[Set[str]]:
     """The outputs a step can have, or None where they cannot be known."""
     if "run" in step:
-        return run_outputs(str(step["run"]))
+        run = str(step["run"])
+        tools = {m for m in TOOL_OUTPUTS if re.search(rf"-m\s+{re.escape(m)}\b", run)}
+        written = run_outputs(run)
+        return written.union(*(TOOL_OUTPUTS[m] for m in tools if GITHUB_OUTPUT in run))
     uses = uses_of(step)
     action = repo.local_action(uses)
     if action:

@@ -45,6 +45,7 @@ SIMPLE_URLS = {
     "testpypi": "https://test.pypi.org/simple/",
 }
 DRY_RUN_TARGET = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*publish-dry-run\b")
+SUMS_CHECK = re.compile(r"\bsha256sum\s+(-c|--check)\b")
 PROJECT_CODE = re.compile(
     r"\b(make|python3?(\.\d+)?|pip3?|uvx?|tox|hatch|twine|pytest)\b|tools/|\.venv/"
 )
@@ -230,7 +231,7 @@ def _publish_job_content(
             )
         if action_name(uses) == DOWNLOAD and downloaded < 0:
             downloaded = i
-        if re.search(r"\bsha256sum\s+(-c|--check)\b", run) and checked < 0:
+        if SUMS_CHECK.search(run) and checked < 0:
             checked = i
         subject = str(with_of(step).get("subject-path", ""))
         if action_name(uses) in ATTEST_ACTIONS and "dist/" in subject:
@@ -360,6 +361,31 @@ def _dry_run_jobs(this: Rule, doc: Doc) -> Iterator[Problem]:
             "only on a dry run",
         )
     for job_id, job in dry_jobs.items():
+        steps = steps_of(job)
+        target = next(
+            i for i, s in enumerate(steps) if DRY_RUN_TARGET.search(str(s.get("run")))
+        )
+        before = steps[:target]
+        downloads = any(action_name(uses_of(s)) == DOWNLOAD for s in before)
+        checks = any(SUMS_CHECK.search(str(s.get("run", ""))) for s in before)
+        rebuilds = any(
+            re.search(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*dist\b", str(s.get("run", "")))
+            for s in steps
+        )
+        if not (downloads and checks) or rebuilds:
+            yield this.problem(
+                doc,
+                steps[target].line,
+                f"dry-run job {job_id} does not publish the verified files: "
+                + (
+                    "it builds its own"
+                    if rebuilds
+                    else "it does not download them "
+                    "and check them with `sha256sum -c SHA256SUMS` first"
+                ),
+                "download the build job's artifact, run `sha256sum -c SHA256SUMS`, "
+                "then `make publish-dry-run` (no make dist)",
+            )
         line, value = job.kline("if"), job.get("if")
         question = f"whether dry-run job {job_id} runs exactly on a dry run"
         on_dry = decide(this, doc, line, value, _dispatch(True), question)
@@ -382,11 +408,21 @@ def _dry_run_jobs(this: Rule, doc: Doc) -> Iterator[Problem]:
 @rule(
     "environments",
     "the PyPI publish job uses environment pypi and the TestPyPI one testpypi, "
-    "each with its project URL on that index",
+    "each with its project URL on that index; no other job names an environment",
 )
 def environments(repo: Repo, this: Rule) -> Iterator[Problem]:
     seen = set()
     for doc in repo.workflows.values():
+        for job_id, job in jobs_of(doc).items():
+            name, _ = environment(job)
+            if name and job_id not in publish_jobs(doc):
+                yield this.problem(
+                    doc,
+                    job.kline("environment"),
+                    f"job {job_id} names environment {name} but does not publish "
+                    "(an environment's secrets and approvals are the publish job's)",
+                    "remove `environment:` from it",
+                )
         for job_id, job in publish_jobs(doc).items():
             expected = target_index(doc, publish_step(job)[1])
             name, env_url = environment(job)

@@ -11,12 +11,14 @@ import re
 from typing import Any, Dict, Iterator, List, Tuple
 
 from ..expressions import Context, ExpressionError, Unknown, interpolate, truth
-from ..model import Map
+from ..model import Map, as_map
 from ..registry import Problem, Rule, rule
 from ..repo import (
     BUILD_ACTION,
     CHECKOUT,
+    SETUP_ACTION,
     SMOKE_ACTION,
+    UPLOAD,
     Doc,
     Repo,
     action_name,
@@ -307,3 +309,135 @@ def smoke_index(repo: Repo, this: Rule) -> Iterator[Problem]:
                             f"but job {job_id} publishes to {index}",
                             f"set `index-url: {SIMPLE_URLS[index]}`",
                         )
+
+
+@rule(
+    "release-cache",
+    "no job of a publish workflow restores uv's cache: each passes `cache: "
+    '"false"` to the setup action (a restored cache could poison a release)',
+)
+def release_cache(repo: Repo, this: Rule) -> Iterator[Problem]:
+    for doc in repo.workflows.values():
+        if not publish_jobs(doc):
+            continue
+        for job_id, job in jobs_of(doc).items():
+            for step in steps_of(job):
+                if local_path(uses_of(step)) != SETUP_ACTION:
+                    continue
+                if not is_false(_input_of(repo, step, "cache")):
+                    given = with_of(step)
+                    yield this.problem(
+                        doc,
+                        given.kline("cache") if "cache" in given else step.line,
+                        f"job {job_id} of a publish workflow sets up the tools with "
+                        "uv's cache (what a cache restores is not what the lock "
+                        "file pins)",
+                        'pass `cache: "false"` to ./.github/actions/setup',
+                    )
+
+
+# The stages of `make release-check` that build-verify runs (publish-dry-run
+# runs in the dry-run job, validate in the tests' lint job).
+BUILD_STAGES = ("dist", "check", "sanity", "smoke")
+
+
+def _make_step(steps: List[Map], target: str) -> Tuple[int, Map]:
+    pattern = re.compile(rf"\bmake\s+(?:[A-Z_]+=\S*\s+)*{re.escape(target)}(\s|$)")
+    for i, step in enumerate(steps):
+        if pattern.search(str(step.get("run", ""))):
+            return i, step
+    return -1, Map()
+
+
+@rule(
+    "build-stages",
+    "build-verify runs the build stages of `make release-check` (make dist, "
+    "check, sanity with the expected tag, smoke) and then uploads dist/ and "
+    "SHA256SUMS together",
+)
+def build_stages(repo: Repo, this: Rule) -> Iterator[Problem]:
+    doc = repo.actions.get(BUILD_ACTION)
+    if doc is None:
+        return
+    steps = composite_steps(doc)
+    found = {stage: _make_step(steps, stage) for stage in BUILD_STAGES}
+    for stage, (position, _) in found.items():
+        if position < 0:
+            yield this.problem(
+                doc,
+                doc.data.kline("runs"),
+                f"build-verify does not run `make {stage}`",
+                f"add a step running `make {stage}`: CI runs what `make "
+                "release-check` runs",
+            )
+    _, sanity = found["sanity"]
+    env = as_map(sanity.get("env"))
+    if sanity and not (
+        "inputs.expected-tag" in str(env.get("TAG", ""))
+        and re.search(r'\bTAG="?\$\{?TAG\b', str(sanity.get("run", "")))
+    ):
+        yield this.problem(
+            doc,
+            sanity.line,
+            "build-verify's `make sanity` does not get the expected tag, so the "
+            "tag/version guard checks no release tag",
+            "set `env: TAG: ${{ inputs.expected-tag }}` and run "
+            '`make sanity TAG="$TAG"`',
+        )
+    uploads = [
+        (i, step)
+        for i, step in enumerate(steps)
+        if action_name(uses_of(step)) == UPLOAD
+    ]
+    last = max(position for position, _ in found.values())
+    paths = [str(with_of(step).get("path", "")).split() for _, step in uploads]
+    if not any("dist/" in p and "SHA256SUMS" in p for p in paths):
+        yield this.problem(
+            doc,
+            doc.data.kline("runs"),
+            "build-verify does not upload dist/ and SHA256SUMS as one artifact",
+            "upload both (`path: |` dist/ and SHA256SUMS): the publish job checks "
+            "the files with sha256sum -c",
+        )
+    elif any(i < last for i, _ in uploads):
+        yield this.problem(
+            doc,
+            min(step.line for _, step in uploads),
+            "build-verify uploads the files before every check has run",
+            "upload last, after make " + ", ".join(BUILD_STAGES),
+        )
+
+
+ATTESTATION_CHECK = re.compile(r"-m\s+tools\.publish\.attestations\b.*--index\s+(\w+)")
+
+
+@rule(
+    "smoke-attestations",
+    "the smoke job after a publish verifies the attestations of the files on "
+    "that index (python -m tools.publish.attestations --index <index>)",
+)
+def smoke_attestations(repo: Repo, this: Rule) -> Iterator[Problem]:
+    for doc in repo.workflows.values():
+        jobs = jobs_of(doc)
+        for job_id, job in publish_jobs(doc).items():
+            index = target_index(doc, publish_step(job)[1])
+            after = [j for j in jobs if job_id in ancestors(jobs, j)]
+            checked = [
+                m.group(1)
+                for j in after
+                for step in steps_of(jobs[j])
+                for m in [
+                    ATTESTATION_CHECK.search(" ".join(str(step.get("run", "")).split()))
+                ]
+                if m
+            ]
+            if index not in checked:
+                yield this.problem(
+                    doc,
+                    job.line,
+                    f"no job after publish job {job_id} verifies the attestations "
+                    f"of the files on {index}",
+                    "add a step to the smoke job running `.venv/bin/python -m "
+                    f"tools.publish.attestations --index {index} --repository "
+                    '"$REPOSITORY" --workflow-ref "$WORKFLOW_REF"`',
+                )

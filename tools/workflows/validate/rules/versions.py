@@ -1,4 +1,5 @@
-"""One set of Pythons: tox's env_list, the test matrix, classifiers, requires-python.
+"""One set of Pythons: tox's env_list, the test matrix, classifiers, requires-python;
+one set of lint tool versions: the lint dependency group and the pre-commit hooks.
 
 The classifiers are read once, by :func:`tools.dev.pythons.supported_versions`.
 Nothing else compares these four lists.
@@ -6,14 +7,32 @@ Nothing else compares these four lists.
 
 import configparser
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from tools import project
+from tools.dev.matrix import compute_matrix
 from tools.dev.pythons import supported_versions
 
-from ..model import Map, as_map
+from ..model import Map, YAMLError, as_map, error_line, load_yaml
 from ..registry import Problem, Rule, rule
-from ..repo import TEST_WORKFLOW, Repo, jobs_of
+from ..repo import (
+    SETUP_ACTION,
+    TEST_WORKFLOW,
+    Doc,
+    Repo,
+    all_steps,
+    is_true,
+    jobs_of,
+    local_path,
+    steps_of,
+    uses_of,
+    with_of,
+)
 
 
 def _expand_braces(word: str) -> List[str]:
@@ -87,15 +106,63 @@ def _matrix_values(matrix: Map) -> List[Any]:
     return values
 
 
+FROM_JOB = re.compile(
+    r"^\$\{\{\s*fromJSON\(\s*needs\.([\w-]+)\.outputs\.([\w-]+)\s*\)\s*\}\}$", re.I
+)
+STEP_OUTPUT = re.compile(r"^\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}$")
+MATRIX_TOOL = re.compile(r"-m\s+tools\.dev\.matrix\b.*--github-output")
+
+
+def _computed(repo: Repo, doc: Doc, job_id: str, text: str) -> Optional[str]:
+    """Where a `matrix: ${{ fromJSON(needs.X.outputs.Y) }}` does not come from
+    python -m tools.dev.matrix (None: it does)."""
+    found = FROM_JOB.match(text.strip())
+    if not found:
+        return f"the matrix of job {job_id} is {text!r}"
+    other, output = found.groups()
+    job = jobs_of(doc).get(other, Map())
+    value = str(as_map(job.get("outputs")).get(output, ""))
+    bound = STEP_OUTPUT.match(value.strip())
+    steps = {str(s.get("id")): s for s in steps_of(job) if "id" in s}
+    step = steps.get(bound.group(1)) if bound else None
+    runs = " ".join(str(step.get("run", "")).split()) if step else ""
+    if bound and bound.group(2) == "matrix" and MATRIX_TOOL.search(runs):
+        return None
+    return f"the matrix of job {job_id} comes from needs.{other}.outputs.{output}"
+
+
 def matrix_versions(
-    repo: Repo, this: Rule
+    repo: Repo, this: Rule, classifiers: Set[str]
 ) -> Tuple[Dict[str, Set[str]], List[Problem]]:
-    """The Python versions of every test matrix, keyed by doc path:line."""
+    """The Python versions of every test matrix, keyed by doc path:line (a matrix
+    computed by tools.dev.matrix has the ``classifiers``' versions)."""
     result: Dict[str, Set[str]] = {}
     problems = []
     for doc in repo.workflows.values():
         for job_id, job in jobs_of(doc).items():
-            matrix = as_map(as_map(job.get("strategy")).get("matrix"))
+            strategy = as_map(job.get("strategy"))
+            if isinstance(strategy.get("matrix"), str):
+                where = _computed(repo, doc, job_id, strategy["matrix"])
+                if where:
+                    problems.append(
+                        this.problem(
+                            doc,
+                            strategy.kline("matrix"),
+                            f"{where}, not from the classifiers",
+                            "compute it in a job whose step runs `.venv/bin/python "
+                            '-m tools.dev.matrix --github-output "$GITHUB_OUTPUT"` '
+                            "(output matrix) and use `${{ fromJSON(needs.<job>."
+                            "outputs.matrix) }}`",
+                        )
+                    )
+                    continue
+                ordered = sorted(classifiers, key=_version_key)
+                computed = compute_matrix(ordered, date.today())
+                result[f"{doc.path}:{strategy.kline('matrix')}"] = {
+                    str(entry["python-version"]) for entry in computed["include"]
+                }
+                continue
+            matrix = as_map(strategy.get("matrix"))
             values = _matrix_values(matrix)
             if not values:
                 continue
@@ -120,14 +187,26 @@ def matrix_versions(
 
 @rule(
     "python-versions",
-    "tox's env_list, the test matrix, the classifiers and requires-python name the "
-    "same Pythons",
+    "tox's env_list, the test matrix (computed from the classifiers by "
+    "tools.dev.matrix, or written out), the classifiers and requires-python name "
+    "the same Pythons; pre-releases only where tools.dev.matrix allows them",
 )
 def python_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
-    matrices, problems = matrix_versions(repo, this)
-    yield from problems
-    tox, tox_line = tox_versions(repo.root)
     classifiers, class_line, bound, bound_line = pyproject_versions(repo.root)
+    matrices, problems = matrix_versions(repo, this, classifiers)
+    yield from problems
+    for doc, job_id, step in all_steps(repo):
+        value = with_of(step).get("allow-prereleases")
+        if job_id and local_path(uses_of(step)) == SETUP_ACTION and is_true(value):
+            yield this.problem(
+                doc,
+                with_of(step).kline("allow-prereleases"),
+                f"job {job_id} lets every Python it sets up be a pre-release, "
+                "final ones included",
+                "pass `${{ matrix.allow-prereleases }}` (python -m tools.dev.matrix "
+                "allows them only for a Python not final yet)",
+            )
+    tox, tox_line = tox_versions(repo.root)
     sources: List[Tuple[str, int, str, Set[str]]] = [
         ("tox.ini", tox_line, "tox's env_list", tox),
         ("pyproject.toml", class_line, "the classifiers", classifiers),
@@ -163,3 +242,68 @@ def python_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
                 f"is {lowest}",
                 f'set `requires-python = ">={lowest}"`',
             )
+
+
+PRE_COMMIT = ".pre-commit-config.yaml"
+
+
+def _lint_pins(root: Path) -> Dict[str, Tuple[str, str]]:
+    """{normalized name: (requirement, exact version or "")} of the lint group."""
+    try:
+        groups = project.load(root).pyproject.get("dependency-groups", {})
+    except project.ConfigError:
+        return {}
+    pins: Dict[str, Tuple[str, str]] = {}
+    for text in groups.get("lint", []) if isinstance(groups, dict) else []:
+        try:
+            req = Requirement(str(text))
+        except InvalidRequirement:
+            continue
+        exact = [s.version for s in req.specifier if s.operator in ("==", "===")]
+        pins[canonicalize_name(req.name)] = (str(text), exact[0] if exact else "")
+    return pins
+
+
+@rule(
+    "lint-versions",
+    "every pre-commit hook of a lint tool (black, isort, flake8, mypy, codespell "
+    "...) has the rev that pyproject.toml's lint dependency group pins (one "
+    "Dependabot pull request bumps both)",
+)
+def lint_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = repo.root / PRE_COMMIT
+    if not path.is_file():
+        return
+    try:
+        config = as_map(load_yaml(path.read_text(encoding="utf-8")))
+    except YAMLError as exc:
+        yield this.problem(PRE_COMMIT, error_line(exc), "not valid YAML", "fix it")
+        return
+    pins = _lint_pins(repo.root)
+    hook_repos = config.get("repos")
+    for entry in hook_repos if isinstance(hook_repos, list) else []:
+        entry = as_map(entry)
+        rev = str(entry.get("rev", ""))
+        hooks = entry.get("hooks")
+        for hook in hooks if isinstance(hooks, list) else []:
+            name = canonicalize_name(str(as_map(hook).get("id", "")))
+            if name not in pins:
+                continue
+            requirement, pinned = pins[name]
+            version = rev[1:] if rev[:1] == "v" and rev[1:2].isdigit() else rev
+            if not pinned:
+                yield this.problem(
+                    "pyproject.toml",
+                    1,
+                    f"the lint group has {requirement}, not an exact pin, so the "
+                    f"{name} hook's rev {rev} cannot be compared with it",
+                    f'pin it: "{name}=={version}"',
+                )
+            elif version != pinned:
+                yield this.problem(
+                    PRE_COMMIT,
+                    entry.kline("rev"),
+                    f"the {name} hook is at {rev}, the lint group pins {requirement}",
+                    "give both the same version (pyproject.toml's lint group and "
+                    "the hook's rev)",
+                )
