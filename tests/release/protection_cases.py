@@ -10,6 +10,7 @@ from typing import Dict, NamedTuple, Tuple
 
 from tests.release.validate_helpers import (
     BUILD,
+    BUILT_SUMS_CHECK,
     PYPI,
     SMOKE,
     TEST,
@@ -90,8 +91,8 @@ CASES: Dict[str, Mutation] = {
         "code injection via template expansion",
         Edit(
             PYPI,
-            "run: sha256sum -c SHA256SUMS",
-            'run: echo "${{ github.event.release.tag_name }}"',
+            BUILT_SUMS_CHECK,
+            'echo "${{ github.event.release.tag_name }}"',
         ),
     ),
     "Trusted publishing, no API token": mutation(
@@ -274,8 +275,29 @@ CASES: Dict[str, Mutation] = {
     ),
     "Checksums checked before the attestations and the upload": mutation(
         "publish-job",
-        "does not check it with `sha256sum -c SHA256SUMS` before publishing",
-        Edit(PYPI, "run: sha256sum -c SHA256SUMS", "run: ls dist", after="  publish:"),
+        "does not check it against the build job's digests (`sha256sum --check`) "
+        "before "
+        "publishing",
+        Edit(PYPI, BUILT_SUMS_CHECK, "ls dist", after="  publish:"),
+    ),
+    "Digests by a second channel: the publish and dry-run jobs check `dist/` "
+    "against the build job's `sha256sums` output, not the artifact's own "
+    "`SHA256SUMS`": mutation(
+        "built-digests",
+        "publish job publish checks the downloaded files against the SHA256SUMS in "
+        "the artifact, which travels with the files it checks",
+        Edit(
+            TESTPYPI,
+            "BUILT_SHA256SUMS: ${{ needs.build.outputs.sha256sums }}",
+            "BUILT_SHA256SUMS: ${{ needs.build.outputs.version }}",
+            after="  publish:",
+        ),
+        Edit(
+            TESTPYPI,
+            BUILT_SUMS_CHECK,
+            "sha256sum --check SHA256SUMS",
+            after="  publish:",
+        ),
     ),
     "Build provenance attested": mutation(
         "publish-job",

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from tests.release.ci_skips import on_ci
-from tests.release.conftest import ROOT
+from tests.release.helpers import ROOT
 
 TESTS = """
 import pytest

@@ -19,13 +19,15 @@ from tests.release.protection_cases import CASES, Mutation
 from tests.release.validate_helpers import ROOT, Tree, lines
 from tools.workflows import checks
 from tools.workflows.validate import RULES
-from tools.workflows.validate.rules import publish, release, security, triggers
+from tools.workflows.validate.rules import digests, publish, release, security, triggers
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HEADING = "## Protections of the publish path"
 COLUMNS = ["protection", "what it prevents", "where it lives", "what fails without it"]
 # The themes whose every rule guards the publish path.
-PUBLISH_PATH = {module.__name__ for module in (security, publish, triggers, release)}
+PUBLISH_PATH = {
+    module.__name__ for module in (security, publish, digests, triggers, release)
+}
 
 
 def table() -> Dict[str, str]:

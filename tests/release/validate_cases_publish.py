@@ -84,9 +84,79 @@ CASES = [
         ),
     ),
     case(
+        "the build job does not hand its digests on",
+        "built-digests",
+        "build job build does not output the digests of the files it built",
+        Edit(
+            PYPI,
+            "      sha256sums: ${{ steps.build.outputs.sha256sums }}\n",
+            "",
+        ),
+    ),
+    case(
+        "the dry run checks the artifact's own SHA256SUMS",
+        "built-digests",
+        "dry-run job dry-run checks the downloaded files against the SHA256SUMS in "
+        "the artifact, which travels with the files it checks",
+        Edit(
+            PYPI,
+            BUILT_SUMS_CHECK,
+            "sha256sum -c SHA256SUMS",
+            after="  dry-run:",
+        ),
+    ),
+    case(
+        "the digests checked only after the attestations",
+        "built-digests",
+        "publish job publish checks the downloaded files only after it attests or "
+        "uploads them",
+        Edit(
+            PYPI,
+            "      - name: Check the files against the digests the build job output\n",
+            "      - name: Attest first\n"
+            f"        uses: {pinned('actions/attest-build-provenance')}\n"
+            "        with:\n"
+            "          subject-path: dist/*\n"
+            "      - name: Check the files against the digests the build job output\n",
+            after="  publish:",
+        ),
+    ),
+    case(
+        "the digests written to a file that is not the one checked",
+        "built-digests",
+        "publish job publish checks the downloaded files against a file not written "
+        "from the build job's digests",
+        Edit(
+            PYPI,
+            BUILT_SUMS_CHECK,
+            'sha256sum --check --strict "$RUNNER_TEMP/other.sha256"',
+            after="  publish:",
+        ),
+    ),
+    case(
+        "the publish job checks nothing before it attests",
+        "built-digests",
+        "publish job publish checks the downloaded files against nothing",
+        Edit(TESTPYPI, BUILT_SUMS_CHECK, "ls dist", after="  publish:"),
+    ),
+    case(
+        "the digests checked only under a condition",
+        "built-digests",
+        "publish job publish checks the downloaded files only under a condition",
+        Edit(
+            TESTPYPI,
+            "      - name: Check the files against the digests the build job output\n",
+            "      - name: Check the files against the digests the build job output\n"
+            "        if: false\n",
+            after="  publish:",
+        ),
+    ),
+    case(
         "the checksums not checked before publishing",
         "publish-job",
-        "does not check it with `sha256sum -c SHA256SUMS` before publishing",
+        "does not check it against the build job's digests (`sha256sum --check`) "
+        "before "
+        "publishing",
         Edit(TESTPYPI, BUILT_SUMS_CHECK, "ls dist"),
     ),
     case(

@@ -6,20 +6,41 @@
   exist, composite actions' metadata, one concurrency block, job names;
 - :mod:`.dataflow`: inputs, outputs and artifacts that exist where they are used;
 - :mod:`.publish`: the publish job and its chain, dry run, environments, URLs;
+- :mod:`.digests`: every job that uploads checks the files against the build
+  job's digests, which travel apart from the artifact;
 - :mod:`.triggers`: when a publish runs: the project's own repository only,
   PyPI from a tag only, never cancelled half-way;
 - :mod:`.release`: what the build before a publish must do, and the smoke after;
 - :mod:`.versions`: one set of Pythons in tox, the test matrix and the metadata.
 """
 
-from . import dataflow, publish, release, security, structure, triggers, versions
+from . import (
+    dataflow,
+    digests,
+    publish,
+    release,
+    security,
+    structure,
+    triggers,
+    versions,
+)
 
 # The order `--rules` lists them in.
-THEMES = (security, structure, dataflow, publish, triggers, release, versions)
+THEMES = (
+    security,
+    structure,
+    dataflow,
+    publish,
+    digests,
+    triggers,
+    release,
+    versions,
+)
 
 __all__ = [
     "THEMES",
     "dataflow",
+    "digests",
     "publish",
     "release",
     "security",

@@ -238,7 +238,7 @@ def _publish_job_content(
             attested = i
     order = [
         (downloaded, "download the build artifact (actions/download-artifact)"),
-        (checked, "check it with `sha256sum -c SHA256SUMS`"),
+        (checked, "check it against the build job's digests (`sha256sum --check`)"),
         (attested, "attest dist/* (actions/attest-build-provenance)"),
     ]
     previous = -1
@@ -248,7 +248,7 @@ def _publish_job_content(
                 doc,
                 job.line,
                 f"publish job {job_id} does not {what} before publishing",
-                "publish job steps: download, sha256sum -c, attest, publish",
+                "publish job steps: download, sha256sum --check, attest, publish",
             )
         previous = max(previous, position)
 
