@@ -51,6 +51,7 @@ def stages(tag: str = "", dev: bool = False) -> List[Stage]:
         Stage("dist", make("dist"), alone=True),
         Stage("check", make("check")),
         Stage("sanity", make("sanity")),
+        Stage("contents", make("contents")),
         Stage("reproducibility", make("reproducibility")),
         Stage("smoke", make("smoke")),
         Stage("publish-dry-run", make("publish-dry-run")),
