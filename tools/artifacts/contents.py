@@ -15,11 +15,10 @@ stages. The member lists go to the step summary through
 """
 
 import argparse
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Set, Tuple
 
 from tools.artifacts import manifest, secrets
 from tools.artifacts.archives import one_of_each
@@ -43,7 +42,7 @@ def check_contents(
                 "with make dist"
             )
     try:
-        tracked: Optional[set] = manifest.tracked_files(root)
+        tracked: Optional[Set[str]] = manifest.tracked_files(root)
     except manifest.ManifestError as exc:
         problems.append(str(exc))
         tracked = None

@@ -150,13 +150,13 @@ class Allow:
 def _custom_plugins() -> List[Any]:
     from detect_secrets.plugins.base import RegexBasedDetector
 
-    class GitHubFineGrainedTokenDetector(RegexBasedDetector):  # type: ignore[misc]
-        """GitHub fine-grained personal access tokens (detect-secrets 1.5 lacks them)."""
+    class GitHubFineGrainedTokenDetector(RegexBasedDetector):
+        """GitHub fine-grained personal access tokens (not in detect-secrets 1.5)."""
 
         secret_type = "GitHub Token"
         denylist = [re.compile(r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}")]
 
-    class EncryptedPrivateKeyDetector(RegexBasedDetector):  # type: ignore[misc]
+    class EncryptedPrivateKeyDetector(RegexBasedDetector):
         """Encrypted PKCS#8 private keys (a passphrase is no reason to ship one)."""
 
         secret_type = "Private Key"
@@ -266,10 +266,12 @@ def _fix(archive: Archive, finding: Finding) -> str:
             "take it out of the file and revoke it (it may be public already), or "
             f"exclude the file in {target}"
         )
-    return (
-        f"{remove}; then make dist. A false positive: {PRAGMA!r} on the line, or an "
-        f"entry in [tool.{CONFIG_TABLE}] {CONFIG_KEY} with a reason"
-    )
+    entry = f"an entry in [tool.{CONFIG_TABLE}] {CONFIG_KEY}"
+    if finding.kind == NAME_KIND:
+        allow = f'{entry} (kind = "{NAME_KIND}") with a reason'
+    else:
+        allow = f"{PRAGMA!r} on the line, or {entry} with a reason"
+    return f"{remove}; then make dist. A false positive: {allow}"
 
 
 def check_archive(archive: Archive, allow: Sequence[Allow]) -> ScanResult:
