@@ -16,12 +16,13 @@ Two nets, over the members' bytes in memory (nothing is extracted to disk):
 - **Names**: files that hold credentials whatever their contents
   (:data:`NAME_RULES`: ``.env``, ``.pypirc``, ``id_rsa``, ``*.pem``, ...).
 
-Why detect-secrets: it is offline, a pure-Python library with a plugin API
-that scans a string in-process, maintained by Yelp, and it already knows the
-PyPI token format. ggshield needs a GitGuardian account and sends the content
-to its service; gitleaks and trufflehog are Go programs (their PyPI packages
-are unofficial wrappers or the long-abandoned Python trufflehog 2), whispers
-is barely maintained; none scans bytes in-process.
+Why detect-secrets: offline, pure Python, maintained by Yelp (1.5, 2024),
+with a plugin API that scans a string in-process and a plugin for PyPI
+tokens already. The others serve worse here: ggshield needs a GitGuardian
+account and sends the contents to its service; gitleaks and TruffleHog 3 are
+Go programs (TruffleHog 2 on PyPI has had no release since 2021); whispers is
+a command-line scanner of files on disk, so the archives would have to be
+extracted first.
 
 Binary members (a NUL byte in their first 8 KiB, git's own test) are not
 scanned line by line; the name rules still apply to them. A finding names
@@ -44,7 +45,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from tools.artifacts.manifest import Archive, Member
 from tools.project import load as load_project
@@ -303,12 +304,3 @@ def check_archives(
     """:func:`check_archive` of each, and the allowlist's own problems."""
     allow, problems = load_allowlist(root)
     return [check_archive(a, allow) for a in archives], problems
-
-
-def describe(results: Dict[str, ScanResult]) -> str:
-    """One line: how much was scanned."""
-    return ", ".join(
-        f"{label}: {r.scanned} files scanned"
-        + (f", {r.binary} binary (names only)" if r.binary else "")
-        for label, r in results.items()
-    )
