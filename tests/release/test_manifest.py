@@ -185,6 +185,27 @@ def test_a_stale_dist_lacks_a_new_tracked_file(project):
     )
 
 
+@slow
+def test_a_tracked_file_the_gitignore_drops_is_caught(project):
+    """git add -f of a data file that .gitignore matches: hatchling drops it."""
+    with open(project.path / ".gitignore", "a") as handle:
+        handle.write("*.dat\n")
+    data = project.path / "src" / PKG / "table.dat"
+    data.write_text("1 2 3\n")
+    project.git("add", "-f", str(data))
+    project.commit("a force-added data file")
+    assert f"src/{PKG}/table.dat" in project.git("ls-files", "src")
+    passed(project.make("dist"))
+    text = failed(
+        project.make("contents"),
+        f"lacks src/{PKG}/table.dat (tracked, but the root .gitignore keeps the "
+        f"build from taking it (src/{PKG}/table.dat))",
+        f"lacks {PKG}/table.dat (tracked, but the root .gitignore",
+        "list it in [tool.hatch.build] artifacts",
+    )
+    assert "contents: 2 problems" in text
+
+
 @pytest.fixture
 def dist_copy(released, tmp_path) -> Path:
     dest = tmp_path / "dist"
