@@ -102,9 +102,13 @@ dist: $(TOOLS)
 check: $(TOOLS)
 	@$(PY) -m tools.artifacts.check
 
-.PHONY: sanity  ## dist/ contents, names, versions, sizes, and the tag/version guard [TAG=] [DEV=1]
+.PHONY: sanity  ## dist/ names, versions, sizes, forbidden files, and the tag/version guard [TAG=] [DEV=1]
 sanity: $(TOOLS)
 	@$(PY) -m tools.artifacts.sanity $(RELEASE_ARGS) --warn-total "$(WARN_TOTAL)" --max-file "$(MAX_FILE)"
+
+.PHONY: contents  ## each archive holds exactly the tracked files the build selects + generated ones; no credentials
+contents: $(TOOLS)
+	@$(PY) -m tools.artifacts.contents --dist-dir dist
 
 .PHONY: reproducibility  ## build dist/'s commit again in a temporary folder and compare the bytes [DEV=1]
 reproducibility: $(TOOLS)
@@ -114,7 +118,7 @@ reproducibility: $(TOOLS)
 dev-version: $(TOOLS)
 	@$(PY) -m tools.artifacts.versioning dev-version
 
-.PHONY: release-check  ## the main command: dist, check, sanity, reproducibility, smoke, publish-dry-run, validate [TAG=] [DEV=1] [STAGES=]
+.PHONY: release-check  ## the main command: dist, check, sanity, contents, reproducibility, smoke, publish-dry-run, validate [TAG=] [DEV=1] [STAGES=]
 release-check: $(TOOLS)
 	@$(PY) -m tools.release_check $(RELEASE_ARGS) $(if $(STAGES),--only "$(STAGES)") --warn-total "$(WARN_TOTAL)" --max-file "$(MAX_FILE)"
 

@@ -84,6 +84,7 @@ def stages(
                 max_file,
             ),
         ),
+        Stage("contents", tool("tools.artifacts.contents", "--dist-dir", "dist")),
         Stage("reproducibility", tool("tools.artifacts.reproducible", *dev_arg)),
         Stage("smoke", tool("tools.artifacts.smoke", "--dist-dir", "dist")),
         Stage("publish-dry-run", tool("tools.publish.dry_run", "--dist-dir", "dist")),

@@ -33,6 +33,7 @@ def test_default_stages_in_order_with_the_smoke_command():
         "dist",
         "check",
         "sanity",
+        "contents",
         "reproducibility",
         "smoke",
         "publish-dry-run",

@@ -106,6 +106,7 @@ def test_clean_tagged_copy_passes_release_check(tagged_project):
         "dist",
         "check",
         "sanity",
+        "contents",
         "reproducibility",
         "smoke",
         "publish-dry-run",
@@ -338,11 +339,6 @@ def test_total_over_lowered_size_thresholds(released, dist_copy):
         "above the 9.0 KB per-file upload limit",
     )
     failed(released.make("sanity", "MAX_FILE=1KB"), "per-file upload limit")
-
-
-def test_license_missing_from_the_sdist(released, dist_copy):
-    rewrite_sdist(only_file(dist_copy, "*.tar.gz"), drop={"LICENSE"})
-    failed(sanity(released, dist_copy), "sdist", "missing license files: LICENSE")
 
 
 def test_file_name_and_metadata_versions_disagree(released, dist_copy):

@@ -2,7 +2,7 @@
 
     python -m tools.artifacts.dist [--dev] [--verbose]   build (make dist [DEV=1])
     python -m tools.artifacts.dist --show-version        print the version of dist/
-    python -m tools.artifacts.dist --summary             Markdown table of dist/
+    python -m tools.artifacts.dist --summary             Markdown: files, members
     python -m tools.artifacts.dist --sums-output [NAME]  SHA256SUMS as a step output
 
 The build is PyPA ``build`` (uv as its installer when it is there, pip
@@ -38,6 +38,7 @@ from typing import Dict, List, Optional, Tuple
 from tools import project
 from tools.artifacts.archives import compute_version, one_of_each
 from tools.artifacts.checksums import compute_sums, format_sums, read_sums, verify
+from tools.artifacts.manifest import member_trees
 from tools.common import (
     DIST_DIR,
     ROOT,
@@ -208,12 +209,16 @@ def make_dist(
 
 
 def compute_summary(dist_dir: Path, version: str) -> str:
-    """A Markdown summary of dist/ (for $GITHUB_STEP_SUMMARY)."""
+    """A Markdown summary of dist/ (for $GITHUB_STEP_SUMMARY): each file's size
+    and SHA-256, then each archive's members in a ``<details>`` block."""
     rows = [
         f"| `{p.name}` | {p.stat().st_size:,} bytes ({human_size(p.stat().st_size)})"
         f" | `{sha256(p)}` |"
         for p in sorted(dist_dir.iterdir())
     ]
+    archives = sorted(
+        p for p in dist_dir.iterdir() if p.name.endswith((".tar.gz", ".whl"))
+    )
     return "\n".join(
         [
             f"### Built distributions of {project_name(ROOT)} {version}",
@@ -224,6 +229,7 @@ def compute_summary(dist_dir: Path, version: str) -> str:
             "",
             f"Version: `{version}`",
             "",
+            member_trees(archives),
         ]
     )
 
@@ -259,7 +265,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         "--show-version", action="store_true", help="print the version of dist/"
     )
     what.add_argument(
-        "--summary", action="store_true", help="print a Markdown table of dist/"
+        "--summary",
+        action="store_true",
+        help="print a Markdown table of dist/ and each archive's members",
     )
     what.add_argument(
         "--sums-output",

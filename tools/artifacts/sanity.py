@@ -11,9 +11,10 @@ then does it exit 1. What it checks:
   version in their metadata and in the ``_version.py`` they ship.
 - No forbidden file in either archive (bytecode, VCS and editor leftovers,
   tool folders).
-- Required contents: the sdist has pyproject.toml, the README, the license
-  files, the package and the tests; the wheel has every module, ``py.typed``,
-  the console scripts and the license files; the wheel is pure (py3-none-any).
+- The wheel is pure (py3-none-any), its console scripts point where
+  ``[project.scripts]`` says, its metadata declares the license files. Which
+  members each archive holds, exactly, is :mod:`tools.artifacts.manifest`'s
+  (the contents stage); the forbidden names here are a second net.
 - Size: a warning above ``--warn-total`` in total, a failure above
   ``--max-file`` (PyPI's per-file limit) for any file.
 - The tag/version guard of :mod:`tools.artifacts.versioning` (local part, tag, HEAD,
@@ -27,7 +28,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from packaging.utils import canonicalize_name
 
@@ -47,7 +48,6 @@ from tools.common import (
     GitError,
     git,
     human_size,
-    load_pyproject,
     parse_size,
     report,
     run_main,
@@ -94,62 +94,25 @@ SDIST_ALLOWED = {".gitignore"}
 
 @dataclass
 class Expected:
-    """What the project says its distributions must contain."""
+    """What the project says of its distributions, beyond their member list."""
 
     project: str
     import_name: str
-    package_files: List[str]  # relative to the package, e.g. "cli.py", "py.typed"
-    test_files: List[str]  # relative to the project root, e.g. "tests/test_cli.py"
-    readme: Optional[str]
     license_files: List[str]
     scripts: Dict[str, str]  # console script name -> "module:function"
 
 
 def expected_from_project(root: Path = ROOT) -> Expected:
-    """Read the expectations from pyproject.toml and the source tree."""
-    data = load_pyproject(root)
-    project = data["project"]
+    """Read the expectations from pyproject.toml (:mod:`tools.project`)."""
     facts = load_project(root)
-    name = facts.import_name
-    package = root / facts.packages[0].source
-    version_file = Path(facts.version_file).name if facts.version_file else None
-
-    def files(base: Path, patterns: Sequence[str]) -> List[str]:
-        found = set()
-        for pattern in patterns:
-            for path in base.rglob(pattern):
-                if "__pycache__" not in path.parts and path.is_file():
-                    found.add(path.relative_to(base).as_posix())
-        return sorted(found)
-
-    package_files = sorted(
-        set(files(package, ["*.py", "py.typed"])) | ({version_file} - {None})
-    )
-    # The tests the sdist must carry: all of them, but for those the sdist
-    # target excludes on purpose (the release tooling's, which need tools/).
-    sdist = data.get("tool", {}).get("hatch", {}).get("build", {})
-    excluded = [
-        e.strip("/") + "/"
-        for e in sdist.get("targets", {}).get("sdist", {}).get("exclude", [])
-    ]
-    tests = [
-        path
-        for path in ("tests/" + f for f in files(root / "tests", ["*.py"]))
-        if not any(path.startswith(prefix) for prefix in excluded)
-    ]
-    readme = project.get("readme")
-    if isinstance(readme, dict):
-        readme = readme.get("file")
+    project = facts.pyproject.get("project", {})
     return Expected(
-        project=project["name"],
-        import_name=name,
-        package_files=package_files,
-        test_files=tests,
-        readme=readme,
+        project=facts.name,
+        import_name=facts.import_name,
         # PEP 639: no license-files means the build backend's default globs;
         # LICENSE must ship either way.
         license_files=list(project.get("license-files") or ["LICENSE"]),
-        scripts=dict(project.get("scripts", {})),
+        scripts=dict(facts.scripts),
     )
 
 
@@ -223,42 +186,6 @@ def check_forbidden(dist: Dist) -> List[str]:
     return problems
 
 
-def _missing(label: str, what: str, missing: Iterable[str], fix: str) -> List[str]:
-    missing = sorted(missing)
-    if not missing:
-        return []
-    shown = ", ".join(missing[:5]) + (
-        f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-    )
-    return [f"{label} is missing {what}: {shown}: {fix}"]
-
-
-def check_sdist_contents(dist: Dist, expected: Expected) -> List[str]:
-    """pyproject.toml, README, license files, the package and the tests."""
-    paths = set(_paths(dist))
-    include = "add it to [tool.hatch.build.targets.sdist] include, then make dist"
-    problems = _missing(
-        dist.label,
-        "project files",
-        {"pyproject.toml", "PKG-INFO"} - paths,
-        include,
-    )
-    if expected.readme and expected.readme not in paths:
-        problems += _missing(dist.label, "the README", [expected.readme], include)
-    problems += _missing(
-        dist.label,
-        "license files",
-        set(expected.license_files) - paths,
-        "list them in [project] license-files and the sdist include, then make dist",
-    )
-    package = {f"src/{expected.import_name}/{f}" for f in expected.package_files}
-    problems += _missing(dist.label, "package files", package - paths, include)
-    problems += _missing(
-        dist.label, "test files", set(expected.test_files) - paths, include
-    )
-    return problems
-
-
 def _entry_points(text: str) -> Dict[str, str]:
     parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
     parser.optionxform = str  # type: ignore[assignment,method-assign]
@@ -272,16 +199,9 @@ def _entry_points(text: str) -> Dict[str, str]:
 
 
 def check_wheel_contents(dist: Dist, expected: Expected) -> List[str]:
-    """Every module, py.typed, the console scripts, license files, purity."""
-    paths = set(dist.members)
+    """Purity, the console scripts, the license files in the metadata."""
     info = top_folder(dist)
-    problems = _missing(
-        dist.label,
-        "package files",
-        {f"{expected.import_name}/{f}" for f in expected.package_files} - paths,
-        "check [tool.hatch.build.targets.wheel] packages and the .gitignore, "
-        "then make dist",
-    )
+    problems: List[str] = []
     if not info:
         return problems
     wheel_text = dist.files.get(f"{info}/WHEEL", b"").decode("utf-8", "replace")
@@ -301,11 +221,6 @@ def check_wheel_contents(dist: Dist, expected: Expected) -> List[str]:
             )
     declared = dist.metadata.get("license_files") or []
     for license_file in expected.license_files:
-        if f"{info}/licenses/{license_file}" not in paths:
-            problems.append(
-                f"{dist.label} is missing {info}/licenses/{license_file}: list it in "
-                "[project] license-files, then make dist"
-            )
         if license_file not in declared:
             problems.append(
                 f"{dist.label}: its metadata has no License-File: {license_file}: "
@@ -322,7 +237,7 @@ def check_version_file(dist: Dist, head: Optional[str]) -> List[str]:
     """The shipped _version.py tells the version and the commit it was built from."""
     path = next((p for p in dist.files if p.endswith("/_version.py")), None)
     if path is None or dist.metadata_version is None:
-        return []  # a missing _version.py is reported with the package files
+        return []  # a missing _version.py: the contents stage (manifest) says so
     text = dist.files[path].decode("utf-8", "replace")
     version = _VERSION_LINE.search(text)
     commit = _COMMIT_LINE.search(text)
@@ -396,9 +311,7 @@ def check_dist(
         result.problems += check_forbidden(dist)
         if dist.metadata_path is None:
             continue
-        if dist.kind == "sdist":
-            result.problems += check_sdist_contents(dist, expected)
-        else:
+        if dist.kind == "wheel":
             result.problems += check_wheel_contents(dist, expected)
         result.problems += check_version_file(dist, head)
     result.problems += check_versions(dists)

@@ -1,0 +1,86 @@
+"""The contents stage: each archive holds exactly what it should, and no secret.
+
+    python -m tools.artifacts.contents [--dist-dir dist]      (make contents)
+
+Reads the one sdist and the one wheel of ``dist/`` once, in memory, then runs
+the exact manifest (:mod:`tools.artifacts.manifest`: every member a tracked
+file the build configuration selects or a file the build generates, and every
+such file present) and the credentials scan (:mod:`tools.artifacts.secrets`:
+detect-secrets over every member, and file-name rules). Every problem is
+printed on one line with how to fix it; allowed findings are printed as
+allowed; exit 1 if there was any problem, 0 otherwise. It only reads
+``dist/``, so ``make release-check`` runs it in parallel with the other
+stages. The member lists go to the step summary through
+``python -m tools.artifacts.dist --summary``.
+"""
+
+import argparse
+import tarfile
+import zipfile
+from pathlib import Path
+from typing import List, Optional, Set, Tuple
+
+from tools.artifacts import manifest, secrets
+from tools.artifacts.archives import one_of_each
+from tools.common import DIST_DIR, ROOT, report, run_main
+
+
+def check_contents(
+    dist_dir: Path, root: Path = ROOT
+) -> Tuple[List[str], List[str], List[str]]:
+    """``(problems, allowed, notes)`` of the archives in ``dist_dir``."""
+    pair, problems = one_of_each(dist_dir)
+    if pair is None:
+        return problems, [], []
+    archives = []
+    for path in (pair.sdist, pair.wheel):
+        try:
+            archives.append(manifest.read_archive(path))
+        except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
+            problems.append(
+                f"{dist_dir.name}/{path.name} cannot be read ({exc}): rebuild it "
+                "with make dist"
+            )
+    try:
+        tracked: Optional[Set[str]] = manifest.tracked_files(root)
+    except manifest.ManifestError as exc:
+        problems.append(str(exc))
+        tracked = None
+    for archive in archives:
+        if tracked is not None:
+            problems += manifest.check_archive(archive, root, tracked)
+    results, config_problems = secrets.check_archives(archives, root)
+    problems += config_problems
+    allowed: List[str] = []
+    notes = []
+    for archive, result in zip(archives, results):
+        problems += result.problems
+        allowed += result.allowed
+        binary = f", {result.binary} binary (names only)" if result.binary else ""
+        notes.append(
+            f"{archive.label}: {len(archive.members)} files, "
+            f"{result.scanned} scanned{binary}"
+        )
+    return problems, allowed, notes
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.artifacts.contents",
+        description="exact manifest and credentials scan of dist/",
+    )
+    parser.add_argument("--dist-dir", type=Path, default=ROOT / DIST_DIR)
+    args = parser.parse_args(argv)
+    problems, allowed, notes = check_contents(args.dist_dir)
+    for note in notes:
+        print(f"contents: {note}")
+    for line in allowed:
+        print(f"contents: allowed: {line}")
+    if report(problems, "contents"):
+        return 1
+    print("contents: passed: every member expected, none missing, no credentials")
+    return 0
+
+
+if __name__ == "__main__":
+    run_main(main)
