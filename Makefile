@@ -9,6 +9,8 @@ MAKEFLAGS += --no-print-directory
 PYTHON ?= python3
 VENV ?= .venv
 TOOLS_REQUIREMENTS ?= requirements/tools.txt
+BOOTSTRAP_REQUIREMENTS ?= requirements/bootstrap.txt
+BUILD_REQUIREMENTS ?= requirements/build.txt
 TOX_ARGS ?=
 # TOX_ENVS=py311,lint: run only these envs in make test (default: all of them).
 TOX_ENVS ?=
@@ -40,22 +42,32 @@ help:
 	  awk -F'\t' '{ printf "  %-18s %s\n", $$1, $$2 }'
 
 # The tool environment: made from the pinned requirements, remade when they change.
-$(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS)
+# Every file is hash-checked: pip installs uv from requirements/bootstrap.txt,
+# then uv installs exactly requirements/tools.txt (--require-hashes both times).
+$(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS) $(BOOTSTRAP_REQUIREMENTS)
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.9+ or pass PYTHON=/path/to/python3" >&2; exit 1; }
 	@echo "==> creating the tool environment $(VENV) from $(TOOLS_REQUIREMENTS)"
 	@rm -rf $(VENV)
 	@$(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet "$$(grep -E '^uv==' $(TOOLS_REQUIREMENTS) | cut -d' ' -f1)"
-	@$(BIN)/uv pip sync --quiet --python $(PY) $(TOOLS_REQUIREMENTS)
+	@$(PY) -m pip install --quiet --require-hashes --no-deps --only-binary :all: -r $(BOOTSTRAP_REQUIREMENTS)
+	@$(BIN)/uv pip sync --quiet --require-hashes --python $(PY) $(TOOLS_REQUIREMENTS)
 	@touch $@
 
 .PHONY: tools  ## create or update the tool environment (.venv) from requirements/tools.txt
 tools: $(TOOLS)
 
-.PHONY: lock  ## re-pin requirements/tools.txt from requirements/tools.in
+# The locks, with hashes: tools.txt (the tool environment, Python 3.9+),
+# bootstrap.txt (its uv, installed first), build.txt (make dist's build
+# environment, every Python a build runs on: 3.8+). Then check that build.txt
+# pins what pyproject.toml's [build-system] requires.
+LOCK = $(BIN)/uv pip compile --quiet --universal --no-header --generate-hashes
+.PHONY: lock  ## re-pin requirements/{tools,bootstrap,build}.txt (with hashes) from their .in files
 lock: $(TOOLS)
-	$(BIN)/uv pip compile --quiet --universal --python-version 3.9 --no-header \
-	  requirements/tools.in -o $(TOOLS_REQUIREMENTS)
+	$(LOCK) --python-version 3.9 requirements/tools.in -o $(TOOLS_REQUIREMENTS)
+	$(LOCK) --python-version 3.9 -c $(TOOLS_REQUIREMENTS) requirements/bootstrap.in \
+	  -o $(BOOTSTRAP_REQUIREMENTS)
+	$(LOCK) --python-version 3.8 requirements/build.in -o $(BUILD_REQUIREMENTS)
+	@$(PY) -m tools.artifacts.locks
 
 # ---- tests ---------------------------------------------------------------
 
