@@ -167,7 +167,7 @@ _NO_HASH = re.compile(
     r"(?:no hash|hashes? (?:are|is) required|must have a hash)\D*?[`:]\s*`?([\w.\-]+)",
     re.I,
 )
-_MISSING = re.compile(r"Missing dependencies:\s*\n\s*(\S[^\n]*)")
+_MISSING = re.compile(r"(?:Missing|Unmet) dependencies[^\n]*:[ \t]*\n\s*(\S[^\n]*)")
 
 
 def lock_error(output: str, lock: str) -> Optional[str]:
