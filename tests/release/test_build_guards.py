@@ -13,7 +13,9 @@ CACHE_MISS = (
     "  help: Packages were unavailable because the network was disabled. When "
     "the network is disabled, registry packages may only be read from the cache.\n"
 )
-HASH_MISMATCH = "error: Failed to download\n  cause: Hash mismatch for `pluggy==1.7.0`\n"
+HASH_MISMATCH = (
+    "error: Failed to download\n  cause: Hash mismatch for `pluggy==1.7.0`\n"
+)
 REAL_ERROR = "SyntaxError: invalid syntax\nERROR Backend subprocess exited\n"
 
 

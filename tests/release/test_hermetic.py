@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tools.artifacts import check, locks
-from tools.artifacts.locks import BUILD_LOCK, BOOTSTRAP_LOCK, TOOLS_LOCK
+from tools.artifacts.locks import BOOTSTRAP_LOCK, BUILD_LOCK, TOOLS_LOCK
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,7 +104,7 @@ def test_build_lock_must_pin_build_system_requires_with_hashes(tmp_path):
     root = write_project(tmp_path, ["hatchling>=1.30", "flit-core", "hatch-vcs"])
     problems = locks.check_build_lock(root)
     assert problems[0] == (
-        f"{BUILD_LOCK} pins hatchling==1.27.0 ; python_full_version < \"3.10\" "
+        f'{BUILD_LOCK} pins hatchling==1.27.0 ; python_full_version < "3.10" '
         "(line 4), which 'hatchling>=1.30' of pyproject.toml's [build-system] "
         "requires does not allow: make requirements/build.in ask for what "
         "[build-system] requires, then make lock"
@@ -172,7 +172,7 @@ def test_backend_asking_for_what_the_lock_lacks_fails_the_build(project):
     dependency check in the locked environment refuses what it lacks."""
     edit(
         project.path / "pyproject.toml",
-        '[tool.hatch.build.hooks.custom]\n',
+        "[tool.hatch.build.hooks.custom]\n",
         '[tool.hatch.build.hooks.custom]\ndependencies = ["tomli-w>=1"]\n',
     )
     failed(

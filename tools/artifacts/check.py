@@ -38,7 +38,6 @@ from tools.common import (
     tail,
 )
 
-
 PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
 # The twine each release of the publish action bundles (its requirements/
 # runtime.txt at the release tag). Add a row when a workflow moves its pin.
@@ -251,10 +250,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if report(problems, "check"):
         return 1
     pinned, _installed = twine_versions(ROOT)
+    releases = sorted({r for r in publish_action_releases(ROOT).values() if r})
     print(
         f"check: passed: {', '.join(o.tool.name for o in outcomes)} (twine "
-        f"{pinned}, the twine of {PUBLISH_ACTION} "
-        f"{', '.join(sorted(set(filter(None, publish_action_releases(ROOT).values()))))})"
+        f"{pinned}, the twine of {PUBLISH_ACTION} {', '.join(releases)})"
     )
     return 0
 

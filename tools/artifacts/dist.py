@@ -5,28 +5,32 @@
     python -m tools.artifacts.dist --summary             Markdown table of dist/
 
 The build is hermetic: PyPA ``build --no-isolation`` runs inside a fresh
-environment made from ``requirements/build.txt`` alone (PyPA build, the build
-backend and everything they pull in, pinned for every Python with hashes;
-:mod:`tools.artifacts.locks`), with ``SOURCE_DATE_EPOCH`` set to the time of
-the last commit, so that the same commit always gives the same bytes.
+environment installed from ``requirements/build.txt`` alone (PyPA build, the
+build backend and everything they pull in, pinned with hashes for every
+Python a build runs on; :mod:`tools.artifacts.locks`), with
+``SOURCE_DATE_EPOCH`` set to the time of the last commit, so that the same
+commit always gives the same bytes. With uv, the environment is made from
+uv's cache alone first (no index round trips), online only on a cold cache.
 
-Why this way and not a hash-checked build constraint (``UV_BUILD_CONSTRAINT``,
-``PIP_CONSTRAINT``) under build isolation: that is pip's own release build
-(``build-project`` in pypa/pip: a venv, ``pip install --require-hashes
---no-deps --only-binary :all:`` of a lock, ``python -m build
---no-isolation``). The environment is installed exactly as locked, with
-``--require-hashes`` (uv ``pip sync``, or pip), so every file of every build
-dependency is hash-checked and nothing is resolved at build time; a
-constraint only filters what a resolver picks, and whether the hashes reach
-the installer depends on how PyPA build, uv or pip pass environment
-variables to each other. build's dependency check then refuses a
-requirement the lock lacks (``[build-system] requires``, or what the backend
-asks for at build time); :func:`tools.artifacts.locks.check_build_lock`
-catches the first kind before anything is installed, with the fix. The old ``dist/`` is removed
-first; the new one is built in a temporary folder and moved into place only
-when the build succeeded, so a failed build leaves no ``dist/`` at all. The
-checksums go to ``SHA256SUMS`` at the root (``sha256sum -c SHA256SUMS``), not
-into ``dist/``, where an upload would fail on them.
+Why this, pip's own release build (``build-project`` in pypa/pip: a venv, an
+install of a lock with ``--require-hashes --no-deps --only-binary :all:``,
+then ``python -m build --no-isolation``), and not a hash-checked build
+constraint (``UV_BUILD_CONSTRAINT``/``PIP_CONSTRAINT``) under build isolation:
+here the environment is exactly the lock, installed by one command that
+hash-checks every file of every build dependency, and nothing is resolved at
+build time. A constraint only filters what a resolver picks inside
+build's isolated environments, and whether its hashes are enforced there
+depends on how PyPA build hands the variables to uv or pip. The rest is
+checked too: :func:`tools.artifacts.locks.check_build_lock` refuses, before
+anything is installed, a ``[build-system] requires`` the lock does not pin
+at an allowed version, and build's dependency check refuses whatever else
+the backend asks for that the lock lacks; each is one line with the fix.
+
+The old ``dist/`` is removed first; the new one is built in a temporary
+folder and moved into place only when the build succeeded, so a failed build
+leaves no ``dist/`` at all. The checksums go to ``SHA256SUMS`` at the root
+(``sha256sum -c SHA256SUMS``), not into ``dist/``, where an upload would fail
+on them.
 
 ``--dev`` builds with HEAD's TestPyPI dev version (see
 :mod:`tools.artifacts.versioning`); otherwise the version comes from git alone (any
@@ -86,11 +90,9 @@ def _uv() -> List[str]:
     return [shutil.which("uv") or "uv"]
 
 
-def build_command(
-    source: Path, outdir: Path, python: str, *targets: str
-) -> List[str]:
+def build_command(source: Path, outdir: Path, python: str, *targets: str) -> List[str]:
     """PyPA build in the locked environment of ``python``: no isolation."""
-    return [python, "-I", "-m", "build", "--no-isolation", *targets]  + [
+    return [python, "-I", "-m", "build", "--no-isolation", *targets] + [
         "--outdir",
         str(outdir),
         str(source),

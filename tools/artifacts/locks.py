@@ -65,7 +65,9 @@ def parse_lock(text: str, where: str = "lock") -> List[Pin]:
     pins = []
     logical, start = "", 0
     for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.split(" #", 1)[0].rstrip() if not raw.lstrip().startswith("#") else ""
+        line = (
+            raw.split(" #", 1)[0].rstrip() if not raw.lstrip().startswith("#") else ""
+        )
         if not logical:
             start = number
         if line.endswith("\\"):
@@ -181,8 +183,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     problems = check_build_lock(ROOT) + check_bootstrap(ROOT)
     if report(problems, "locks"):
         return 1
-    print(f"locks: passed: {BUILD_LOCK} pins [build-system] requires; "
-          f"{BOOTSTRAP_LOCK} pins the uv of {TOOLS_LOCK}")
+    print(
+        f"locks: passed: {BUILD_LOCK} pins [build-system] requires; "
+        f"{BOOTSTRAP_LOCK} pins the uv of {TOOLS_LOCK}"
+    )
     return 0
 
 

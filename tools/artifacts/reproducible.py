@@ -76,9 +76,7 @@ def clone_commit(root: Path, dest: Path) -> str:
 def not_tracked(root: Path) -> Dict[str, str]:
     """The working tree's files git does not track: ``{path: "untracked" or
     "ignored"}``."""
-    out = git(
-        "status", "--porcelain", "--ignored", "--untracked-files=all", root=root
-    )
+    out = git("status", "--porcelain", "--ignored", "--untracked-files=all", root=root)
     found = {}
     for line in out.splitlines():
         if line[:2] in ("??", "!!"):
