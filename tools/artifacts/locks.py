@@ -31,6 +31,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tools.common import ROOT, load_pyproject, report, run_main
+from tools.project import ConfigError
 
 BUILD_LOCK = "requirements/build.txt"
 TOOLS_LOCK = "requirements/tools.txt"
@@ -129,11 +130,17 @@ def check_build_lock(root: Path = ROOT, lock: str = BUILD_LOCK) -> List[str]:
         pins = read_lock(root, lock)
     except LockError as exc:
         return [str(exc)]
-    requires = load_pyproject(root).get("build-system", {}).get("requires", [])
+    try:
+        requires = load_pyproject(root).get("build-system", {}).get("requires", [])
+    except ConfigError:
+        requires = []  # the build itself says what is wrong with pyproject.toml
     problems = []
     frontend = "build"  # PyPA build runs the build inside the locked environment
     for text in [*requires, frontend]:
-        req = Requirement(text)
+        try:
+            req = Requirement(str(text))
+        except InvalidRequirement:
+            continue  # the build (and validate-pyproject) say what is wrong
         pinned = pins_of(pins, req.name)
         what = (
             "PyPA build (which runs the build)"

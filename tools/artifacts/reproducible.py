@@ -161,8 +161,8 @@ def rebuild_and_compare(
     for name in sorted(set(first) & set(second)):
         if first[name] != second[name]:
             found = explain(dist_dir / name, outdir / name, untracked, commit)
-            if found:
-                explained += found
+            explained += found
+            if any("is not tracked by git" in p for p in found):  # the cause
                 differ = [p for p in differ if not p.startswith(f"{name} is not")]
     changes = tracked_changes(root)
     dirty = []
