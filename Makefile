@@ -53,7 +53,7 @@ $(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS) $(BOOTSTRAP_REQUIREMENTS)
 	@$(BIN)/uv pip sync --quiet --require-hashes --python $(PY) $(TOOLS_REQUIREMENTS)
 	@touch $@
 
-.PHONY: tools  ## create or update the tool environment (.venv) from requirements/tools.txt
+.PHONY: tools  ## create or update the tool environment (.venv) from requirements/tools.txt, hash-checked
 tools: $(TOOLS)
 
 # The locks, with hashes: tools.txt (the tool environment, Python 3.9+),
@@ -104,7 +104,7 @@ WARN_TOTAL ?= 50MB
 MAX_FILE ?= 100MB
 RUNS ?= 5
 
-.PHONY: dist  ## build one sdist and one wheel into dist/ (+ SHA256SUMS); DEV=1 for TestPyPI
+.PHONY: dist  ## build one sdist and one wheel into dist/ (+ SHA256SUMS), from requirements/build.txt; DEV=1 for TestPyPI
 dist: $(TOOLS)
 	@$(PY) -m tools.artifacts.dist $(DEV_ARG)
 
@@ -116,7 +116,7 @@ check: $(TOOLS)
 sanity: $(TOOLS)
 	@$(PY) -m tools.artifacts.sanity $(RELEASE_ARGS) --warn-total "$(WARN_TOTAL)" --max-file "$(MAX_FILE)"
 
-.PHONY: reproducibility  ## build dist/'s commit again in a temporary folder and compare the bytes [DEV=1]
+.PHONY: reproducibility  ## build a fresh git clone of HEAD's commit and compare the bytes with dist/ [DEV=1]
 reproducibility: $(TOOLS)
 	@$(PY) -m tools.artifacts.reproducible $(DEV_ARG)
 
