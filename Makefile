@@ -9,6 +9,8 @@ MAKEFLAGS += --no-print-directory
 PYTHON ?= python3
 VENV ?= .venv
 TOOLS_REQUIREMENTS ?= requirements/tools.txt
+BOOTSTRAP_REQUIREMENTS ?= requirements/bootstrap.txt
+BUILD_REQUIREMENTS ?= requirements/build.txt
 TOX_ARGS ?=
 # TOX_ENVS=py311,lint: run only these envs in make test (default: all of them).
 TOX_ENVS ?=
@@ -41,23 +43,33 @@ help:
 
 # The tool environment: made from the pinned requirements, remade when they
 # change, or when `uv sync` (the dev group, also in .venv) took the tools out.
-$(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS) $(if $(wildcard $(BIN)/twine),,$(VENV)/.tools-gone)
+# Every file is hash-checked: pip installs uv from requirements/bootstrap.txt,
+# then uv installs exactly requirements/tools.txt (--require-hashes both times).
+$(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS) $(BOOTSTRAP_REQUIREMENTS) $(if $(wildcard $(BIN)/twine),,$(VENV)/.tools-gone)
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.9+ or pass PYTHON=/path/to/python3" >&2; exit 1; }
 	@echo "==> creating the tool environment $(VENV) from $(TOOLS_REQUIREMENTS)"
 	@rm -rf $(VENV)
 	@$(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet "$$(grep -E '^uv==' $(TOOLS_REQUIREMENTS) | cut -d' ' -f1)"
-	@$(BIN)/uv pip sync --quiet --python $(PY) $(TOOLS_REQUIREMENTS)
+	@$(PY) -m pip install --quiet --require-hashes --no-deps --only-binary :all: -r $(BOOTSTRAP_REQUIREMENTS)
+	@$(BIN)/uv pip sync --quiet --require-hashes --python $(PY) $(TOOLS_REQUIREMENTS)
 	@touch $@
 $(VENV)/.tools-gone:
 
-.PHONY: tools  ## create or update the tool environment (.venv) from requirements/tools.txt
+.PHONY: tools  ## create or update the tool environment (.venv) from requirements/tools.txt, hash-checked
 tools: $(TOOLS)
 
-.PHONY: lock  ## re-pin requirements/tools.txt from requirements/tools.in
+# The locks, with hashes: tools.txt (the tool environment, Python 3.9+),
+# bootstrap.txt (its uv, installed first), build.txt (make dist's build
+# environment, every Python a build runs on: 3.8+). Then check that build.txt
+# pins what pyproject.toml's [build-system] requires.
+LOCK = $(BIN)/uv pip compile --quiet --universal --no-header --generate-hashes
+.PHONY: lock  ## re-pin requirements/{tools,bootstrap,build}.txt (with hashes) from their .in files
 lock: $(TOOLS)
-	$(BIN)/uv pip compile --quiet --universal --python-version 3.9 --no-header \
-	  requirements/tools.in -o $(TOOLS_REQUIREMENTS)
+	$(LOCK) --python-version 3.9 requirements/tools.in -o $(TOOLS_REQUIREMENTS)
+	$(LOCK) --python-version 3.9 -c $(TOOLS_REQUIREMENTS) requirements/bootstrap.in \
+	  -o $(BOOTSTRAP_REQUIREMENTS)
+	$(LOCK) --python-version 3.8 requirements/build.in -o $(BUILD_REQUIREMENTS)
+	@$(PY) -m tools.artifacts.locks
 
 # ---- tests ---------------------------------------------------------------
 
@@ -94,7 +106,7 @@ WARN_TOTAL ?= 50MB
 MAX_FILE ?= 100MB
 RUNS ?= 5
 
-.PHONY: dist  ## build one sdist and one wheel into dist/ (+ SHA256SUMS); DEV=1 for TestPyPI, TAG= as that tag
+.PHONY: dist  ## build one sdist and one wheel into dist/ (+ SHA256SUMS), from requirements/build.txt; DEV=1 for TestPyPI, TAG= as that tag
 dist: $(TOOLS)
 	@$(PY) -m tools.artifacts.dist $(RELEASE_ARGS)
 
@@ -110,7 +122,7 @@ sanity: $(TOOLS)
 contents: $(TOOLS)
 	@$(PY) -m tools.artifacts.contents --dist-dir dist
 
-.PHONY: reproducibility  ## build dist/'s commit again in a temporary folder and compare the bytes [DEV=1]
+.PHONY: reproducibility  ## build a fresh git clone of HEAD's commit and compare the bytes with dist/ [DEV=1]
 reproducibility: $(TOOLS)
 	@$(PY) -m tools.artifacts.reproducible $(DEV_ARG)
 

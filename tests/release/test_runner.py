@@ -320,10 +320,19 @@ def test_build_error_names_the_exception():
     assert dist.build_error("") == "no output"
 
 
-def test_build_command_uses_uv_when_there():
-    cmd = dist.build_command(dist.ROOT, dist.ROOT / "out", dist.installer())
-    assert cmd[1:4] == ["-m", "build", "--installer"]
+def test_build_runs_without_isolation_in_the_locked_environment(tmp_path):
+    cmd = dist.build_command(dist.ROOT, tmp_path / "out", "/env/bin/python")
+    assert cmd[:5] == ["/env/bin/python", "-I", "-m", "build", "--no-isolation"]
     assert dist.installer() == "uv"  # the tool environment has build[uv]
+    create, install = dist.env_commands(
+        dist.ROOT / "lock.txt", tmp_path / "env", sys.executable, "uv"
+    )
+    assert create[1:2] == ["venv"] and "--require-hashes" in install
+    assert install[1:3] == ["pip", "sync"] and install[-1].endswith("lock.txt")
+    _create, install = dist.env_commands(
+        dist.ROOT / "lock.txt", tmp_path / "env", sys.executable, "pip"
+    )
+    assert "--require-hashes" in install and "--no-deps" in install
 
 
 def test_compare_builds():

@@ -84,6 +84,18 @@ CASES = [
         ),
     ),
     case(
+        "build-verify skips the rebuild from a fresh clone",
+        "build-stages",
+        "build-verify does not run `make reproducibility`",
+        Edit(BUILD, 'run: make reproducibility DEV="$DEV"', 'run: echo "$DEV"'),
+    ),
+    case(
+        "build-verify skips the contents of the archives",
+        "build-stages",
+        "build-verify does not run `make contents`",
+        Edit(BUILD, "run: make contents", "run: ls dist"),
+    ),
+    case(
         "the build job does not hand its digests on",
         "built-digests",
         "build job build does not output the digests of the files it built",

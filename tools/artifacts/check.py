@@ -7,17 +7,27 @@ PyPI will render them), ``check-wheel-contents`` (the wheel's layout) and
 ``validate-pyproject`` (pyproject.toml against its schemas). Each tool that
 fails gives one line saying what is wrong and how to fix it, followed by the
 tool's own output; all are printed before exiting 1.
+
+``twine check`` is only worth its pass when it is the twine that uploads: the
+pinned ``pypa/gh-action-pypi-publish`` bundles its own twine (a newer or older
+one can pass what the uploader rejects, as metadata 2.5 showed in 2026).
+:data:`BUNDLED_TWINE` records which twine each release of the action bundles,
+and :func:`check_twine_matches_publisher` fails when requirements/tools.txt's
+twine (for the Python running the tools) is another one.
 """
 
 import argparse
+import platform
 import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from tools.artifacts.archives import find_dists
+from tools.artifacts.locks import TOOLS_LOCK, LockError, pin_for_this_python, read_lock
 from tools.common import (
     DIST_DIR,
     ROOT,
@@ -27,6 +37,91 @@ from tools.common import (
     run_main,
     tail,
 )
+
+PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
+# The twine each release of the publish action bundles (its requirements/
+# runtime.txt at the release tag). Add a row when a workflow moves its pin.
+# v1.14.2: twine 7.0.0. Source: pypa/gh-action-pypi-publish#416 "Update twine
+# to v7" (merged 2026-07-28, the day after twine 7.0.0, the only 7.x on PyPI),
+# released in v1.14.2, whose notes say it bumps twine to v7 (as quoted by
+# a2aproject/a2a-python#1250, x402-foundation/x402#3204). The runtime.txt of
+# the tag itself could not be read here (GitHub is not reachable).
+BUNDLED_TWINE: Dict[str, str] = {"v1.14.2": "7.0.0"}
+
+_PUBLISH_USES = re.compile(
+    rf"uses:[ \t]*{re.escape(PUBLISH_ACTION)}@(\S+)(?:[ \t]+#[ \t]*(v\S+))?"
+)
+
+
+def publish_action_releases(root: Path) -> Dict[str, Optional[str]]:
+    """``{workflow file: the release its # vX.Y.Z comment names}`` for each
+    step using the publish action (None where the comment is missing)."""
+    found: Dict[str, Optional[str]] = {}
+    for path in sorted((root / ".github" / "workflows").glob("*.y*ml")):
+        text = path.read_text(encoding="utf-8")
+        for match in _PUBLISH_USES.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found[f".github/workflows/{path.name}:{line}"] = match.group(2)
+    return found
+
+
+def compare_twine(
+    releases: Dict[str, Optional[str]],
+    pinned: Optional[str],
+    installed: Optional[str],
+    table: Dict[str, str] = BUNDLED_TWINE,
+) -> List[str]:
+    """Problems where the twine of ``twine check`` is not the uploader's."""
+    python = ".".join(platform.python_version_tuple()[:2])
+    where = f"{TOOLS_LOCK}'s pin for Python {python}"
+    if pinned is None:
+        return [f"{TOOLS_LOCK} pins no twine for Python {python}: make lock"]
+    problems = []
+    if installed is not None and installed != pinned:
+        problems.append(
+            f"the tool environment has twine {installed} but {TOOLS_LOCK} pins "
+            f"twine {pinned}: make tools"
+        )
+    for workflow, release in sorted(releases.items()):
+        if release is None:
+            problems.append(
+                f"{workflow} pins {PUBLISH_ACTION} without a # vX.Y.Z comment: "
+                "add the release the SHA is, so its twine can be checked"
+            )
+        elif release not in table:
+            problems.append(
+                f"{workflow} pins {PUBLISH_ACTION} {release}, whose twine is not "
+                "recorded: add it to BUNDLED_TWINE in tools/artifacts/check.py "
+                "(from requirements/runtime.txt at that tag)"
+            )
+        elif table[release] != pinned:
+            problems.append(
+                f"twine check runs twine {pinned} ({where}) but {PUBLISH_ACTION} "
+                f"{release} ({workflow}) uploads with twine {table[release]}: make "
+                f"them agree (twine=={table[release]} in requirements/tools.in, then "
+                "make lock; a twine that needs a newer Python needs the tools on "
+                "it, make tools PYTHON=python3.x), or pin a release of the action "
+                f"that bundles twine {pinned}"
+            )
+    return problems
+
+
+def twine_versions(root: Path) -> Tuple[Optional[str], Optional[str]]:
+    """The twine pinned for this Python, and the one installed (None if not)."""
+    try:
+        pin = pin_for_this_python(read_lock(root, TOOLS_LOCK), "twine")
+    except LockError:
+        pin = None
+    try:
+        installed: Optional[str] = metadata.version("twine")
+    except metadata.PackageNotFoundError:
+        installed = None
+    return (str(pin.version) if pin else None), installed
+
+
+def check_twine_matches_publisher(root: Path = ROOT) -> List[str]:
+    pinned, installed = twine_versions(root)
+    return compare_twine(publish_action_releases(root), pinned, installed)
 
 
 @dataclass
@@ -146,6 +241,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     outcomes = run_tools(tools(ROOT, args.dist_dir), ROOT)
     problems = check_outcomes(outcomes, args.dist_dir)
+    problems += check_twine_matches_publisher(ROOT)
     for outcome in outcomes:
         if outcome.returncode != 0:
             print(f"{outcome.tool.name}:", file=sys.stderr)
@@ -153,7 +249,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print(f"  | {line}", file=sys.stderr)
     if report(problems, "check"):
         return 1
-    print(f"check: passed: {', '.join(o.tool.name for o in outcomes)}")
+    pinned, _installed = twine_versions(ROOT)
+    releases = sorted({r for r in publish_action_releases(ROOT).values() if r})
+    print(
+        f"check: passed: {', '.join(o.tool.name for o in outcomes)} (twine "
+        f"{pinned}, the twine of {PUBLISH_ACTION} {', '.join(releases)})"
+    )
     return 0
 
 

@@ -5,13 +5,33 @@
     python -m tools.artifacts.dist --summary             Markdown: files, members
     python -m tools.artifacts.dist --sums-output [NAME]  SHA256SUMS as a step output
 
-The build is PyPA ``build`` (uv as its installer when it is there, pip
-otherwise), with ``SOURCE_DATE_EPOCH`` set to the time of the last commit, so
-that the same commit always gives the same bytes. The old ``dist/`` is removed
-first; the new one is built in a temporary folder and moved into place only
-when the build succeeded, so a failed build leaves no ``dist/`` at all. The
-checksums go to ``SHA256SUMS`` at the root (``sha256sum -c SHA256SUMS``), not
-into ``dist/``, where an upload would fail on them.
+The build is hermetic: PyPA ``build --no-isolation`` runs inside a fresh
+environment installed from ``requirements/build.txt`` alone (PyPA build, the
+build backend and everything they pull in, pinned with hashes for every
+Python a build runs on; :mod:`tools.artifacts.locks`), with
+``SOURCE_DATE_EPOCH`` set to the time of the last commit, so that the same
+commit always gives the same bytes. With uv, the environment is made from
+uv's cache alone first (no index round trips), online only on a cold cache.
+
+Why this, pip's own release build (``build-project`` in pypa/pip: a venv, an
+install of a lock with ``--require-hashes --no-deps --only-binary :all:``,
+then ``python -m build --no-isolation``), and not a hash-checked build
+constraint (``UV_BUILD_CONSTRAINT``/``PIP_CONSTRAINT``) under build isolation:
+here the environment is exactly the lock, installed by one command that
+hash-checks every file of every build dependency, and nothing is resolved at
+build time. A constraint only filters what a resolver picks inside
+build's isolated environments, and whether its hashes are enforced there
+depends on how PyPA build hands the variables to uv or pip. The rest is
+checked too: :func:`tools.artifacts.locks.check_build_lock` refuses, before
+anything is installed, a ``[build-system] requires`` the lock does not pin
+at an allowed version, and build's dependency check refuses whatever else
+the backend asks for that the lock lacks; each is one line with the fix.
+
+The old ``dist/`` is removed first; the new one is built in a temporary
+folder and moved into place only when the build succeeded, so a failed build
+leaves no ``dist/`` at all. The checksums go to ``SHA256SUMS`` at the root
+(``sha256sum -c SHA256SUMS``), not into ``dist/``, where an upload would fail
+on them.
 
 ``--sums-output`` checks ``dist/`` against ``SHA256SUMS`` and prints that text as
 a multi-line GitHub step output (``NAME<<DELIMITER``, NAME ``sha256sums`` by
@@ -38,6 +58,7 @@ from typing import Dict, List, Optional, Tuple
 from tools import project
 from tools.artifacts.archives import compute_version, one_of_each
 from tools.artifacts.checksums import compute_sums, format_sums, read_sums, verify
+from tools.artifacts.locks import BUILD_LOCK, check_build_lock
 from tools.artifacts.manifest import member_trees
 from tools.common import (
     DIST_DIR,
@@ -63,23 +84,46 @@ class BuildError(Exception):
 
 
 def installer() -> str:
-    """``uv`` when build can use it (the uv package or a uv on PATH), else pip."""
+    """``uv`` when it is there (the uv package or a uv on PATH), else pip."""
     if importlib.util.find_spec("uv") is not None or shutil.which("uv"):
         return "uv"
     return "pip"
 
 
-def build_command(source: Path, outdir: Path, tool: str) -> List[str]:
-    return [
-        sys.executable,
-        "-m",
-        "build",
-        "--installer",
-        tool,
+def _uv() -> List[str]:
+    if importlib.util.find_spec("uv") is not None:
+        from uv import find_uv_bin
+
+        return [find_uv_bin()]
+    return [shutil.which("uv") or "uv"]
+
+
+def build_command(source: Path, outdir: Path, python: str, *targets: str) -> List[str]:
+    """PyPA build in the locked environment of ``python``: no isolation."""
+    return [python, "-I", "-m", "build", "--no-isolation", *targets] + [
         "--outdir",
         str(outdir),
         str(source),
     ]
+
+
+def env_commands(
+    lock: Path, env_dir: Path, python: str, tool: str
+) -> Tuple[List[str], List[str]]:
+    """Create ``env_dir`` with ``python``; install exactly ``lock``, hash-checked."""
+    env_python = str(env_dir / "bin" / "python")
+    if tool == "uv":
+        uv = _uv()
+        return (
+            [*uv, "venv", "--quiet", "--python", python, str(env_dir)],
+            [*uv, "pip", "sync", "--quiet", "--require-hashes"]
+            + ["--only-binary", ":all:", "--python", env_python, str(lock)],
+        )
+    return (
+        [python, "-m", "venv", str(env_dir)],
+        [env_python, "-m", "pip", "install", "--quiet", "--require-hashes"]
+        + ["--no-deps", "--only-binary", ":all:", "-r", str(lock)],
+    )
 
 
 def build_env(
@@ -89,7 +133,7 @@ def build_env(
     env = {
         k: v
         for k, v in (os.environ if environ is None else environ).items()
-        if not k.startswith("SETUPTOOLS_SCM_PRETEND_VERSION")
+        if not k.startswith("SETUPTOOLS_SCM_PRETEND_VERSION") and k != "PYTHONPATH"
     }
     epoch = source_date_epoch(root)
     if epoch:
@@ -99,12 +143,12 @@ def build_env(
     return env
 
 
-def _run_build(
-    cmd: List[str], root: Path, env: Dict[str, str], verbose: bool
+def _run(
+    cmd: List[str], cwd: Path, env: Dict[str, str], verbose: bool = False
 ) -> "subprocess.CompletedProcess[str]":
     return subprocess.run(
         cmd,
-        cwd=root,
+        cwd=cwd,
         env=env,
         stdout=None if verbose else subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -120,8 +164,96 @@ _CACHE_MISS = re.compile(
 
 
 def looks_like_cache_miss(output: Optional[str]) -> bool:
-    """Did an offline build fail only for want of the network (a cold cache)?"""
+    """Did an offline install fail only for want of the network (a cold cache)?"""
     return bool(_CACHE_MISS.search(output or ""))
+
+
+# uv's and pip's words for a file whose hash is not the lock's, for a pin
+# without a hash, and PyPA build's for a requirement the environment lacks.
+_MISMATCH = re.compile(
+    r"Hash mismatch for `([^`]+)`|DO NOT MATCH THE HASHES.*?\n\s*(\S+==\S+)", re.S
+)
+_NO_HASH = re.compile(
+    r"(?:no hash|hashes? (?:are|is) required|must have a hash)\D*?[`:]\s*`?([\w.\-]+)",
+    re.I,
+)
+_MISSING = re.compile(r"(?:Missing|Unmet) dependencies[^\n]*:[ \t]*\n\s*(\S[^\n]*)")
+
+
+def lock_error(output: str, lock: str) -> Optional[str]:
+    """One line naming the package when the environment could not be made
+    as locked (or lacks what the build needs), with the fix."""
+    found = _MISMATCH.search(output)
+    if found:
+        pin = found.group(1) or found.group(2)
+        return (
+            f"{lock}: the hash of {pin} is not the hash of the file the index "
+            f"serves (the lock was edited, or the file changed): re-pin with "
+            f"make lock and review the diff"
+        )
+    found = _NO_HASH.search(output)
+    if found:
+        return f"{lock} pins {found.group(1)} without a hash: re-pin with make lock"
+    found = _MISSING.search(output)
+    if found:
+        return (
+            f"the build needs {found.group(1).strip()}, which {lock} does not "
+            f"provide: add it to {lock[:-4]}.in, then make lock"
+        )
+    return None
+
+
+def make_build_env(
+    lock: Path,
+    env_dir: Path,
+    python: str = sys.executable,
+    environ: Optional[Dict[str, str]] = None,
+) -> str:
+    """Make ``env_dir`` from the lock alone, every file hash-checked; its Python.
+
+    With uv, the environment is first made from uv's cache alone
+    (``UV_OFFLINE=1``: no index round trips); only when that fails for want of
+    the network (a cold cache) is it made again, online. Any other failure is
+    reported at once, with :func:`lock_error`'s line when it says which
+    package and how to fix it.
+    """
+    tool = installer()
+    env = dict(os.environ if environ is None else environ)
+    create, install = env_commands(lock, env_dir, python, tool)
+    rel = _relative(lock)
+    made = _run(create, env_dir.parent, env)
+    if made.returncode != 0:
+        raise BuildError(
+            f"could not make the build environment with {python} "
+            f"({build_error(made.stdout)}): check that this Python works",
+            made.stdout or "",
+        )
+    out = None
+    if tool == "uv" and "UV_OFFLINE" not in env:
+        out = _run(install, env_dir.parent, {**env, "UV_OFFLINE": "1"})
+        if out.returncode != 0 and looks_like_cache_miss(out.stdout):
+            print(
+                "dist: uv's cache lacks what the build needs: installing again, "
+                "online",
+                file=sys.stderr,
+                flush=True,
+            )
+            out = None
+    if out is None:
+        out = _run(install, env_dir.parent, env)
+    if out.returncode != 0:
+        raise BuildError(
+            lock_error(out.stdout or "", rel)
+            or f"could not install {rel} ({build_error(out.stdout)}): fix what "
+            "its output above says, or re-pin with make lock",
+            out.stdout or "",
+        )
+    return str(env_dir / "bin" / "python")
+
+
+def _relative(path: Path) -> str:
+    parts = path.parts
+    return "/".join(parts[-2:]) if len(parts) >= 2 else str(path)
 
 
 def build_into(
@@ -129,41 +261,29 @@ def build_into(
 ) -> List[Path]:
     """Build one sdist and one wheel of ``root`` into the empty ``outdir``.
 
-    With uv, the build environments are first made from uv's cache alone
-    (``UV_OFFLINE=1``: no index round trips, half the build time with warm
-    caches); only when that fails for want of the network (a cold cache) does
-    the build run again, online. Any other failure is reported at once.
-
-    The build's own temporary folders (PyPA build's environments) go into a
-    folder next to ``outdir``, so that removing ``outdir``'s parent removes
-    them too, even when the build was killed half-way.
+    The lock is ``root``'s ``requirements/build.txt`` (checked first against
+    ``[build-system] requires``); the build environment and PyPA build's own
+    temporary folders go into a folder next to ``outdir``, so that removing
+    ``outdir``'s parent removes them too, even when the build was killed
+    half-way.
     """
-    tool = installer()
-    cmd = build_command(root, outdir, tool)
+    problems = check_build_lock(root)
+    if problems:
+        raise BuildError(problems[0])
     work = outdir.parent / "build-tmp"
     work.mkdir(parents=True, exist_ok=True)
     env = {**build_env(root, dev_version), "TMPDIR": str(work)}
-    out = None
     try:
-        if tool == "uv" and "UV_OFFLINE" not in env:
-            out = _run_build(cmd, root, {**env, "UV_OFFLINE": "1"}, verbose)
-            if out.returncode != 0 and looks_like_cache_miss(out.stdout):
-                print(
-                    "dist: uv's cache lacks what the build needs: building again, "
-                    "online",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                shutil.rmtree(outdir, ignore_errors=True)
-                out = None
-        if out is None:
-            out = _run_build(cmd, root, env, verbose)
+        python = make_build_env(root / BUILD_LOCK, work / "env", environ=env)
+        out = _run(build_command(root, outdir, python), root, env, verbose)
     finally:
         remove_tree(work)
     if out.returncode != 0:
         raise BuildError(
-            f"python -m build (installer {tool}) failed ({build_error(out.stdout)}): "
-            "fix the error in its output above, then make dist",
+            lock_error(out.stdout or "", BUILD_LOCK)
+            or f"python -m build (in the environment of {BUILD_LOCK}) failed "
+            f"({build_error(out.stdout)}): fix the error in its output above, "
+            "then make dist",
             out.stdout or "",
         )
     pair, _problems = one_of_each(outdir)
@@ -322,7 +442,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"dist: building the sdist and the wheel ({source}, installer {installer()})")
+    print(
+        f"dist: building the sdist and the wheel ({source}, in an environment "
+        f"from {BUILD_LOCK}, installer {installer()})"
+    )
     try:
         paths, _sums = make_dist(ROOT, dev_version, args.verbose)
     except BuildError as exc:

@@ -10,7 +10,8 @@ each, after ``--warmup`` untimed runs (warm caches):
 
 * ``make release-check``, every stage;
 * ``make release-check STAGES=dist,check,sanity,reproducibility,smoke``, the
-  build stages (what the release workflow's build job runs);
+  build stages (what the release workflows' build job runs: the build-verify
+  action runs these make targets, reproducibility included);
 * the naive sequence.
 
 It prints every time, the medians, each release-check's ratio to the naive

@@ -10,6 +10,8 @@ evaluated with the expression evaluator, for a release and for a push.
 import re
 from typing import Any, Dict, Iterator, List, Tuple
 
+from tools.release_check import stages as release_stages
+
 from ..expressions import Context, ExpressionError, Unknown, interpolate, truth
 from ..model import Map, as_map
 from ..registry import Problem, Rule, rule
@@ -336,9 +338,11 @@ def release_cache(repo: Repo, this: Rule) -> Iterator[Problem]:
                     )
 
 
-# The stages of `make release-check` that build-verify runs (publish-dry-run
-# runs in the dry-run job, validate in the tests' lint job).
-BUILD_STAGES = ("dist", "check", "sanity", "smoke")
+# The stages of `make release-check` that build-verify runs: all of them but
+# publish-dry-run (the dry-run job's) and validate (the tests' lint job's),
+# read from release-check itself so that a new stage is required in CI too.
+ELSEWHERE = ("publish-dry-run", "validate")
+BUILD_STAGES = tuple(s.name for s in release_stages() if s.name not in ELSEWHERE)
 
 
 def _make_step(steps: List[Map], target: str) -> Tuple[int, Map]:
@@ -351,9 +355,10 @@ def _make_step(steps: List[Map], target: str) -> Tuple[int, Map]:
 
 @rule(
     "build-stages",
-    "build-verify runs the build stages of `make release-check` (make dist, "
-    "check, sanity with the expected tag, smoke) and then uploads dist/ and "
-    "SHA256SUMS together",
+    "build-verify runs every build stage of `make release-check` (make dist, "
+    "check, sanity with the expected tag, contents, reproducibility, smoke: "
+    "read from tools.release_check) and then uploads dist/ and SHA256SUMS "
+    "together",
 )
 def build_stages(repo: Repo, this: Rule) -> Iterator[Problem]:
     doc = repo.actions.get(BUILD_ACTION)
