@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tools import project as facts
+from tools import release_check
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +95,9 @@ def test_a_renamed_project_passes_release_check(project):
 
     dev = project.make("release-check", "DEV=1")
     assert dev.returncode == 0, dev.stdout + dev.stderr
-    assert "release-check passed: 7 stages" in dev.stdout, dev.stdout
+    assert (
+        f"release-check passed: {len(release_check.stages())} stages" in dev.stdout
+    ), dev.stdout
     version = project.run("python", "-m", "tools.artifacts.dist", "--show-version")
     assert "+" not in version.stdout and ".dev" in version.stdout, version.stdout
     assert (
@@ -104,6 +107,8 @@ def test_a_renamed_project_passes_release_check(project):
     project.tag("v3.1.4")
     release = project.make("release-check")
     assert release.returncode == 0, release.stdout + release.stderr
-    assert "release-check passed: 7 stages" in release.stdout, release.stdout
+    assert (
+        f"release-check passed: {len(release_check.stages())} stages" in release.stdout
+    ), release.stdout
     wheel = project.path / "dist" / "tidal_rune_kit-3.1.4-py3-none-any.whl"
     assert wheel.exists(), sorted(p.name for p in (project.path / "dist").iterdir())
