@@ -9,8 +9,10 @@
 2. Uploads exactly the files in ``dist/`` with ``twine upload`` (what the
    publish job uploads), after the guards the real publish path has
    (``tools.publish.index``: the version must not be on the index already).
-3. Installs that exact version from that index alone into a fresh virtual
-   environment and runs the smoke checks (``tools.artifacts.smoke``).
+3. Takes the uploaded files back from that index alone, checked by digest,
+   installs the wheel into a fresh environment of the newest Python found (its
+   dependencies from the regular index) and runs the smoke checks
+   (``tools.artifacts.smoke``).
 4. Prints the index address, what was uploaded (names, sizes, SHA-256) and the
    install result.
 
@@ -265,15 +267,24 @@ def dry_run(
                 say(f"error: {problem}")
             return 1
         say(f"listed on the index with the same SHA-256: {len(files)} file(s)")
-        result = smoke.smoke_index(
+        # The project's files from this index only (by digest: the bytes
+        # uploaded), its dependencies from the regular index. make smoke has
+        # tried these bytes on every Python: here the wheel on the newest.
+        interpreters, _ = smoke.find_pythons("newest")
+        results = smoke.smoke_index(
             server.simple_url,
             version,
+            {path.name: sha256(path) for path in files},
             installer,
+            smoke.Target.of(),
+            interpreters,
             timeout=timeout,
             initial=retry_initial,
             maximum=max(retry_initial, 2.0),
+            source="the uploaded files",
+            sdists=False,
         )
-        code = smoke.print_results([result])
+        code = smoke.print_results(smoke.Report(results))
     word = "passed" if code == 0 else "FAILED"
     say(f"publish dry run {word} in {time.monotonic() - start:.1f} s (index stopped)")
     return code

@@ -140,6 +140,8 @@ class Listed:
 
     filename: str
     hashes: Dict[str, str] = field(default_factory=dict)
+    #: The link as the page gives it (maybe relative to the page; no fragment).
+    url: str = field(default="", compare=False)
 
 
 class _Anchors(HTMLParser):
@@ -161,7 +163,7 @@ def _from_href(href: str) -> Listed:
     if "=" in parts.fragment:
         algo, _, digest = parts.fragment.partition("=")
         hashes[algo] = digest
-    return Listed(name, hashes)
+    return Listed(name, hashes, urllib.parse.urldefrag(href)[0])
 
 
 def parse_simple_page(body: bytes, content_type: str) -> List[Listed]:
@@ -169,7 +171,9 @@ def parse_simple_page(body: bytes, content_type: str) -> List[Listed]:
     if "json" in content_type.split(";")[0]:
         data = json.loads(body.decode("utf-8"))
         return [
-            Listed(item["filename"], dict(item.get("hashes") or {}))
+            Listed(
+                item["filename"], dict(item.get("hashes") or {}), item.get("url", "")
+            )
             for item in data.get("files", [])
         ]
     parser = _Anchors()
