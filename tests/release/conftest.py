@@ -163,6 +163,29 @@ def tagged_project(project: Project) -> Project:
     return project
 
 
+def add_dependency(path: Path, requirement: str, module: str = "") -> None:
+    """Make the copy at ``path`` depend on ``requirement`` and (if given) import
+    ``module`` when the package is imported (a runtime dependency)."""
+    pyproject = path / "pyproject.toml"
+    text = pyproject.read_text()
+    old = 'requires-python = ">=3.8"\n'
+    assert old in text
+    pyproject.write_text(text.replace(old, f"{old}dependencies = [{requirement!r}]\n"))
+    if module:
+        init = path / "src" / "glyph_phase_engine" / "__init__.py"
+        init.write_text(init.read_text() + f"\nimport {module}  # noqa: E402,F401\n")
+
+
+@pytest.fixture(scope="session")
+def with_dependency(tmp_path_factory) -> Project:
+    """A copy tagged v1.2.3 that needs packaging at run time, built once."""
+    proj = new_project(tmp_path_factory, "with-dependency")
+    add_dependency(proj.path, "packaging>=21", "packaging.version")
+    proj.commit("depend on packaging")
+    proj.tag("v1.2.3")
+    return built(proj)
+
+
 @pytest.fixture(scope="session")
 def released(tmp_path_factory) -> Project:
     """A copy tagged v1.2.3 whose dist/ was built once (make dist) for the session.

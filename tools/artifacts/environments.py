@@ -149,7 +149,8 @@ def missing_dependency(output: str) -> Optional[Tuple[str, str]]:
         for pattern in MISSING_DEPENDENCY:
             match = pattern.search(line)
             if match:
-                return canonicalize_name(match.group(1)), line.strip()
+                said = re.sub(r"^(?:cause|error|ERROR):\s*", "", line.strip())
+                return canonicalize_name(match.group(1)), said
     return None
 
 

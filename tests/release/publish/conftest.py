@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.release.conftest import Project, built, new_project
+from tests.release.conftest import Project, add_dependency, built, new_project
 from tests.release.publish.helpers import assert_server_gone
 from tools.publish.dry_run import LocalIndex
 
@@ -63,6 +63,20 @@ def wrong_version(tmp_path_factory) -> Project:
         init.write_text(init.read_text() + '\n__version__ = "9.9.9"\n')
 
     return tagged_build(tmp_path_factory, "wrong-version", change)
+
+
+#: A name no index has (PyPI is reachable here: the resolution really happens).
+NO_SUCH_DEPENDENCY = "gpe-no-such-dependency-7d1f3a9c2b"
+
+
+@pytest.fixture(scope="session")
+def missing_dependency(tmp_path_factory) -> Project:
+    """A copy that depends on a package that exists nowhere."""
+    return tagged_build(
+        tmp_path_factory,
+        "missing-dependency",
+        lambda path: add_dependency(path, f"{NO_SUCH_DEPENDENCY}>=1"),
+    )
 
 
 @pytest.fixture(autouse=True)
