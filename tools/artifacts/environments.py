@@ -38,18 +38,55 @@ COMMAND_TIMEOUT = 600.0
 #: argparse and click exit 2 on an unknown option: the script has no --version.
 USAGE_ERROR = 2
 
-# Imports every package, reports where from and which version (Python 3.8+).
+# Imports every package, reports where from and which version, then runs
+# every console script's installed file with --help and --version (in this
+# process: the file's own code, as its #! line would run it, without starting
+# a Python for each). Python 3.8+.
 CHECK_SCRIPT = """\
-import importlib, json, sys
+import contextlib, importlib, io, json, os, runpy, sys, traceback
 from importlib.metadata import version
-report = {"metadata": version(sys.argv[1]), "packages": {}}
-for name in sys.argv[2:]:
+asked = json.loads(sys.argv[1])
+report = {"metadata": version(asked["project"]), "packages": {}, "scripts": {}}
+for name in asked["packages"]:
     module = importlib.import_module(name)
     where = getattr(module, "__file__", None) or list(module.__path__)[0]
     found = getattr(module, "__version__", None)
     report["packages"][name] = {
         "file": where, "version": None if found is None else str(found)
     }
+
+
+def call(path, option):
+    out = io.StringIO()
+    sys.argv = [path, option]
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+            if not isinstance(exc.code, (int, type(None))):
+                print(exc.code)
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+    return [code, out.getvalue()[-3000:]]
+
+
+for name in asked["scripts"]:
+    path = os.path.join(asked["bin"], name)
+    if not os.path.isfile(path):
+        report["scripts"][name] = None
+        continue
+    with open(path, "rb") as handle:
+        first = handle.readline().decode("utf-8", "replace").strip()
+    report["scripts"][name] = {
+        "first_line": first,
+        "executable": os.access(path, os.X_OK),
+        "help": call(path, "--help"),
+        "version": call(path, "--version"),
+    }
+sys.stdout = sys.__stdout__
 print(json.dumps(report))
 """
 
@@ -140,6 +177,49 @@ def check_cli_version(output: str, expected: Version, script: str) -> List[str]:
         f"'{script} --version' printed {last_line(output)!r}, which does not "
         f"name version {expected}"
     ]
+
+
+def check_scripts(
+    report: Mapping[str, object], expected: Version, target: Target
+) -> Tuple[List[str], List[str], str]:
+    """``(problems, what worked, output behind the problems)`` of the console
+    scripts: each installed, executable, with a ``#!`` line; ``--help`` exits
+    0; ``--version`` exits 0 naming the built version, or 2 (no such option:
+    ``--help`` is enough)."""
+    scripts = report.get("scripts")
+    scripts = scripts if isinstance(scripts, dict) else {}
+    problems: List[str] = []
+    worked: List[str] = []
+    detail = ""
+    for name in target.scripts:
+        seen = scripts.get(name)
+        if not seen:
+            problems.append(
+                f"console script {name} is not installed (pyproject.toml "
+                "[project.scripts] lists it)"
+            )
+            continue
+        if not seen.get("executable") or not str(seen.get("first_line")).startswith(
+            "#!"
+        ):
+            problems.append(f"console script {name} is not an executable with #!")
+        code, out = seen["help"]
+        if code != 0:
+            line = last_line(out) or f"exit code {code}"
+            problems.append(f"'{name} --help' failed: {line}")
+            detail += out
+            continue
+        code, out = seen["version"]
+        if code == USAGE_ERROR:  # no --version: --help is enough
+            worked.append(f"'{name} --help'")
+        elif code != 0:
+            line = last_line(out) or f"exit code {code}"
+            problems.append(f"'{name} --version' failed: {line}")
+            detail += out
+        else:
+            problems += check_cli_version(out, expected, name)
+            worked.append(f"'{name} --help' and '--version'")
+    return problems, worked, detail
 
 
 def missing_dependency(output: str) -> Optional[Tuple[str, str]]:
@@ -399,36 +479,21 @@ class Sandbox:
 
     def check(self, expected: Version, target: Target) -> str:
         """Import, version and console-script checks; what was seen, or raises."""
-        argv = [str(self.python), "-I", "-c", CHECK_SCRIPT, target.name]
-        result = self.run(argv + list(target.packages), "import")
+        asked = {
+            "project": target.name,
+            "packages": list(target.packages),
+            "scripts": list(target.scripts),
+            "bin": str(self.bin),
+        }
+        argv = [str(self.python), "-I", "-c", CHECK_SCRIPT, json.dumps(asked)]
+        result = self.run(argv, "import")
         try:
             report = json.loads(last_line(result.stdout))
         except ValueError:
             raise SmokeFailure("import printed no report", result.stdout) from None
         problems = check_import_report(report, expected, self.venv, target)
-        worked = []
-        for script in target.scripts:
-            problems += self._check_script(script, expected, worked)
-        if problems:
-            raise SmokeFailure("; ".join(problems))
+        more, worked, detail = check_scripts(report, expected, target)
+        if problems + more:
+            raise SmokeFailure("; ".join(problems + more), detail)
         text = f"imports {', '.join(target.packages)} {report['metadata']}"
         return text + (f"; {', '.join(worked)} work" if worked else "")
-
-    def _check_script(
-        self, script: str, expected: Version, worked: List[str]
-    ) -> List[str]:
-        exe = self.bin / script
-        if not exe.exists():
-            return [
-                f"console script {script} is not installed (pyproject.toml "
-                "[project.scripts] lists it)"
-            ]
-        self.run([str(exe), "--help"], f"'{script} --help'")
-        version = run([str(exe), "--version"], cwd=self.venv.parent, env=self.env)
-        if version.returncode == USAGE_ERROR:  # no --version: --help is enough
-            worked.append(f"'{script} --help'")
-            return []
-        if version.returncode != 0:
-            raise failure(version, f"'{script} --version'")
-        worked.append(f"'{script} --help' and '--version'")
-        return check_cli_version(version.stdout + version.stderr, expected, script)

@@ -274,6 +274,34 @@ def test_cli_version_must_name_the_built_version():
     assert check("", V, "g")
 
 
+def script(help=(0, "usage: g"), version=(0, "g 1.2.3"), executable=True):
+    return {"first_line": "#!/venv/bin/python", "executable": executable,
+            "help": list(help), "version": list(version)}  # fmt: skip
+
+
+def test_every_console_script_answers_help_and_version():
+    target = environments.Target(PROJECT, ("glyph_phase_engine",), ("a", "b", "c"))
+    good = {"scripts": {"a": script(), "b": script(version=(2, "no such option")),
+                        "c": script()}}  # fmt: skip
+    assert environments.check_scripts(good, V, target) == (
+        [],
+        ["'a --help' and '--version'", "'b --help'", "'c --help' and '--version'"],
+        "",
+    )
+    trace = "Traceback (most recent call last):\nAttributeError: no main"
+    bad = {"scripts": {"a": script(help=(1, trace)), "b": None,
+                       "c": script(version=(0, "c 9.9"), executable=False)}}  # fmt: skip
+    problems, worked, detail = environments.check_scripts(bad, V, target)
+    assert problems == [
+        "'a --help' failed: AttributeError: no main",
+        "console script b is not installed (pyproject.toml [project.scripts] "
+        "lists it)",
+        "console script c is not an executable with #!",
+        "'c --version' printed 'c 9.9', which does not name version 1.2.3",
+    ]
+    assert detail == trace and worked == ["'c --help' and '--version'"]
+
+
 UV_MISSING = """\
 Using Python 3.11.7 environment at: venv
 error: No solution found when resolving dependencies
@@ -545,6 +573,23 @@ def test_a_version_mismatch_fails(wrong_version, capsys):
     assert f"FAIL  {label('wheel', NEWEST, WHEEL)}: {mismatch}" in out
     assert f"FAIL  {label('sdist', NEWEST, SDIST)}: " in out
     assert "9.9.9" in out.split(label("sdist", NEWEST, SDIST))[1]
+
+
+def test_every_console_script_is_run(second_scripts, tmpdir_left_empty):
+    """The copy's own tools read its pyproject.toml: three scripts."""
+    done = second_scripts.run(
+        "python", "-m", "tools.artifacts.smoke", "--dist-dir", "dist",
+        "--pythons", "newest", env={"TMPDIR": str(tmpdir_left_empty)},
+    )  # fmt: skip
+    out = done.stdout
+    assert done.returncode == 1, out + done.stderr
+    wheel_line = next(line for line in out.splitlines() if "wheel  " in line)
+    assert wheel_line.startswith(f"  FAIL  {label('wheel', NEWEST, WHEEL)}: ")
+    assert (
+        "'gpe-broken --help' failed: ImportError: cannot import name "
+        "'no_such_function' from 'glyph_phase_engine.cli'"
+    ) in wheel_line
+    assert "gpe-again" not in wheel_line  # the other new script works
 
 
 @pytest.mark.slow
