@@ -246,14 +246,14 @@ def regular_index(env: Mapping[str, str], uv: bool) -> str:
 
 # ---- running commands ------------------------------------------------------------
 
-_LIVE: Set[subprocess.Popen] = set()
+_LIVE: Set["subprocess.Popen[str]"] = set()
 _LIVE_LOCK = threading.Lock()
 _STOPPING = threading.Event()  # after an interrupt: start no more commands
 
 
 def run(
     cmd: Sequence[str], cwd: Path, env: Dict[str, str], timeout: float = COMMAND_TIMEOUT
-) -> subprocess.CompletedProcess:
+) -> "subprocess.CompletedProcess[str]":
     """Run a command, remembered so that an interrupt can stop it."""
     with _LIVE_LOCK:
         if _STOPPING.is_set():
@@ -294,7 +294,7 @@ def stop_running() -> None:
         proc.kill()
 
 
-def failure(result: subprocess.CompletedProcess, what: str) -> SmokeFailure:
+def failure(result: "subprocess.CompletedProcess[str]", what: str) -> SmokeFailure:
     """What a failed command tells: its last line, and its output."""
     err, out = result.stderr or "", result.stdout or ""
     line = last_line(err) or last_line(out) or f"exit code {result.returncode}"
@@ -471,7 +471,7 @@ class Sandbox:
             raise SmokeFailure(f"building the sdist made {names}, not one wheel")
         return wheels[0]
 
-    def run(self, cmd: Sequence[str], what: str) -> subprocess.CompletedProcess:
+    def run(self, cmd: Sequence[str], what: str) -> "subprocess.CompletedProcess[str]":
         result = run(cmd, cwd=self.venv.parent, env=self.env)
         if result.returncode != 0:
             raise failure(result, what)

@@ -102,7 +102,10 @@ def choose_pythons(
     ``selection`` is ``all``, ``newest`` (the newest found), or minors
     (``3.9,3.12``), which must be claimed; raises ValueError otherwise.
     """
-    have = [Interpreter(m, str(found[m])) for m in claimed if found.get(m)]
+    # The interpreter itself, not the link to it: make test relinks at will.
+    have = [
+        Interpreter(m, os.path.realpath(str(found[m]))) for m in claimed if found.get(m)
+    ]
     if selection == "all":
         return have, [m for m in claimed if not found.get(m)]
     if selection == "newest":

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 
@@ -180,10 +181,12 @@ def find_interpreters(
     """``{"3.8": "/path/to/python3.8" or None}``: the interpreter of each wanted
     minor that ``make test``'s PATH finds (pyenv's newest first) and that runs."""
     path = compute_path(environ, wanted, links)
-    return {
-        minor: exe if exe and _runs(exe) else None
-        for minor, exe in find_on_path(path, wanted).items()
-    }
+    found = find_on_path(path, wanted)
+    with ThreadPoolExecutor(max_workers=max(1, len(found))) as pool:
+        runs = dict(
+            zip(found, pool.map(lambda e: bool(e and _runs(e)), found.values()))
+        )
+    return {minor: exe if runs[minor] else None for minor, exe in found.items()}
 
 
 def report(environ: Mapping[str, str], wanted: List[str]) -> List[str]:

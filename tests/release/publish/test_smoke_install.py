@@ -289,8 +289,8 @@ def test_every_console_script_answers_help_and_version():
         "",
     )
     trace = "Traceback (most recent call last):\nAttributeError: no main"
-    bad = {"scripts": {"a": script(help=(1, trace)), "b": None,
-                       "c": script(version=(0, "c 9.9"), executable=False)}}  # fmt: skip
+    c = script(version=(0, "c 9.9"), executable=False)
+    bad = {"scripts": {"a": script(help=(1, trace)), "b": None, "c": c}}
     problems, worked, detail = environments.check_scripts(bad, V, target)
     assert problems == [
         "'a --help' failed: AttributeError: no main",
