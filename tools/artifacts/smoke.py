@@ -124,10 +124,18 @@ def choose_pythons(
 
 def find_pythons(selection: str = "all") -> Tuple[List[Interpreter], List[str]]:
     """The claimed Pythons this machine has (``make test``'s way of finding
-    them; the running Python stands in for its own minor), and those missing."""
+    them; the running Python stands in for its own minor), and those missing.
+
+    ``selection`` as for :func:`choose_pythons`, or ``running``: this Python
+    when the project claims it (nothing to look for), else the newest found.
+    """
     claimed = pythons.claimed_versions()
-    found = pythons.find_interpreters(os.environ, claimed)
     running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if selection == "running":
+        if running in claimed:
+            return [Interpreter(running, sys.executable)], []
+        selection = "newest"
+    found = pythons.find_interpreters(os.environ, claimed)
     if running in found and not found[running]:
         found[running] = sys.executable
     chosen, skipped = choose_pythons(claimed, found, selection)
@@ -475,7 +483,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--pythons",
         default="all",
-        help="all (default: every claimed Python found), newest, or 3.X[,3.Y]",
+        help="all (default: every claimed Python found), newest, running (this "
+        "one), or 3.X[,3.Y]",
     )
     parser.add_argument(
         "--require-all",

@@ -10,9 +10,9 @@
    publish job uploads), after the guards the real publish path has
    (``tools.publish.index``: the version must not be on the index already).
 3. Takes the uploaded files back from that index alone, checked by digest,
-   installs the wheel into a fresh environment of the newest Python found (its
-   dependencies from the regular index) and runs the smoke checks
-   (``tools.artifacts.smoke``).
+   installs the wheel into a fresh environment of the running Python (its
+   dependencies from the regular index; make smoke tries every Python) and
+   runs the smoke checks (``tools.artifacts.smoke``).
 4. Prints the index address, what was uploaded (names, sizes, SHA-256) and the
    install result.
 
@@ -269,8 +269,8 @@ def dry_run(
         say(f"listed on the index with the same SHA-256: {len(files)} file(s)")
         # The project's files from this index only (by digest: the bytes
         # uploaded), its dependencies from the regular index. make smoke has
-        # tried these bytes on every Python: here the wheel on the newest.
-        interpreters, _ = smoke.find_pythons("newest")
+        # tried these bytes on every Python: here the wheel on this one.
+        interpreters, _ = smoke.find_pythons("running")
         results = smoke.smoke_index(
             server.simple_url,
             version,

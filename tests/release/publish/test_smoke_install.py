@@ -664,3 +664,11 @@ def test_an_interrupted_smoke_leaves_no_temporary_folder(
     code, first, rest = stop_midway(good.path, argv, tmpdir_left_empty, signum, ready)
     assert code == 128 + signum, first + rest
     assert rest.strip().endswith("smoke: interrupted: temporary folders removed")
+
+
+def test_the_running_python_needs_no_looking_for():
+    """What the publish dry run uses: this Python, which the project claims."""
+    chosen, skipped = smoke.find_pythons("running")
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert chosen == [environments.Interpreter(running, sys.executable)]
+    assert skipped == []
