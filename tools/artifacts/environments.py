@@ -32,6 +32,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tools import project
+from tools.artifacts.dist import looks_like_cache_miss
 from tools.common import ROOT, last_line, remove_tree
 
 COMMAND_TIMEOUT = 600.0
@@ -356,10 +357,28 @@ def base_env() -> Dict[str, str]:
     return env
 
 
+#: Lines of a wheel's metadata that say how it was made, not what it installs.
+_FORMAT_LINES = {
+    "WHEEL": re.compile(rb"^Generator: .*\n", re.M),
+    "METADATA": re.compile(rb"^Metadata-Version: .*\n", re.M),
+}
+
+
 def wheel_contents(path: Path) -> Dict[str, bytes]:
-    """Every member of a wheel and its bytes (what an install writes)."""
+    """What installing a wheel writes: every member and its bytes, but for the
+    lines that only say how it was made (the backend's name and version, the
+    metadata format version) and RECORD, which lists the others' digests."""
+    contents = {}
     with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
+        for name in archive.namelist():
+            folder, _, base = name.rpartition("/")
+            if folder.endswith(".dist-info") and base == "RECORD":
+                continue
+            data = archive.read(name)
+            if folder.endswith(".dist-info") and base in _FORMAT_LINES:
+                data = _FORMAT_LINES[base].sub(b"", data, count=1)
+            contents[name] = data
+    return contents
 
 
 def _running_minor() -> str:
@@ -458,13 +477,25 @@ class Sandbox:
         out = self.venv.parent / "built"
         if not self.installer.uv:
             self.make_venv()  # pip builds with the environment's own Python
+        what = f"building a wheel on {self.interpreter.minor}"
         if self.installer.uv:
             cmd = [self.installer.uv, "build", "--quiet", "--wheel"]
             cmd += ["--python", self.interpreter.path, "--out-dir", str(out)]
+            cmd.append(str(sdist))
+            # The build backend from uv's cache alone first (as make dist does:
+            # no index round trips); online again only if the cache lacks it.
+            offline = {**self.env, "UV_OFFLINE": "1"}
+            result = run(cmd, cwd=self.venv.parent, env=offline)
+            if result.returncode != 0:
+                output = (result.stderr or "") + (result.stdout or "")
+                if "UV_OFFLINE" in self.env or not looks_like_cache_miss(output):
+                    raise failure(result, what)
+                shutil.rmtree(out, ignore_errors=True)
+                self.run(cmd, what)
         else:
             cmd = self._pip() + ["wheel", "--no-deps", "--no-cache-dir", "--quiet"]
             cmd += ["--wheel-dir", str(out)]
-        self.run(cmd + [str(sdist)], f"building a wheel on {self.interpreter.minor}")
+            self.run(cmd + [str(sdist)], what)
         wheels = sorted(out.glob("*.whl"))
         if len(wheels) != 1:
             names = ", ".join(p.name for p in wheels) or "none"

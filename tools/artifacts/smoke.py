@@ -179,10 +179,12 @@ def smoke_job(
 ) -> Result:
     """Install one wheel into a fresh environment of one Python, and use it.
 
-    An sdist is built into a wheel on that Python first. When that wheel holds
-    the very members (names and bytes) of one of ``wheels`` (dist/'s, tested
-    on the same Python by another job), it is not installed again: the result
-    says so (``same_as``) and takes that job's verdict.
+    An sdist is built into a wheel on that Python first. When that wheel
+    installs the very files of one of ``wheels`` (dist/'s, tested on the same
+    Python by another job: same members, same bytes, but for the lines naming
+    the build backend and the metadata format, see ``wheel_contents``), it is
+    not installed again: the result says so (``same_as``) and takes that job's
+    verdict.
     """
     label = f"{job.kind}  {job.interpreter.minor:<5} {job.path.name}"
     start = time.monotonic()
@@ -197,7 +199,10 @@ def smoke_job(
                 contents = wheel_contents(wheel)
                 for other in wheels:
                     if other.name == wheel.name and wheel_contents(other) == contents:
-                        seen = f"builds {wheel.name}, the same members as dist/'s"
+                        seen = (
+                            f"builds {wheel.name}, which installs the same files as "
+                            "dist/'s"
+                        )
                         seconds = time.monotonic() - start
                         return Result(label, True, seen, seconds=seconds, same_as=other)
             box.install(wheel, target.name)

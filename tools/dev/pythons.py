@@ -182,10 +182,12 @@ def find_interpreters(
     minor that ``make test``'s PATH finds (pyenv's newest first) and that runs."""
     path = compute_path(environ, wanted, links)
     found = find_on_path(path, wanted)
+
+    def works(exe: Optional[str]) -> bool:
+        return bool(exe) and _runs(str(exe))
+
     with ThreadPoolExecutor(max_workers=max(1, len(found))) as pool:
-        runs = dict(
-            zip(found, pool.map(lambda e: bool(e and _runs(e)), found.values()))
-        )
+        runs = dict(zip(found, pool.map(works, found.values())))
     return {minor: exe if runs[minor] else None for minor, exe in found.items()}
 
 

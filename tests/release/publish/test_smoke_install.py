@@ -485,15 +485,15 @@ def test_an_sdist_whose_wheel_equals_the_wheel_takes_its_verdict(tmp_path):
     py = environments.Interpreter("3.13", "/p/3.13")
     wheel, sdist = tmp_path / WHEEL, tmp_path / "glyph_phase_engine-1.2.3.tar.gz"
     plan = [smoke.Job(sdist, py), smoke.Job(wheel, py)]
-    same = smoke.Result("sdist", True, "builds w, the same members", same_as=wheel)
+    same = smoke.Result("sdist", True, "builds w, the same files", same_as=wheel)
     failed = smoke.Result("wheel", False, "import failed: ModuleNotFoundError: x")
     results = smoke.adopt_verdicts(plan, [same, failed])
     assert not results[0].ok
     assert results[0].message == (
-        "builds w, the same members, which failed: import failed: "
+        "builds w, the same files, which failed: import failed: "
         "ModuleNotFoundError: x"
     )
-    same = smoke.Result("sdist", True, "builds w, the same members", same_as=wheel)
+    same = smoke.Result("sdist", True, "builds w, the same files", same_as=wheel)
     passed = smoke.Result("wheel", True, "imports")
     assert smoke.adopt_verdicts(plan, [same, passed])[0].message.endswith(
         ", which passed above"
@@ -672,3 +672,31 @@ def test_the_running_python_needs_no_looking_for():
     running = f"{sys.version_info[0]}.{sys.version_info[1]}"
     assert chosen == [environments.Interpreter(running, sys.executable)]
     assert skipped == []
+
+
+def test_wheels_install_the_same_files_but_for_how_they_were_made(tmp_path):
+    """An sdist built by an older backend (Python 3.8) states another metadata
+    format and generator: the same install. Any other byte is not."""
+    import zipfile
+
+    def wheel(name, metadata_version, generator, module=b"x = 1\n"):
+        path = tmp_path / name
+        info = "p-1.0.dist-info"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("p/__init__.py", module)
+            archive.writestr(
+                f"{info}/METADATA",
+                f"Metadata-Version: {metadata_version}\nName: p\nVersion: 1.0\n",
+            )
+            archive.writestr(
+                f"{info}/WHEEL", f"Wheel-Version: 1.0\nGenerator: {generator}\n"
+            )
+            archive.writestr(f"{info}/RECORD", f"p/__init__.py,{name},6\n")
+        return path
+
+    ours = environments.wheel_contents(wheel("a.whl", "2.5", "hatchling 1.33.0"))
+    older = environments.wheel_contents(wheel("b.whl", "2.4", "hatchling 1.27.0"))
+    assert ours == older
+    other = environments.wheel_contents(wheel("c.whl", "2.4", "h 1", b"x = 2\n"))
+    assert other != ours
+    assert b"Wheel-Version: 1.0" in ours["p-1.0.dist-info/WHEEL"]
