@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
+from packaging.metadata import parse_email
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -39,15 +40,16 @@ COMMAND_TIMEOUT = 600.0
 #: argparse and click exit 2 on an unknown option: the script has no --version.
 USAGE_ERROR = 2
 
+# (The installed metadata is read from the environment's files by the smoke
+# itself: importlib.metadata would double this process's time.)
 # Imports every package, reports where from and which version, then runs
 # every console script's installed file with --help and --version (in this
 # process: the file's own code, as its #! line would run it, without starting
 # a Python for each). Python 3.8+.
 CHECK_SCRIPT = """\
-import contextlib, importlib, io, json, os, runpy, sys, traceback
-from importlib.metadata import version
+import contextlib, importlib, io, json, os, runpy, sys
 asked = json.loads(sys.argv[1])
-report = {"metadata": version(asked["project"]), "packages": {}, "scripts": {}}
+report = {"packages": {}, "scripts": {}}
 for name in asked["packages"]:
     module = importlib.import_module(name)
     where = getattr(module, "__file__", None) or list(module.__path__)[0]
@@ -69,6 +71,8 @@ def call(path, option):
             if not isinstance(exc.code, (int, type(None))):
                 print(exc.code)
         except BaseException:
+            import traceback
+
             traceback.print_exc()
             code = 1
     return [code, out.getvalue()[-3000:]]
@@ -167,6 +171,27 @@ def _version(text: object) -> Optional[Version]:
         return Version(str(text)) if text is not None else None
     except InvalidVersion:
         return None
+
+
+def installed_version(venv: Path, project_name: str) -> Optional[str]:
+    """The version the installed metadata of ``project_name`` states (its
+    ``.dist-info/METADATA`` in the environment), or None if not exactly one."""
+    wanted = canonicalize_name(project_name)
+    found = [
+        info
+        for pattern in (
+            "lib/python*/site-packages/*.dist-info",
+            "Lib/site-packages/*.dist-info",
+        )
+        for info in venv.glob(pattern)
+        if canonicalize_name(info.name[: -len(".dist-info")].rsplit("-", 1)[0])
+        == wanted
+    ]
+    if len(found) != 1:
+        return None
+    raw, _ = parse_email((found[0] / "METADATA").read_bytes())
+    version = raw.get("version")
+    return str(version) if version is not None else None
 
 
 def check_cli_version(output: str, expected: Version, script: str) -> List[str]:
@@ -522,6 +547,7 @@ class Sandbox:
             report = json.loads(last_line(result.stdout))
         except ValueError:
             raise SmokeFailure("import printed no report", result.stdout) from None
+        report["metadata"] = installed_version(self.venv, target.name)
         problems = check_import_report(report, expected, self.venv, target)
         more, worked, detail = check_scripts(report, expected, target)
         if problems + more:
