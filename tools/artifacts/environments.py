@@ -250,13 +250,13 @@ def check_scripts(
 
 def missing_dependency(output: str) -> Optional[Tuple[str, str]]:
     """``(name, the line saying so)`` when an install failed on a requirement
-    that the index could not provide."""
-    for line in output.splitlines():
+    that the index could not provide. uv wraps its explanation to the
+    terminal's width (``COLUMNS``): indented lines are read as one."""
+    for line in re.sub(r"\n[ \t]+", " ", output).splitlines():
         for pattern in MISSING_DEPENDENCY:
             match = pattern.search(line)
             if match:
-                said = re.sub(r"^(?:cause|error|ERROR):\s*", "", line.strip())
-                return canonicalize_name(match.group(1)), said
+                return canonicalize_name(match.group(1)), line[match.start() :].strip()
     return None
 
 
