@@ -1,4 +1,5 @@
-"""Helpers for the publish tests: is the index server gone, run a script."""
+"""Helpers for the publish tests: is the index server gone, run a script, fake
+time and fake answers of an index."""
 
 import os
 import re
@@ -7,6 +8,8 @@ import socket
 import time
 from pathlib import Path
 from typing import Tuple
+
+from tools.publish import index
 
 
 def group_gone(pgid: int, wait: float = 3.0) -> bool:
@@ -47,3 +50,24 @@ def server_of(output: str) -> Tuple[int, int]:
     )
     assert match, output
     return int(match.group(2)), int(match.group(1))
+
+
+class FakeClock:
+    """Time that passes only when slept (and a little per look)."""
+
+    def __init__(self, per_look: float = 0.0) -> None:
+        self.now = 0.0
+        self.per_look = per_look
+        self.sleeps = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def answer(status=None, body=b"", ctype="text/html", error=None, unreachable=False):
+    return index.Answer("http://i/simple/glyph-phase-engine/", status, ctype, body,
+                        error, unreachable)  # fmt: skip
