@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.release.ci_skips import pytest_sessionfinish  # noqa: F401 (the hook)
-from tests.release.helpers import Project, built, new_project
+from tests.release.helpers import Project, add_dependency, built, new_project
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +42,16 @@ def tagged_project(project: Project) -> Project:
     """The copy with tag v1.2.3 on HEAD."""
     project.tag("v1.2.3")
     return project
+
+
+@pytest.fixture(scope="session")
+def with_dependency(tmp_path_factory) -> Project:
+    """A copy tagged v1.2.3 that needs packaging at run time, built once."""
+    proj = new_project(tmp_path_factory, "with-dependency")
+    add_dependency(proj.path, "packaging>=21", "packaging.version")
+    proj.commit("depend on packaging")
+    proj.tag("v1.2.3")
+    return built(proj)
 
 
 @pytest.fixture(scope="session")

@@ -132,3 +132,16 @@ def built(proj: Project) -> Project:
     out = proj.make("dist")
     assert out.returncode == 0, out.stdout + out.stderr
     return proj
+
+
+def add_dependency(path: Path, requirement: str, module: str = "") -> None:
+    """Make the copy at ``path`` depend on ``requirement`` and (if given) import
+    ``module`` when the package is imported (a runtime dependency)."""
+    pyproject = path / "pyproject.toml"
+    text = pyproject.read_text()
+    old = 'requires-python = ">=3.8"\n'
+    assert old in text
+    pyproject.write_text(text.replace(old, f"{old}dependencies = [{requirement!r}]\n"))
+    if module:
+        init = path / "src" / "glyph_phase_engine" / "__init__.py"
+        init.write_text(init.read_text() + f"\nimport {module}  # noqa: E402,F401\n")

@@ -4,5 +4,6 @@ Owns ``dist/`` and ``SHA256SUMS``: the build (:mod:`.dist`), reading the built
 archives (:mod:`.archives`), the metadata and layout checks (:mod:`.check`,
 :mod:`.sanity`), the tag/version guard and the TestPyPI dev version
 (:mod:`.versioning`), the rebuild that proves the bytes (:mod:`.reproducible`)
-and the smoke install (:mod:`.smoke`).
+and the smoke install (:mod:`.smoke`, in fresh environments of every claimed
+Python: :mod:`.environments`).
 """

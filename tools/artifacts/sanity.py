@@ -219,7 +219,8 @@ def check_wheel_contents(dist: Dist, expected: Expected) -> List[str]:
                 f"{dist.label}: the console script {name} should run {target}, the "
                 f"wheel has {found}: check [project.scripts], then make dist"
             )
-    declared = dist.metadata.get("license_files") or []
+    raw = dist.metadata.get("license_files")
+    declared = [str(f) for f in raw] if isinstance(raw, list) else []
     for license_file in expected.license_files:
         if license_file not in declared:
             problems.append(

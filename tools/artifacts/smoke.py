@@ -1,94 +1,74 @@
-"""The smoke installer: install a distribution the way a user would, then use it.
+"""The smoke installer: install a distribution the way users would, then use it.
 
-    python -m tools.artifacts.smoke --dist-dir dist
-    python -m tools.artifacts.smoke --index-url URL --version V [--timeout 600]
-        [--retry-initial 5] [--retry-max 60] [--package NAME]
+    python -m tools.artifacts.smoke --dist-dir dist [--pythons all] [--require-all]
+    python -m tools.artifacts.smoke --index-url URL --version V
+        [--sums SHA256SUMS] [--expect-sha256 FILE=DIGEST ...]
+        [--timeout 600] [--retry-initial 5] [--retry-max 60]
 
-With ``--dist-dir``, the wheel and, separately, the sdist found there are each
-installed into a fresh virtual environment in a temporary folder outside the
-repository (the two in parallel), with the current directory there too, so
-nothing of the source tree can be imported by mistake. Then: the package
-imports from that environment, its ``__version__`` (and installed metadata)
-equals the version in the file name (compared as PEP 440 versions), and the
-command line works (``--version``, ``process ...`` with its JSON checked).
+Every Python 3.X the project claims (``requires-python`` and the version
+classifiers) and this machine has, found as ``make test`` finds them
+(:mod:`tools.dev.pythons`), gets the wheel in a fresh virtual environment of
+its own, in a temporary folder outside the repository; the oldest and the
+newest also build a wheel from the sdist and install that. All of it runs in
+parallel. In each environment every import package of the project imports
+from there and states the built version (``__version__`` where it has one,
+and the installed metadata), and every console script answers ``--help``
+(and ``--version``, with that version, when it has one); see
+:mod:`tools.artifacts.environments`. A claimed Python that is not found is
+printed as skipped; ``--require-all`` makes that a failure.
 
-With ``--index-url``, that exact version is installed from that index alone
-(no other index, no configuration file, no find-links), after waiting for it
-to appear on the index's simple API page: retries with exponential backoff,
-within a bounded total time. "Not there yet" is retried; an index nobody
-answers for (connection refused, DNS) fails at once, and so does one that
-refuses (401/403, a wrong address); the final message says which it was,
-what was tried, how often and for how long.
+With ``--index-url``, the project's own files come from that index only,
+proven by digest (:mod:`tools.publish.fetch`): once the version is listed on
+the index's simple API page (waiting for it with exponential backoff, within
+``--timeout``; "not there yet" is retried, an index nobody answers for or one
+that refuses fails at once), the listed SHA-256 of every file must be the one
+the build made (``SHA256SUMS``, default ``./SHA256SUMS``, and/or
+``--expect-sha256``); the files are downloaded, checked again, and installed
+as local files, as above. Dependencies come from the regular index (pip's or
+uv's configuration, untouched), never from the index under test; one that
+cannot be found fails at once, saying so.
 
-A failure prints the error a user would see (the last line of pip's or the
-import's traceback, then its tail) and exits 1. uv makes the environments and
-installs when it is available (it is in the tool environment); otherwise venv
-and pip do.
+A failure prints the error a user would see (the last line of the install's
+or the import's traceback, then its tail) and exits 1; usage errors exit 2.
 """
 
 import argparse
-import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tools.artifacts import archives
-from tools.common import interrupted_code, last_line, remove_tree, run_main
-from tools.publish import index
+from tools.artifacts.environments import (
+    Installer,
+    Interpreter,
+    Sandbox,
+    SmokeFailure,
+    Target,
+    base_env,
+    pick_installer,
+    start_running,
+    stop_running,
+    wheel_contents,
+)
+from tools.common import SUMS_FILE, interrupted_code, remove_tree, run_main
+from tools.dev import pythons
+from tools.publish import fetch, index
+from tools.publish.fetch import compute_backoff
 
-PROJECT = index.PROJECT
+__all__ = ["Installer", "SmokeFailure", "compute_backoff", "pick_installer"]
+
 DEFAULT_TIMEOUT = 600.0  # PyPI can take minutes to show a new release to installers
 DEFAULT_RETRY_INITIAL = 5.0
 DEFAULT_RETRY_MAX = 60.0
-COMMAND_TIMEOUT = 600.0
-
-PROCESS_TEXT = "x" * 150
-PROCESS_ARGS = ["process", PROCESS_TEXT, "--delta", "0.5", "--delta", "0.05"]
-PROCESS_EXPECTED = {
-    "current_phase": "stabilized",
-    "delta_values": [0.5, 0.05],
-    "symbolic_input": PROCESS_TEXT,
-    "metadata": {"input_length": 150},
-}
-IMPORT_CHECK = """\
-import json, sys
-from importlib.metadata import version
-import {module} as package
-print(json.dumps({{"version": package.__version__, "file": package.__file__,
-                   "metadata": version({project!r})}}))
-"""
-# An install that fails this way may only be an index that is slow to show
-# the new release to installers: worth another try while time remains.
-NOT_FOUND_SIGNS = (
-    "no matching distribution",
-    "could not find a version",
-    "no version of",
-    "not found in the package registry",
-    "there is no version",
-)
-# Settings that would let an install reach another index than the one asked for.
-INDEX_ENV_PREFIXES = ("PIP_", "UV_INDEX", "UV_EXTRA_INDEX", "UV_DEFAULT_INDEX")
-INDEX_ENV_NAMES = ("UV_FIND_LINKS", "UV_NO_INDEX", "UV_CONFIG_FILE")
-
-
-class SmokeFailure(Exception):
-    """A check failed: ``message`` is one line, ``detail`` the output behind it."""
-
-    def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.detail = detail
+#: Environments made at once: the work is mostly waiting on processes.
+DEFAULT_JOBS = (os.cpu_count() or 1) + 1
 
 
 @dataclass
@@ -98,312 +78,185 @@ class Result:
     message: str
     detail: str = ""
     seconds: float = 0.0
+    #: An sdist's wheel with the same contents as this wheel of dist/ (which
+    #: was tested on the same Python): its verdict is that wheel's.
+    same_as: Optional[Path] = None
 
 
-# ---- pure cores --------------------------------------------------------------
+@dataclass
+class Report:
+    """What a smoke run did: its results, and the claimed Pythons not found."""
+
+    results: List[Result] = field(default_factory=list)
+    skipped: List[str] = field(default_factory=list)
 
 
-def compute_backoff(
-    attempt: int, initial: float, maximum: float, factor: float = 2.0
-) -> float:
-    """The wait after try number ``attempt`` (0-based): exponential, capped."""
-    if attempt < 0 or initial < 0:
-        raise ValueError("attempt and initial must not be negative")
-    return min(initial * factor**attempt, maximum)
+# ---- which Pythons -----------------------------------------------------------
 
 
-def module_name(project: str) -> str:
-    return canonicalize_name(project).replace("-", "_")
+def choose_pythons(
+    claimed: Sequence[str], found: Dict[str, Optional[str]], selection: str = "all"
+) -> Tuple[List[Interpreter], List[str]]:
+    """``(interpreters to use, claimed minors not found)``, oldest first.
 
-
-def check_import_report(
-    report: Dict[str, str], expected: Version, venv: Path, project: str = PROJECT
-) -> List[str]:
-    """Problems with what the installed package said about itself."""
-    problems = []
-    for key, what in (("version", "__version__"), ("metadata", "installed metadata")):
-        try:
-            got = Version(report[key])
-        except (KeyError, InvalidVersion):
-            problems.append(f"{what} is not a version: {report.get(key)!r}")
-            continue
-        if got != expected:
-            problems.append(
-                f"{what} is {report[key]} but the file name says {expected}"
-            )
-    location = Path(report.get("file", "")).resolve()
-    if venv.resolve() not in location.parents:
-        problems.append(
-            f"{module_name(project)} was imported from {location}, "
-            f"not from the fresh environment {venv}"
+    ``selection`` is ``all``, ``newest`` (the newest found), or minors
+    (``3.9,3.12``), which must be claimed; raises ValueError otherwise.
+    """
+    # The interpreter itself, not the link to it: make test relinks at will.
+    have = [
+        Interpreter(m, os.path.realpath(str(found[m]))) for m in claimed if found.get(m)
+    ]
+    if selection == "all":
+        return have, [m for m in claimed if not found.get(m)]
+    if selection == "newest":
+        return have[-1:], []
+    wanted = [m.strip() for m in selection.split(",") if m.strip()]
+    unclaimed = [m for m in wanted if m not in claimed]
+    if unclaimed or not wanted:
+        raise ValueError(
+            f"--pythons {selection!r}: give all, newest, or some of the claimed "
+            f"Pythons ({', '.join(claimed)})"
         )
-    return problems
+    return [i for i in have if i.minor in wanted], [
+        m for m in wanted if not found.get(m)
+    ]
 
 
-def check_cli_version(
-    output: str, expected: Version, project: str = PROJECT
-) -> List[str]:
-    words = output.split()
-    try:
-        ok = words[0] == project and Version(words[1]) == expected
-    except (IndexError, InvalidVersion):
-        ok = False
-    if ok:
-        return []
-    return [f"'{project} --version' printed {output.strip()!r}, expected {expected}"]
+def find_pythons(selection: str = "all") -> Tuple[List[Interpreter], List[str]]:
+    """The claimed Pythons this machine has (``make test``'s way of finding
+    them; the running Python stands in for its own minor), and those missing.
 
-
-def check_cli_process(output: str) -> List[str]:
-    try:
-        got = json.loads(output)
-    except ValueError:
-        return [f"'process' did not print JSON: {last_line(output)!r}"]
-    if got != PROCESS_EXPECTED:
-        return [f"'process' printed {got!r}, expected {PROCESS_EXPECTED!r}"]
-    return []
-
-
-def explain_wait(
-    waited: "Waited",
-    index_url: str,
-    version: Version,
-    timeout: float,
-    initial: float,
-    maximum: float,
-    project: str = PROJECT,
-) -> str:
-    """The one final message when the version could not be had from the index."""
-    found = waited.probe
-    times = f"{waited.attempts} time{'' if waited.attempts == 1 else 's'}"
-    page = index.project_url(index_url, project)
-    if found.kind in index.RETRYABLE:
-        return (
-            f"{project} {version} did not appear on {index_url} within "
-            f"{timeout:g} s ({found.kind}): looked at {page} {times} over "
-            f"{waited.elapsed:.1f} s, waiting {initial:g} s at first, doubling up "
-            f"to {maximum:g} s; the last answer: {found.detail}"
+    ``selection`` as for :func:`choose_pythons`, or ``running``: this Python
+    when the project claims it (nothing to look for), else the newest found.
+    """
+    claimed = pythons.claimed_versions()
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if selection == "running":
+        if running in claimed:
+            return [Interpreter(running, sys.executable)], []
+        selection = "newest"
+    found = pythons.find_interpreters(os.environ, claimed)
+    if running in found and not found[running]:
+        found[running] = sys.executable
+    chosen, skipped = choose_pythons(claimed, found, selection)
+    if not chosen:
+        raise SmokeFailure(
+            f"none of the Pythons the project claims ({', '.join(claimed)}) was "
+            "found: install one (e.g. pyenv install 3.12)"
         )
-    if found.kind == index.UNREACHABLE:
-        advice = "check the address, and that the index is up"
-    else:
-        advice = "check the index URL (a simple API root) and its access rules"
-    return (
-        f"{found.kind}: {found.detail}; gave up after looking {times} in "
-        f"{waited.elapsed:.1f} s, without retrying ({advice})"
-    )
-
-
-# ---- running commands ------------------------------------------------------------
-
-_LIVE: Set[subprocess.Popen] = set()
-_LIVE_LOCK = threading.Lock()
-_STOPPING = threading.Event()  # after an interrupt: start no more commands
-
-
-def run(
-    cmd: Sequence[str], cwd: Path, env: Dict[str, str], timeout: float = COMMAND_TIMEOUT
-) -> subprocess.CompletedProcess:
-    """Run a command, remembered so that an interrupt can stop it."""
-    with _LIVE_LOCK:
-        if _STOPPING.is_set():
-            raise SmokeFailure("interrupted")
-        proc = subprocess.Popen(
-            list(cmd),
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        _LIVE.add(proc)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    finally:
-        with _LIVE_LOCK:
-            _LIVE.discard(proc)
-    return subprocess.CompletedProcess(list(cmd), proc.returncode, out, err)
-
-
-def stop_running() -> None:
-    """Kill the commands still running and start no more (after Ctrl-C)."""
-    with _LIVE_LOCK:
-        _STOPPING.set()
-        procs = list(_LIVE)
-    for proc in procs:
-        proc.kill()
-
-
-def find_uv() -> Optional[str]:
-    try:
-        import uv  # the tool environment's uv
-
-        return uv.find_uv_bin()
-    except (ImportError, FileNotFoundError):
-        return shutil.which("uv")
+    return chosen, skipped
 
 
 @dataclass(frozen=True)
-class Installer:
-    """Makes an environment and installs into it: uv, or venv and pip."""
+class Job:
+    path: Path
+    interpreter: Interpreter
 
-    name: str
-    uv: Optional[str] = None
-
-    def venv(self, path: Path) -> List[str]:
-        if self.uv:
-            return [self.uv, "venv", "--quiet", "--python", sys.executable, str(path)]
-        return [sys.executable, "-m", "venv", "--without-pip", str(path)]
-
-    def install(self, python: Path, args: Sequence[str], project: str) -> List[str]:
-        if self.uv:
-            head = [self.uv, "pip", "install", "--quiet", "--python", str(python)]
-            # Never a stale copy of the project from uv's cache.
-            return head + ["--refresh-package", project, *args]
-        head = [sys.executable, "-m", "pip", "--python", str(python), "install"]
-        return head + ["--no-input", "--quiet", *args]
+    @property
+    def kind(self) -> str:
+        return "wheel" if self.path.name.endswith(archives.WHEEL_SUFFIX) else "sdist"
 
 
-def pick_installer(choice: str = "auto") -> Installer:
-    if choice == "pip":
-        return Installer("pip")
-    uv = find_uv()
-    if uv:
-        return Installer("uv", uv)
-    if choice == "uv":
-        raise SmokeFailure("uv is not installed: make tools, or pass --installer pip")
-    return Installer("pip")
-
-
-def base_env(index_only: bool = False) -> Dict[str, str]:
-    """The environment for installs: nothing that points at the source tree.
-
-    ``index_only`` also drops every setting that could add another index
-    (``PIP_*``, ``UV_INDEX*``, find-links, configuration files).
+def plan_jobs(
+    files: Sequence[Path], interpreters: Sequence[Interpreter], sdists: bool = True
+) -> List[Job]:
+    """Each wheel on every Python; each sdist built on the oldest and the newest
+    (unless ``sdists`` is false). The sdist builds come first: they take longest.
     """
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")
-    }
-    env["PYTHONNOUSERSITE"] = "1"
-    if index_only:
-        env = {
-            k: v
-            for k, v in env.items()
-            if not k.startswith(INDEX_ENV_PREFIXES) and k not in INDEX_ENV_NAMES
-        }
-        env["PIP_CONFIG_FILE"] = os.devnull  # pip reads no configuration file
-        env["UV_NO_CONFIG"] = "1"  # nor does uv
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    return env
+    ends = list(dict.fromkeys([interpreters[0], interpreters[-1]]))
+    wheels = [f for f in files if f.name.endswith(archives.WHEEL_SUFFIX)]
+    sdists_ = [f for f in files if f not in wheels] if sdists else []
+    return [Job(s, i) for s in sdists_ for i in ends] + [
+        Job(w, i) for w in wheels for i in interpreters
+    ]
 
 
 # ---- install and check -----------------------------------------------------------
 
 
-def failure(result: subprocess.CompletedProcess, what: str) -> SmokeFailure:
-    """What a failed command tells: its last line, and its output."""
-    err, out = result.stderr or "", result.stdout or ""
-    line = last_line(err) or last_line(out) or f"exit code {result.returncode}"
-    return SmokeFailure(f"{what} failed: {line}", err + out)
+def smoke_job(
+    job: Job, installer: Installer, target: Target, wheels: Sequence[Path] = ()
+) -> Result:
+    """Install one wheel into a fresh environment of one Python, and use it.
 
-
-class Sandbox:
-    """A temporary folder (outside the repository) with a fresh environment."""
-
-    def __init__(self, installer: Installer, env: Dict[str, str]) -> None:
-        self.installer = installer
-        self.base_env = self.env = env
-        self.root: Optional[Path] = None
-
-    @property
-    def venv(self) -> Path:
-        assert self.root is not None, "use the sandbox in a with block"
-        return self.root / "venv"
-
-    @property
-    def bin(self) -> Path:
-        return self.venv / ("Scripts" if os.name == "nt" else "bin")
-
-    @property
-    def python(self) -> Path:
-        return self.bin / ("python.exe" if os.name == "nt" else "python")
-
-    def __enter__(self) -> "Sandbox":
-        try:
-            self.root = Path(tempfile.mkdtemp(prefix="gpe-smoke-"))
-            # The installers' own temporary folders go in here too: removing
-            # the sandbox removes them, even after an install killed half-way.
-            (self.root / "tmp").mkdir()
-            self.env = {**self.base_env, "TMPDIR": str(self.root / "tmp")}
-            self.run(self.installer.venv(self.venv), "making the environment")
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self.root is not None:
-            remove_tree(self.root)
-
-    def run(self, cmd: Sequence[str], what: str) -> subprocess.CompletedProcess:
-        result = run(cmd, cwd=self.venv.parent, env=self.env)
-        if result.returncode != 0:
-            raise failure(result, what)
-        return result
-
-    def install(self, args: Sequence[str], project: str) -> subprocess.CompletedProcess:
-        cmd = self.installer.install(self.python, args, project)
-        return run(cmd, cwd=self.venv.parent, env=self.env)
-
-    def check(self, expected: Version, project: str = PROJECT) -> str:
-        """Import, version and CLI checks; returns what was seen, or raises."""
-        script = IMPORT_CHECK.format(module=module_name(project), project=project)
-        result = self.run([str(self.python), "-I", "-c", script], "import")
-        try:
-            report = json.loads(last_line(result.stdout))
-        except ValueError:
-            raise SmokeFailure("import printed no report", result.stdout) from None
-        problems = check_import_report(report, expected, self.venv, project)
-        cli = str(self.bin / project)
-        out = self.run([cli, "--version"], f"'{project} --version'").stdout
-        problems += check_cli_version(out, expected, project)
-        problems += check_cli_process(
-            self.run([cli, *PROCESS_ARGS], "'process'").stdout
-        )
-        if problems:
-            raise SmokeFailure("; ".join(problems))
-        return f"imports {report['version']}, '--version' and 'process' work"
-
-
-def smoke_file(path: Path, installer: Installer, project: str = PROJECT) -> Result:
-    """Install one wheel or sdist into a fresh environment and use it."""
-    kind = "wheel" if path.name.endswith(".whl") else "sdist"
-    label = f"{kind}  {path.name}"
+    An sdist is built into a wheel on that Python first. When that wheel
+    installs the very files of one of ``wheels`` (dist/'s, tested on the same
+    Python by another job: same members, same bytes, but for the lines naming
+    the build backend and the metadata format, see ``wheel_contents``), it is
+    not installed again: the result says so (``same_as``) and takes that job's
+    verdict.
+    """
+    label = f"{job.kind}  {job.interpreter.minor:<5} {job.path.name}"
     start = time.monotonic()
     try:
-        expected = archives.file_version(path.name, project)
+        expected = archives.file_version(job.path.name, target.name)
         if expected is None:
-            raise SmokeFailure(f"not a distribution of {project}: {path.name}")
-        with Sandbox(installer, base_env()) as box:
-            result = box.install([str(path.resolve())], project)
-            if result.returncode != 0:
-                raise failure(result, "install")
-            seen = box.check(expected, project)
+            raise SmokeFailure(f"not a distribution of {target.name}: {job.path.name}")
+        with Sandbox(installer, job.interpreter, base_env()) as box:
+            wheel = job.path.resolve()
+            if job.kind == "sdist":
+                wheel = box.build_wheel(wheel)
+                contents = wheel_contents(wheel)
+                for other in wheels:
+                    if other.name == wheel.name and wheel_contents(other) == contents:
+                        seen = (
+                            f"builds {wheel.name}, which installs the same files as "
+                            "dist/'s"
+                        )
+                        seconds = time.monotonic() - start
+                        return Result(label, True, seen, seconds=seconds, same_as=other)
+            box.install(wheel, target.name)
+            seen = box.check(expected, target)
+        if job.kind == "sdist":
+            seen = f"builds a wheel, which {seen}"
         return Result(label, True, seen, seconds=time.monotonic() - start)
     except SmokeFailure as exc:
         return Result(label, False, exc.message, exc.detail, time.monotonic() - start)
 
 
-def find_dists(dist_dir: Path, project: str = PROJECT) -> List[Path]:
+def adopt_verdicts(plan: Sequence[Job], results: Sequence[Result]) -> List[Result]:
+    """An sdist whose wheel equals dist/'s wheel passes or fails with that
+    wheel's job on the same Python."""
+    by_job = dict(zip(plan, results))
+    adopted = []
+    for job, result in zip(plan, results):
+        if result.same_as is not None:
+            twin = by_job.get(Job(result.same_as, job.interpreter))
+            if twin is None or twin.ok:
+                result.message += ", which passed above" if twin else ""
+            else:
+                result.ok = False
+                result.message += f", which failed: {twin.message}"
+        adopted.append(result)
+    return adopted
+
+
+def smoke_files(
+    files: Sequence[Path],
+    installer: Installer,
+    target: Target,
+    interpreters: Sequence[Interpreter],
+    jobs: int = DEFAULT_JOBS,
+    sdists: bool = True,
+) -> List[Result]:
+    """Every job of :func:`plan_jobs`, in parallel; results wheels first."""
+    plan = plan_jobs(files, interpreters, sdists)
+    wheels = [job.path for job in plan if job.kind == "wheel"]
+    start_running()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [
+            pool.submit(smoke_job, job, installer, target, wheels) for job in plan
+        ]
+        try:
+            results = adopt_verdicts(plan, [future.result() for future in futures])
+        except BaseException:  # Ctrl-C: stop the installs, let the workers clean up
+            stop_running()
+            raise
+    order = {"wheel": 0, "sdist": 1}
+    return [r for _, r in sorted(zip(plan, results), key=lambda p: order[p[0].kind])]
+
+
+def find_dists(dist_dir: Path, project: str) -> List[Path]:
     """The wheels and sdists of ``project`` in ``dist_dir``; raises if none."""
     if not dist_dir.is_dir():
         raise SmokeFailure(f"{dist_dir}/ does not exist: build it first (make dist)")
@@ -418,22 +271,10 @@ def find_dists(dist_dir: Path, project: str = PROJECT) -> List[Path]:
             f"{dist_dir}/ has no {' and no '.join(missing)} of {project}: "
             "build it first (make dist)"
         )
-    # Wheels first: they are what most users get.
     return ours[0] + ours[1]
 
 
-def smoke_dist(
-    dist_dir: Path, installer: Installer, project: str = PROJECT, jobs: int = 2
-) -> List[Result]:
-    files = find_dists(dist_dir, project)
-    _STOPPING.clear()
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(smoke_file, path, installer, project) for path in files]
-        try:
-            return [future.result() for future in futures]
-        except BaseException:  # Ctrl-C: stop the installs, let the workers clean up
-            stop_running()
-            raise
+# ---- from an index -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -464,63 +305,120 @@ def wait_for_version(
         sleep(min(compute_backoff(attempt - 1, initial, maximum), timeout - elapsed))
 
 
+def explain_wait(
+    waited: Waited,
+    index_url: str,
+    version: Version,
+    timeout: float,
+    initial: float,
+    maximum: float,
+    project: str,
+) -> str:
+    """The one final message when the version could not be had from the index."""
+    found = waited.probe
+    times = f"{waited.attempts} time{'' if waited.attempts == 1 else 's'}"
+    page = index.project_url(index_url, project)
+    if found.kind in index.RETRYABLE:
+        return (
+            f"{project} {version} did not appear on {index_url} within "
+            f"{timeout:g} s ({found.kind}): looked at {page} {times} over "
+            f"{waited.elapsed:.1f} s, waiting {initial:g} s at first, doubling up "
+            f"to {maximum:g} s; the last answer: {found.detail}"
+        )
+    if found.kind == index.UNREACHABLE:
+        advice = "check the address, and that the index is up"
+    else:
+        advice = "check the index URL (a simple API root) and its access rules"
+    return (
+        f"{found.kind}: {found.detail}; gave up after looking {times} in "
+        f"{waited.elapsed:.1f} s, without retrying ({advice})"
+    )
+
+
+def every_file_listed(
+    look: Callable[[float], index.Probe], expected: Dict[str, str]
+) -> Callable[[float], index.Probe]:
+    """A look that finds the version only once all the built files are listed."""
+
+    def look_all(seconds: float) -> index.Probe:
+        found = look(seconds)
+        names = {item.filename for item in found.files}
+        late = sorted(set(expected) - names)
+        if found.kind != index.FOUND or not late:
+            return found
+        listed = ", ".join(sorted(names))
+        detail = f"the page lists {listed} but not {', '.join(late)} yet"
+        return index.Probe(index.MISSING, detail, found.files, found.listed)
+
+    return look_all
+
+
 def smoke_index(
     index_url: str,
     version: Version,
+    expected: Dict[str, str],
     installer: Installer,
+    target: Target,
+    interpreters: Sequence[Interpreter],
     timeout: float = DEFAULT_TIMEOUT,
     initial: float = DEFAULT_RETRY_INITIAL,
     maximum: float = DEFAULT_RETRY_MAX,
-    project: str = PROJECT,
+    source: str = SUMS_FILE,
+    jobs: int = DEFAULT_JOBS,
+    sdists: bool = True,
     look: Optional[Callable[[float], index.Probe]] = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
-) -> Result:
-    """Wait for ``version`` on the index, install it from there alone, use it.
+    get: Callable[..., index.Answer] = index.fetch,
+) -> List[Result]:
+    """Wait for the built files on the index, check their digests, download
+    them, then smoke them like local files (:func:`smoke_files`).
 
-    No wait goes past ``timeout``: each sleep is the backoff or the time left,
-    whichever is shorter.
+    ``expected`` is ``{file name: sha256}`` of the build (``source`` says
+    where it came from). No wait goes past ``timeout``. With ``sdists``
+    false, the sdist's digest is checked but no wheel is built from it.
     """
-    label = f"index  {project}=={version} from {index_url}"
+    label = f"index  {target.name}=={version} from {index_url}"
     start = clock()
     if look is None:
 
         def look(seconds: float) -> index.Probe:
-            return index.probe(index_url, version, project, timeout=seconds)
+            return index.probe(index_url, version, target.name, timeout=seconds)
 
-    waited = Waited(index.Probe(index.MISSING, "not looked yet"), 0, 0.0)
+    folder = Path(tempfile.mkdtemp(prefix="gpe-smoke-index-"))
     try:
-        with Sandbox(installer, base_env(index_only=True)) as box:
-            while True:
-                left = timeout - (clock() - start)
-                more = wait_for_version(look, left, initial, maximum, clock, sleep)
-                waited = Waited(
-                    more.probe,
-                    waited.attempts + more.attempts,
-                    clock() - start,
-                )
-                if waited.probe.kind != index.FOUND:
-                    message = explain_wait(
-                        waited, index_url, version, timeout, initial, maximum, project
-                    )
-                    return Result(label, False, message, seconds=waited.elapsed)
-                args = ["--index-url", index_url, f"{project}=={version}"]
-                result = box.install(args, project)
-                if result.returncode == 0:
-                    break
-                output = (result.stderr + result.stdout).lower()
-                late = any(sign in output for sign in NOT_FOUND_SIGNS)
-                left = timeout - (clock() - start)
-                if not late or left <= 0:
-                    raise failure(result, "install")
-                # Listed, but not yet served to installers (a CDN): wait, again.
-                sleep(min(compute_backoff(waited.attempts - 1, initial, maximum), left))
-            seen = box.check(version, project)
-        times = f"{waited.attempts} look{'' if waited.attempts == 1 else 's'}"
-        seconds = clock() - start
-        return Result(label, True, f"installed after {times}; {seen}", seconds=seconds)
-    except SmokeFailure as exc:
-        return Result(label, False, exc.message, exc.detail, clock() - start)
+        look_all = every_file_listed(look, expected)
+        waited = wait_for_version(look_all, timeout, initial, maximum, clock, sleep)
+        if waited.probe.kind != index.FOUND:
+            message = explain_wait(
+                waited, index_url, version, timeout, initial, maximum, target.name
+            )
+            return [Result(label, False, message, seconds=clock() - start)]
+        late, problems = fetch.compare_listing(
+            waited.probe.listed, expected, version, index_url, target.name, source
+        )
+        if problems:
+            return [Result(label, False, "; ".join(problems), seconds=clock() - start)]
+        left = timeout - (clock() - start)
+        try:
+            paths, retries = fetch.download(
+                waited.probe.listed, expected, index_url, folder, target.name,
+                left, initial, maximum, clock, sleep, get,
+            )  # fmt: skip
+        except fetch.FetchError as exc:
+            return [Result(label, False, str(exc), seconds=clock() - start)]
+        looks = f"{waited.attempts} look{'' if waited.attempts == 1 else 's'}"
+        message = (
+            f"listed after {looks}; {len(paths)} file(s) served with the built "
+            f"SHA-256 ({source})"
+        )
+        if retries:
+            message += f", after {retries} retried download(s)"
+        fetched = Result(label, True, message, seconds=clock() - start)
+        results = smoke_files(paths, installer, target, interpreters, jobs, sdists)
+        return [fetched] + results
+    finally:
+        remove_tree(folder)
 
 
 # ---- output and command line -------------------------------------------------
@@ -534,27 +432,70 @@ def format_result(result: Result) -> List[str]:
     return lines
 
 
-def print_results(results: Sequence[Result]) -> int:
+def skipped_lines(skipped: Sequence[str]) -> List[str]:
+    return [
+        f"  skipped: Python {m} (claimed, not found on this machine)" for m in skipped
+    ]
+
+
+def print_results(report: Report, require_all: bool = False) -> int:
+    results = report.results
     for result in results:
         print("\n".join(format_result(result)), flush=True)
+    for line in skipped_lines(report.skipped):
+        print(line, flush=True)
     failed = [r for r in results if not r.ok]
+    summary = f"{len(results) - len(failed)} of {len(results)} passed"
+    if report.skipped:
+        summary += f"; Python {', '.join(report.skipped)} skipped (not found)"
     if failed:
         print(f"smoke: {len(failed)} of {len(results)} failed", flush=True)
         return 1
-    print(f"smoke: {len(results)} of {len(results)} passed", flush=True)
+    if report.skipped and require_all:
+        print(
+            f"smoke: {summary}; --require-all: install every claimed Python "
+            "(e.g. with pyenv or setup-python), or stop claiming it",
+            flush=True,
+        )
+        return 1
+    print(f"smoke: {summary}", flush=True)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.artifacts.smoke",
-        description="Install a distribution into a fresh environment and use it.",
+        description="Install a distribution into fresh environments and use it.",
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--dist-dir", type=Path, help="smoke the wheel and sdist here")
-    source.add_argument("--index-url", help="install from this simple API root alone")
+    source.add_argument("--index-url", help="take the project's files from this index")
     parser.add_argument("--version", help="the version to install from the index")
-    parser.add_argument("--package", default=PROJECT, help="default: %(default)s")
+    parser.add_argument(
+        "--sums",
+        default="",
+        help=f"the build's {SUMS_FILE} (--index-url; default: ./{SUMS_FILE} when "
+        "no --expect-sha256 is given)",
+    )
+    parser.add_argument(
+        "--expect-sha256",
+        action="append",
+        default=[],
+        metavar="FILE=DIGEST",
+        help="a built file's SHA-256 (--index-url; repeatable; one value may hold "
+        "several pairs separated by spaces)",
+    )
+    parser.add_argument(
+        "--pythons",
+        default="all",
+        help="all (default: every claimed Python found), newest, running (this "
+        "one), or 3.X[,3.Y]",
+    )
+    parser.add_argument(
+        "--require-all",
+        action="store_true",
+        help="fail when a claimed Python is not found on this machine",
+    )
     parser.add_argument(
         "--timeout",
         type=float,
@@ -575,9 +516,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--installer", choices=("auto", "uv", "pip"), default="auto")
     parser.add_argument(
-        "--serial", action="store_true", help="install the files one after another"
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help="environments made at once (default: %(default)s)",
     )
+    parser.add_argument("--serial", action="store_true", help="the same as --jobs 1")
     return parser
+
+
+def expected_digests(
+    args: argparse.Namespace, version: Version, project: str
+) -> Tuple[Dict[str, str], str]:
+    """The built digests the index must serve, and where they came from."""
+    sources = {}
+    if args.expect_sha256:
+        sources["--expect-sha256"] = fetch.parse_expected(args.expect_sha256)
+    sums = Path(args.sums) if args.sums else None
+    if sums is None and not any(sources.values()):
+        sums = Path(SUMS_FILE)
+    if sums is not None:
+        sources[str(sums)] = fetch.read_expected(sums)
+    digests = fetch.merge_expected(sources)
+    return fetch.for_version(digests, version, project), " and ".join(
+        s for s, d in sources.items() if d
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -585,12 +548,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.index_url and not args.version:
         parser.error("--index-url needs --version")
-    if args.dist_dir and args.version:
+    if args.dist_dir and (args.version or args.sums or args.expect_sha256):
         parser.error(
-            "--version goes with --index-url (with --dist-dir, the file names tell)"
+            "--version, --sums and --expect-sha256 go with --index-url (with "
+            "--dist-dir, the files are at hand)"
         )
     if min(args.timeout, args.retry_initial, args.retry_max) < 0:
         parser.error("--timeout and --retry-* must not be negative")
+    jobs = 1 if args.serial else args.jobs
+    if jobs < 1:
+        parser.error("--jobs must be at least 1")
+    target = Target.of()
     try:
         installer = pick_installer(args.installer)
         if args.index_url:
@@ -598,31 +566,35 @@ def main(argv: Optional[List[str]] = None) -> int:
                 version = Version(args.version)
             except InvalidVersion:
                 parser.error(f"--version: not a PEP 440 version: {args.version!r}")
-            what = f"{args.package}=={version} from {args.index_url} alone"
-            print(f"smoke: installing {what} ({installer.name})", flush=True)
-            results = [
-                smoke_index(
-                    args.index_url,
-                    version,
-                    installer,
-                    args.timeout,
-                    args.retry_initial,
-                    args.retry_max,
-                    args.package,
-                )
-            ]
+            try:
+                expected, source = expected_digests(args, version, target.name)
+            except ValueError as exc:
+                parser.error(str(exc))
+        try:
+            interpreters, skipped = find_pythons(args.pythons)
+        except ValueError as exc:
+            parser.error(str(exc))
+        where = ", ".join(i.minor for i in interpreters)
+        report = Report(skipped=skipped)
+        if args.index_url:
+            what = f"{target.name}=={version} from {args.index_url} (own files only)"
+            print(f"smoke: installing {what} on Python {where} ({installer.name})")
+            report.results = smoke_index(
+                args.index_url, version, expected, installer, target, interpreters,
+                args.timeout, args.retry_initial, args.retry_max, source, jobs,
+            )  # fmt: skip
         else:
-            what = f"each file of {args.dist_dir}/ into a fresh environment"
-            print(f"smoke: installing {what} ({installer.name})", flush=True)
-            jobs = 1 if args.serial else 2
-            results = smoke_dist(args.dist_dir, installer, args.package, jobs)
+            files = find_dists(args.dist_dir, target.name)
+            what = f"each file of {args.dist_dir}/ into fresh environments"
+            print(f"smoke: installing {what} of Python {where} ({installer.name})")
+            report.results = smoke_files(files, installer, target, interpreters, jobs)
     except SmokeFailure as exc:
         print(f"smoke: error: {exc.message}")
         return 1
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (run_main)
         print("smoke: interrupted: temporary folders removed")
         return interrupted_code(exc)
-    return print_results(results)
+    return print_results(report, args.require_all)
 
 
 if __name__ == "__main__":

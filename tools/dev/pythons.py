@@ -5,7 +5,9 @@ patch release of each supported minor version on PATH, without the user
 editing anything. Where there is no pyenv (a GitHub runner with
 setup-python), PATH is left as it is. Either way, report which supported
 versions were found and which were not: tox reports the missing ones as
-skipped, and this says so up front.
+skipped, and this says so up front. The smoke installer
+(``tools.artifacts.smoke``) finds its interpreters here too
+(:func:`claimed_versions`, :func:`find_interpreters`).
 
     python -m tools.dev.pythons path     # print the PATH to run tox with
     python -m tools.dev.pythons report   # say what was found (stderr)
@@ -16,9 +18,15 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from tools import project
 from tools.common import run_main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +46,49 @@ def supported_versions(pyproject: Path = ROOT / "pyproject.toml") -> List[str]:
             return []
     found = _CLASSIFIER.findall(pyproject.read_text(encoding="utf-8"))
     return sorted(set(found), key=lambda v: tuple(map(int, v.split("."))))
+
+
+def _minor(version: str) -> int:
+    return int(version.split(".")[1])
+
+
+def _allows(spec: SpecifierSet, minor: int) -> bool:
+    """Does ``requires-python`` let some 3.<minor>.x release in?"""
+    return any(spec.contains(Version(f"3.{minor}.{patch}")) for patch in (0, 99))
+
+
+def _floor(spec: SpecifierSet) -> Optional[int]:
+    """The lowest 3.X minor a lower bound of ``requires-python`` names, if any."""
+    floors = [
+        Version(s.version.rstrip(".*")).release
+        for s in spec
+        if s.operator in (">=", ">", "~=", "==")
+    ]
+    minors = [r[1] for r in floors if len(r) > 1 and r[0] == 3]
+    return min(minors) if minors else None
+
+
+def claimed_versions(root: Path = ROOT) -> List[str]:
+    """Every Python 3.X the project claims to support, oldest first.
+
+    The version classifiers that ``requires-python`` lets in, plus the minors
+    from the lower bound of ``requires-python`` up to the newest classifier
+    (``requires-python`` has no upper end of its own; without classifiers, the
+    running Python is it). A classifier that ``requires-python`` shuts out is
+    not claimed: no installer would install the package there.
+    """
+    classifiers = supported_versions(root)
+    text = project.load(root).requires_python
+    try:
+        spec = SpecifierSet(text)
+    except InvalidSpecifier:
+        spec = SpecifierSet()
+    minors = {_minor(v) for v in classifiers if _allows(spec, _minor(v))}
+    floor = _floor(spec)
+    if floor is not None:
+        top = max((_minor(v) for v in classifiers), default=sys.version_info[1])
+        minors |= {m for m in range(floor, top + 1) if _allows(spec, m)}
+    return [f"3.{m}" for m in sorted(minors)]
 
 
 def pyenv_root(environ: Mapping[str, str]) -> Optional[Path]:
@@ -77,12 +128,27 @@ def link_interpreters(found: Dict[str, Path], dest: Path) -> None:
 
     Only the versioned names go there, so ``python3`` on PATH stays what it
     was, while tox (through uv) finds every ``pythonX.Y``.
+    Each link is replaced atomically (a link made beside it, then renamed),
+    so that ``make test`` and the smoke installer, running at once, never see
+    a missing or half-made link.
     """
     dest.mkdir(parents=True, exist_ok=True)
+    wanted = {f"python{minor}" for minor in found}
     for stale in dest.glob("python*"):
-        stale.unlink()
+        if stale.name not in wanted:
+            try:
+                stale.unlink()
+            except FileNotFoundError:  # another run removed it first
+                pass
     for minor, bindir in found.items():
-        (dest / f"python{minor}").symlink_to(bindir / f"python{minor}")
+        link = dest / f"python{minor}"
+        target = bindir / f"python{minor}"
+        if os.path.islink(link) and os.readlink(link) == str(target):
+            continue
+        temporary = dest / f".python{minor}.{os.getpid()}.{threading.get_ident()}"
+        temporary.unlink(missing_ok=True)
+        temporary.symlink_to(target)
+        os.replace(temporary, link)
 
 
 def compute_path(
@@ -110,13 +176,28 @@ def _runs(exe: str) -> bool:
         return False
 
 
+def find_interpreters(
+    environ: Mapping[str, str], wanted: List[str], links: Path = LINKS
+) -> Dict[str, Optional[str]]:
+    """``{"3.8": "/path/to/python3.8" or None}``: the interpreter of each wanted
+    minor that ``make test``'s PATH finds (pyenv's newest first) and that runs."""
+    path = compute_path(environ, wanted, links)
+    found = find_on_path(path, wanted)
+
+    def works(exe: Optional[str]) -> bool:
+        return bool(exe) and _runs(str(exe))
+
+    with ThreadPoolExecutor(max_workers=max(1, len(found))) as pool:
+        runs = dict(zip(found, pool.map(works, found.values())))
+    return {minor: exe if runs[minor] else None for minor, exe in found.items()}
+
+
 def report(environ: Mapping[str, str], wanted: List[str]) -> List[str]:
     """Lines saying which supported Pythons tox will use and which it skips."""
-    path = compute_path(environ, wanted)
     lines = []
     missing = []
-    for minor, exe in find_on_path(path, wanted).items():
-        if exe and _runs(exe):
+    for minor, exe in find_interpreters(environ, wanted).items():
+        if exe:
             lines.append(f"  py{minor.replace('.', '')}: {exe}")
         else:
             missing.append(minor)

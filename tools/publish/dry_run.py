@@ -11,8 +11,10 @@
    (``tools.publish.index``): before the server starts, ``dist/`` must match
    ``SHA256SUMS`` beside it, byte for byte; then a file already on the index
    is skipped when its bytes are identical and refused when they differ.
-3. Installs that exact version from that index alone into a fresh virtual
-   environment and runs the smoke checks (``tools.artifacts.smoke``).
+3. Takes the uploaded files back from that index alone, checked by digest,
+   installs the wheel into a fresh environment of the running Python (its
+   dependencies from the regular index; make smoke tries every Python) and
+   runs the smoke checks (``tools.artifacts.smoke``).
 4. Prints the index address, what was uploaded (names, sizes, SHA-256) and the
    install result.
 
@@ -37,7 +39,7 @@ from typing import List, Optional, Sequence
 
 from packaging.version import Version
 
-from tools.artifacts import smoke
+from tools.artifacts import archives, environments, smoke
 from tools.common import (
     Terminated,
     interrupted_code,
@@ -61,7 +63,8 @@ class ServerError(Exception):
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def write_htpasswd(path: Path, username: str, password: str) -> None:
@@ -91,7 +94,7 @@ class LocalIndex:
         self.username = USERNAME
         self.password = secrets.token_urlsafe(18)
         self.root: Optional[Path] = None
-        self.process: Optional[subprocess.Popen] = None
+        self.process: "Optional[subprocess.Popen[bytes]]" = None
         self.port = 0
 
     @property
@@ -117,7 +120,7 @@ class LocalIndex:
             raise
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def start(self) -> None:
@@ -237,7 +240,7 @@ def dry_run(
         print(text, flush=True)
 
     files, problems = index.verified_dist(dist_dir)  # before any server starts
-    version, more = index.dist_version(files, index.PROJECT) if files else (None, [])
+    version, more = archives.dist_version(files, index.PROJECT) if files else (None, [])
     if problems or more or version is None:
         for problem in problems + more:
             say(f"error: {problem}")
@@ -266,15 +269,24 @@ def dry_run(
                 say(f"error: {problem}")
             return 1
         say(f"listed on the index with the same SHA-256: {len(files)} file(s)")
-        result = smoke.smoke_index(
+        # The project's files from this index only (by digest: the bytes
+        # uploaded), its dependencies from the regular index. make smoke has
+        # tried these bytes on every Python: here the wheel on this one.
+        interpreters, _ = smoke.find_pythons("running")
+        results = smoke.smoke_index(
             server.simple_url,
             version,
+            {path.name: sha256(path) for path in files},
             installer,
+            environments.Target.of(),
+            interpreters,
             timeout=timeout,
             initial=retry_initial,
             maximum=max(retry_initial, 2.0),
+            source="the uploaded files",
+            sdists=False,
         )
-        code = smoke.print_results([result])
+        code = smoke.print_results(smoke.Report(results))
     word = "passed" if code == 0 else "FAILED"
     say(f"publish dry run {word} in {time.monotonic() - start:.1f} s (index stopped)")
     return code

@@ -148,6 +148,8 @@ class Listed:
     filename: str
     hashes: Dict[str, str] = field(default_factory=dict)
     upload_time: Optional[str] = None  # PEP 700, JSON pages only
+    #: The link as the page gives it (maybe relative to the page; no fragment).
+    url: str = field(default="", compare=False)
 
 
 class _Anchors(HTMLParser):
@@ -169,7 +171,7 @@ def _from_href(href: str) -> Listed:
     if "=" in parts.fragment:
         algo, _, digest = parts.fragment.partition("=")
         hashes[algo] = digest
-    return Listed(name, hashes)
+    return Listed(name, hashes, url=urllib.parse.urldefrag(href)[0])
 
 
 def parse_simple_page(body: bytes, content_type: str) -> List[Listed]:
@@ -181,6 +183,7 @@ def parse_simple_page(body: bytes, content_type: str) -> List[Listed]:
                 item["filename"],
                 dict(item.get("hashes") or {}),
                 item.get("upload-time"),
+                item.get("url", ""),
             )
             for item in data.get("files", [])
         ]

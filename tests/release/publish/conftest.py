@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.release.helpers import Project, built, new_project
+from tests.release.helpers import Project, add_dependency, built, new_project
 from tests.release.publish.helpers import assert_server_gone
 from tools.publish.dry_run import LocalIndex
 
@@ -62,6 +62,36 @@ def wrong_version(tmp_path_factory) -> Project:
         init.write_text(init.read_text() + '\n__version__ = "9.9.9"\n')
 
     return tagged_build(tmp_path_factory, "wrong-version", change)
+
+
+@pytest.fixture(scope="session")
+def second_scripts(tmp_path_factory) -> Project:
+    """A copy with two more console scripts: one works, one names no function."""
+
+    def change(path: Path) -> None:
+        pyproject = path / "pyproject.toml"
+        text = pyproject.read_text()
+        old = 'glyph-phase-engine = "glyph_phase_engine.cli:main"\n'
+        assert old in text
+        more = 'gpe-again = "glyph_phase_engine.cli:main"\n'
+        more += 'gpe-broken = "glyph_phase_engine.cli:no_such_function"\n'
+        pyproject.write_text(text.replace(old, old + more))
+
+    return tagged_build(tmp_path_factory, "second-scripts", change)
+
+
+#: A name no index has (PyPI is reachable here: the resolution really happens).
+NO_SUCH_DEPENDENCY = "gpe-no-such-dependency-7d1f3a9c2b"
+
+
+@pytest.fixture(scope="session")
+def missing_dependency(tmp_path_factory) -> Project:
+    """A copy that depends on a package that exists nowhere."""
+    return tagged_build(
+        tmp_path_factory,
+        "missing-dependency",
+        lambda path: add_dependency(path, f"{NO_SUCH_DEPENDENCY}>=1"),
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
-"""Helpers for the publish tests: is the index server gone, run a script, a
-fake clock."""
+"""Helpers for the publish tests: is the index server gone, run a script, fake
+time and fake answers of an index."""
 
 import os
 import re
@@ -8,6 +8,8 @@ import socket
 import time
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple
+
+from tools.publish import index
 
 
 def group_gone(pgid: int, wait: float = 3.0) -> bool:
@@ -70,3 +72,8 @@ class FakeClock:
         self.now += seconds
         if self.on_sleep is not None:
             self.on_sleep(len(self.sleeps))
+
+
+def answer(status=None, body=b"", ctype="text/html", error=None, unreachable=False):
+    return index.Answer("http://i/simple/glyph-phase-engine/", status, ctype, body,
+                        error, unreachable)  # fmt: skip

@@ -5,6 +5,7 @@ fixtures then assert that no server process is left and TMPDIR is empty.
 """
 
 import functools
+import hashlib
 import shutil
 
 import pytest
@@ -17,16 +18,24 @@ from tools.publish.dry_run import USERNAME, free_port
 pytestmark = pytest.mark.slow
 
 
+#: Digests for the cases where nothing is served: they are never compared.
+NO_DIGESTS = ["--expect-sha256", "glyph_phase_engine-1.2.3.tar.gz=" + "0" * 64]
+
+
 @pytest.fixture
 def install(monkeypatch):
-    """``smoke.main`` against the real index, on a fake clock: the waits between
-    looks are recorded, not waited (the looks and installs are real)."""
+    """``smoke.main`` against the real index (newest Python only: the index is
+    under test), on a fake clock: the waits between looks are recorded, not
+    waited (the looks, downloads and installs are real)."""
 
     def run(url, *extra, on_sleep=None):
         clock = FakeClock(on_sleep)
         on_clock = functools.partial(smoke.smoke_index, clock=clock, sleep=clock.sleep)
         monkeypatch.setattr(smoke, "smoke_index", on_clock)
         argv = ["--index-url", url, "--version", "1.2.3", "--retry-max", "0.5"]
+        argv += ["--pythons", "newest"]
+        if "--sums" not in extra and "--expect-sha256" not in extra:
+            argv += NO_DIGESTS
         return smoke.main(argv + list(extra)), clock
 
     return run
@@ -46,18 +55,23 @@ def test_the_version_appears_after_a_delay(good_dist, start_index, install, caps
         if sleeps == 2:  # after the second wait: the next look finds it
             put(good_dist, server)
 
+    sums = str(good_dist.parent / "SHA256SUMS")
     code, clock = install(
         server.simple_url,
         "--timeout",
         "30",
         "--retry-initial",
         "0.2",
+        "--sums",
+        sums,
         on_sleep=upload_meanwhile,
     )
     out = capsys.readouterr().out
     assert code == 0, out
     assert clock.sleeps == [0.2, 0.4]
-    assert "installed after 3 looks" in out
+    assert "listed after 3 " in out, out
+    assert "2 file(s) served with the built SHA-256" in out
+    assert "ok    wheel  " in out and "ok    sdist  " in out
 
 
 @pytest.mark.parametrize(
@@ -177,3 +191,71 @@ def test_an_upload_refused_as_existing_says_to_compare_the_bytes(
         "page did not list the file yet; run the check again to compare the bytes"
     ) in out
     assert "twine upload failed" not in out
+
+
+# ---- the index serves exactly the built bytes (issue 10: verify after) --------
+
+
+def tampered(good_dist, server, name_end):
+    """The built files on the index, one of them with other bytes."""
+    put(good_dist, server)
+    served = next(p for p in server.packages.iterdir() if p.name.endswith(name_end))
+    served.write_bytes(served.read_bytes() + b"\0")
+    return served.name, hashlib.sha256(served.read_bytes()).hexdigest()
+
+
+def built_digest(good_dist, name):
+    return hashlib.sha256((good_dist / name).read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("name_end", [".tar.gz", ".whl"])
+def test_a_served_file_that_differs_from_sha256sums_fails_before_any_install(
+    good_dist, start_index, capsys, monkeypatch, name_end
+):
+    server = start_index()
+    name, served = tampered(good_dist, server, name_end)
+    installs = []
+    monkeypatch.setattr(smoke, "smoke_files", lambda *a, **k: installs.append(a))
+    sums = str(good_dist.parent / "SHA256SUMS")
+    code, seconds = install(server.simple_url, "--timeout", "30", "--sums", sums)
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert seconds < 10
+    assert (
+        f"FAIL  index  glyph-phase-engine==1.2.3 from {server.simple_url}: {name} on "
+        f"{server.simple_url} has SHA-256 {served} but the build made "
+        f"{built_digest(good_dist, name)} ({sums}): the index serves other bytes"
+    ) in out
+    assert installs == []  # nothing installed from it
+
+
+def test_digests_given_on_the_command_line_are_checked_too(
+    good_dist, start_index, capsys
+):
+    server = start_index()
+    name, served = tampered(good_dist, server, ".whl")
+    built = built_digest(good_dist, name)
+    sdist = next(p.name for p in good_dist.iterdir() if p.name.endswith(".tar.gz"))
+    pairs = f"{name}={built} {sdist}={built_digest(good_dist, sdist)}"
+    code, _ = install(server.simple_url, "--timeout", "30", "--expect-sha256", pairs)
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert (
+        f"{name} on {server.simple_url} has SHA-256 {served} but the build made "
+        f"{built} (--expect-sha256)"
+    ) in out
+
+
+def test_a_file_the_build_did_not_make_on_the_index_fails(
+    good_dist, start_index, capsys
+):
+    server = start_index()
+    put(good_dist, server)
+    wheel = next(server.packages.glob("*.whl"))
+    extra = wheel.name.replace("py3-none-any", "py2.py3-none-any")
+    shutil.copy2(wheel, server.packages / extra)
+    sums = str(good_dist.parent / "SHA256SUMS")
+    code, _ = install(server.simple_url, "--timeout", "30", "--sums", sums)
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert f"{extra} is on {server.simple_url} but not in the build ({sums})" in out

@@ -4,11 +4,13 @@ import hashlib
 import re
 import shutil
 import signal
+import time
 
 import pytest
 from packaging.version import Version
 
 from tests.release.helpers import stop_midway
+from tests.release.publish.conftest import NO_SUCH_DEPENDENCY
 from tests.release.publish.helpers import assert_server_gone, run_script, server_of
 from tools.publish import dry_run as publish_dry_run
 
@@ -19,7 +21,7 @@ def test_good_build_passes_make_smoke_and_make_publish_dry_run(good, tmpdir_left
     env = {"TMPDIR": str(tmpdir_left_empty)}
     smoke = good.make("smoke", env=env)
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
-    assert "smoke: 2 of 2 passed" in smoke.stdout
+    assert re.search(r"smoke: (\d+) of \1 passed", smoke.stdout), smoke.stdout
 
     dry = good.make("publish-dry-run", env=env)
     out = dry.stdout
@@ -34,8 +36,14 @@ def test_good_build_passes_make_smoke_and_make_publish_dry_run(good, tmpdir_left
     assert "listed on the index with the same SHA-256: 2 file(s)" in out
     assert re.search(
         r"ok    index  glyph-phase-engine==1\.2\.3 from "
-        r"http://127\.0\.0\.1:\d+/simple/: installed after 1 look; "
-        r"imports 1\.2\.3, '--version' and 'process' work",
+        r"http://127\.0\.0\.1:\d+/simple/: listed after 1 look; 2 file\(s\) "
+        r"served with the built SHA-256 \(the uploaded files\)",
+        out,
+    ), out
+    assert re.search(
+        r"ok    wheel  3\.\d+ +glyph_phase_engine-1\.2\.3-py3-none-any\.whl: "
+        r"imports glyph_phase_engine 1\.2\.3; 'glyph-phase-engine --help' and "
+        r"'--version' work",
         out,
     ), out
     assert "publish dry run passed in" in out
@@ -100,3 +108,43 @@ def test_verify_listing_catches_a_missing_file_and_another_sha256(
     ]
     shutil.copy2(sdist[0], server.packages / sdist[0].name)
     assert publish_dry_run.verify_listing(server.simple_url, files, version) == []
+
+
+# ---- dependencies come from the regular index (issue 9) ----------------------
+
+
+def test_a_runtime_dependency_passes_make_smoke_and_make_publish_dry_run(
+    with_dependency, tmpdir_left_empty
+):
+    """Its own files from the local index, packaging from the regular one."""
+    env = {"TMPDIR": str(tmpdir_left_empty)}
+    smoke = with_dependency.make("smoke", env=env)
+    assert smoke.returncode == 0, smoke.stdout + smoke.stderr
+    assert re.search(r"smoke: (\d+) of \1 passed", smoke.stdout), smoke.stdout
+    dry = with_dependency.make("publish-dry-run", env=env)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "2 file(s) served with the built SHA-256" in dry.stdout
+    assert "publish dry run passed" in dry.stdout
+    assert_server_gone(*server_of(dry.stdout))
+
+
+def test_a_dependency_no_index_has_fails_at_once_saying_so(
+    missing_dependency, tmpdir_left_empty
+):
+    """Not retried as "not on the index yet": the dry run waits up to 60 s."""
+    start = time.monotonic()
+    out = run_script(missing_dependency, "publish.dry_run", tmp=tmpdir_left_empty)
+    seconds = time.monotonic() - start
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert (
+        f"dependency {NO_SUCH_DEPENDENCY} could not be found on the regular index"
+    ) in out.stdout
+    assert "did not appear" not in out.stdout
+    assert "publish dry run FAILED" in out.stdout
+    assert seconds < 45, seconds
+    assert_server_gone(*server_of(out.stdout))
+
+    smoke = missing_dependency.make("smoke", env={"TMPDIR": str(tmpdir_left_empty)})
+    assert smoke.returncode != 0, smoke.stdout
+    assert "smoke] Error 1" in smoke.stderr
+    assert f"dependency {NO_SUCH_DEPENDENCY} could not be found" in smoke.stdout

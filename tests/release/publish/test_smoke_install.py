@@ -3,18 +3,23 @@
 import os
 import shutil
 import signal
-import subprocess
+import sys
 import time
 
 import pytest
 from packaging.version import Version
 
 from tests.release.helpers import stop_midway
-from tests.release.publish.helpers import FakeClock
-from tools.artifacts import smoke
-from tools.publish import index
+from tests.release.publish.helpers import FakeClock, answer
+from tools.artifacts import environments, smoke
+from tools.publish import fetch, index
 
 V = Version("1.2.3")
+PROJECT = "glyph-phase-engine"
+WHEEL = "glyph_phase_engine-1.2.3-py3-none-any.whl"
+SDIST = "glyph_phase_engine-1.2.3.tar.gz"
+A, B = "a" * 64, "b" * 64
+TARGET = environments.Target(PROJECT, ("glyph_phase_engine",), (PROJECT,))
 
 
 # ---- pure cores ----------------------------------------------------------------
@@ -63,80 +68,6 @@ def test_wait_is_bounded_by_its_timeout():
     assert waited.attempts == 6  # one last look at the deadline
 
 
-NOT_YET = "ERROR: No matching distribution found for glyph-phase-engine==1.2.3"
-
-
-def fake_sandbox(monkeypatch, answers):
-    """Installs answer ``answers`` in turn (exit codes; the last one forever)."""
-    installs = []
-
-    class Box:
-        def __init__(self, installer, env):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc_info):
-            pass
-
-        def install(self, args, project):
-            installs.append(args)
-            code = answers[min(len(installs), len(answers)) - 1]
-            return subprocess.CompletedProcess(args, code, "", NOT_YET if code else "")
-
-        def check(self, expected, project):
-            return "checked"
-
-    monkeypatch.setattr(smoke, "Sandbox", Box)
-    return installs
-
-
-def smoke_index(look, clock, timeout, initial, maximum):
-    return smoke.smoke_index(
-        "http://index.invalid/simple/",
-        Version("1.2.3"),
-        smoke.Installer("pip"),
-        timeout=timeout,
-        initial=initial,
-        maximum=maximum,
-        look=look,
-        clock=clock,
-        sleep=clock.sleep,
-    )
-
-
-def test_listed_but_not_yet_installable_is_retried(monkeypatch):
-    """A CDN may serve the page before the files: the install is tried again."""
-    installs = fake_sandbox(monkeypatch, [1, 1, 0])
-    clock = FakeClock()
-    result = smoke_index(looks(index.FOUND), clock, 60, 1.0, 30.0)
-    assert result.ok, result.message
-    assert len(installs) == 3
-    assert clock.sleeps == [1.0, 2.0]
-
-
-def test_a_failed_install_that_is_not_a_late_index_is_not_retried(monkeypatch):
-    installs = fake_sandbox(monkeypatch, [2])
-    monkeypatch.setattr(smoke, "NOT_FOUND_SIGNS", ("something else",))
-    clock = FakeClock()
-    result = smoke_index(looks(index.FOUND), clock, 60, 1.0, 30.0)
-    assert not result.ok
-    assert result.message == f"install failed: {NOT_YET}"
-    assert len(installs) == 1 and clock.sleeps == []
-
-
-def test_install_retries_never_wait_past_the_timeout(monkeypatch):
-    installs = fake_sandbox(monkeypatch, [1])
-    clock = FakeClock()
-    result = smoke_index(looks(index.FOUND), clock, 10, 8.0, 60.0)
-    assert not result.ok
-    assert result.message == f"install failed: {NOT_YET}"
-    assert clock.sleeps == [8.0, 2.0]  # the second wait is cut to the time left
-    assert clock.now == 10
-    assert len(installs) == 3
-
-
 @pytest.mark.parametrize("kind", [index.UNREACHABLE, index.REFUSED])
 def test_wait_gives_up_at_once_when_retrying_is_pointless(kind):
     clock = FakeClock()
@@ -146,7 +77,7 @@ def test_wait_gives_up_at_once_when_retrying_is_pointless(kind):
 
 def test_final_message_says_what_was_tried_how_often_and_how_long():
     waited = smoke.Waited(index.Probe(index.MISSING, "no page yet"), 7, 12.34)
-    text = smoke.explain_wait(waited, "http://i/simple/", V, 12, 0.5, 4)
+    text = smoke.explain_wait(waited, "http://i/simple/", V, 12, 0.5, 4, PROJECT)
     assert text == (
         "glyph-phase-engine 1.2.3 did not appear on http://i/simple/ within 12 s "
         "(not there yet): looked at http://i/simple/glyph-phase-engine/ 7 times "
@@ -157,16 +88,11 @@ def test_final_message_says_what_was_tried_how_often_and_how_long():
 
 def test_final_message_for_an_unreachable_index():
     waited = smoke.Waited(index.Probe(index.UNREACHABLE, "connection refused"), 1, 0)
-    text = smoke.explain_wait(waited, "http://i/simple/", V, 600, 5, 60)
+    text = smoke.explain_wait(waited, "http://i/simple/", V, 600, 5, 60, PROJECT)
     assert text.startswith(
         "index unreachable: connection refused; gave up after looking 1 time in 0.0 s"
     )
     assert "without retrying" in text
-
-
-def answer(status=None, body=b"", ctype="text/html", error=None, unreachable=False):
-    return index.Answer("http://i/simple/glyph-phase-engine/", status, ctype, body,
-                        error, unreachable)  # fmt: skip
 
 
 HTML = (
@@ -215,57 +141,244 @@ def test_simple_pages_give_file_names_and_hashes():
     assert listed[0] == index.Listed(
         "glyph_phase_engine-1.2.2.tar.gz", {"sha256": "ab"}
     )
+    assert listed[0].url == "/packages/glyph_phase_engine-1.2.2.tar.gz"
     listed = index.parse_simple_page(JSON, "application/vnd.pypi.simple.v1+json")
     assert listed == [index.Listed("glyph_phase_engine-1.2.3.tar.gz", {"sha256": "cd"})]
+    assert listed[0].url == "x"
+    page = "http://i/simple/"
+    item = index.Listed("f.whl", url="../../packages/f.whl")
+    assert fetch.file_url(page, item, PROJECT) == "http://i/packages/f.whl"
+    item = index.Listed("f.whl", url="https://files.example/f.whl")
+    assert fetch.file_url(page, item, PROJECT) == "https://files.example/f.whl"
 
 
 def test_import_report_checks_version_metadata_and_location(tmp_path):
     venv = tmp_path / "venv"
     inside = str(venv / "lib" / "site-packages" / "glyph_phase_engine" / "__init__.py")
-    good = {"version": "1.2.3.0", "metadata": "1.2.3", "file": inside}
-    assert smoke.check_import_report(good, V, venv) == []
-    bad = {"version": "9.9.9", "metadata": "1.2.3", "file": "/src/x/__init__.py"}
-    assert smoke.check_import_report(bad, V, venv) == [
-        "__version__ is 9.9.9 but the file name says 1.2.3",
+    package = {"version": "1.2.3.0", "file": inside}
+    good = {"metadata": "1.2.3", "packages": {"glyph_phase_engine": package}}
+    assert environments.check_import_report(good, V, venv, TARGET) == []
+    no_version = {"metadata": "1.2.3", "packages": {"glyph_phase_engine": {
+        "version": None, "file": inside}}}  # fmt: skip
+    assert environments.check_import_report(no_version, V, venv, TARGET) == []
+    package = {"version": "9.9.9", "file": "/src/x/__init__.py"}
+    bad = {"metadata": "1.2.4", "packages": {"glyph_phase_engine": package}}
+    assert environments.check_import_report(bad, V, venv, TARGET) == [
+        "the installed metadata says version 1.2.4 but the file name says 1.2.3",
+        "glyph_phase_engine.__version__ is 9.9.9 but the file name says 1.2.3",
         f"glyph_phase_engine was imported from /src/x/__init__.py, "
         f"not from the fresh environment {venv}",
     ]
 
 
-def test_cli_checks():
-    assert smoke.check_cli_version("glyph-phase-engine 1.2.3 (commit abc)\n", V) == []
-    assert smoke.check_cli_version("glyph-phase-engine 1.2.4\n", V)
-    assert smoke.check_cli_version("", V)
-    assert smoke.check_cli_process("not json") == [
-        "'process' did not print JSON: 'not json'"
+def test_cli_version_must_name_the_built_version():
+    check = environments.check_cli_version
+    assert check("glyph-phase-engine 1.2.3 (commit abc)\n", V, "g") == []
+    assert check("tool, version v1.2.3.0\n", V, "g") == []
+    assert check("glyph-phase-engine 1.2.4\n", V, "g") == [
+        "'g --version' printed 'glyph-phase-engine 1.2.4', which does not name "
+        "version 1.2.3"
     ]
-    assert smoke.check_cli_process('{"current_phase": "error"}')
+    assert check("", V, "g")
 
 
-def test_index_installs_see_no_other_index(monkeypatch):
-    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "http://elsewhere/simple")
-    monkeypatch.setenv("UV_EXTRA_INDEX_URL", "http://elsewhere/simple")
-    monkeypatch.setenv("UV_FIND_LINKS", "/wheels")
+def script(help=(0, "usage: g"), version=(0, "g 1.2.3"), executable=True):
+    return {"first_line": "#!/venv/bin/python", "executable": executable,
+            "help": list(help), "version": list(version)}  # fmt: skip
+
+
+def test_every_console_script_answers_help_and_version():
+    target = environments.Target(PROJECT, ("glyph_phase_engine",), ("a", "b", "c"))
+    good = {"scripts": {"a": script(), "b": script(version=(2, "no such option")),
+                        "c": script()}}  # fmt: skip
+    assert environments.check_scripts(good, V, target) == (
+        [],
+        ["'a --help' and '--version'", "'b --help'", "'c --help' and '--version'"],
+        "",
+    )
+    trace = "Traceback (most recent call last):\nAttributeError: no main"
+    c = script(version=(0, "c 9.9"), executable=False)
+    bad = {"scripts": {"a": script(help=(1, trace)), "b": None, "c": c}}
+    problems, worked, detail = environments.check_scripts(bad, V, target)
+    assert problems == [
+        "'a --help' failed: AttributeError: no main",
+        "console script b is not installed (pyproject.toml [project.scripts] "
+        "lists it)",
+        "console script c is not an executable with #!",
+        "'c --version' printed 'c 9.9', which does not name version 1.2.3",
+    ]
+    assert detail == trace and worked == ["'c --help' and '--version'"]
+
+
+UV_MISSING = """\
+Using Python 3.11.7 environment at: venv
+error: No solution found when resolving dependencies
+  cause: Because no-such-thing was not found in the package registry and \
+pkg==1.0 depends on no-such-thing, we can conclude that pkg==1.0 cannot be used.
+         And because only pkg==1.0 is available and you require pkg, we can \
+conclude that your requirements are unsatisfiable.
+"""
+UV_TOO_NEW = (
+    "  cause: Because only packaging<=26.3 is available and depx==1.0 depends on "
+    "packaging>=99, we can conclude that depx==1.0 cannot be used."
+)
+UV_WRAPPED = """\
+  × No solution found when resolving dependencies:
+  ╰─▶ Because no-such-thing was not found in the package
+      registry and pkg==1.0 depends on no-such-thing, we can
+      conclude that pkg==1.0 cannot be used.
+"""
+PIP_MISSING = """\
+ERROR: Could not find a version that satisfies the requirement No_Such.Thing \
+(from pkg) (from versions: none)
+ERROR: No matching distribution found for No_Such.Thing (from pkg)
+"""
+
+
+@pytest.mark.parametrize(
+    "output, name",
+    [(UV_MISSING, "no-such-thing"), (UV_TOO_NEW, "packaging"),
+     (UV_WRAPPED, "no-such-thing"),
+     (PIP_MISSING, "no-such-thing"), ("error: Failed to build pkg", None)],
+)  # fmt: skip
+def test_a_missing_dependency_is_told_from_other_failures(output, name):
+    found = environments.missing_dependency(output)
+    assert (found[0] if found else None) == name
+    if found:
+        assert found[1].startswith(("Because", "No matching distribution found"))
+
+
+def test_the_regular_index_is_the_installers_own():
+    assert environments.regular_index({"UV_INDEX_URL": "http://mirror/"}, True) == (
+        "http://mirror/"
+    )
+    assert environments.regular_index({"PIP_INDEX_URL": "http://m/"}, False) == (
+        "http://m/"
+    )
+    assert "PyPI, unless uv's configuration" in environments.regular_index({}, True)
+
+
+def test_installs_keep_the_users_index_settings_for_dependencies(monkeypatch):
+    monkeypatch.setenv("PIP_INDEX_URL", "http://mirror/simple")
+    monkeypatch.setenv("UV_INDEX_URL", "http://mirror/simple")
     monkeypatch.setenv("PYTHONPATH", "/src")
-    env = smoke.base_env(index_only=True)
-    assert not {"PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS"} & set(env)
-    assert "PYTHONPATH" not in env
-    assert env["UV_NO_CONFIG"] == "1"
-    assert env["PIP_CONFIG_FILE"] == smoke.os.devnull
-    assert "UV_FIND_LINKS" in smoke.base_env()  # a file install may need them
+    env = environments.base_env()
+    assert env["PIP_INDEX_URL"] == env["UV_INDEX_URL"] == "http://mirror/simple"
+    assert "PYTHONPATH" not in env and env["PYTHONNOUSERSITE"] == "1"
+
+
+def test_the_version_is_found_only_once_every_built_file_is_listed():
+    files = (index.Listed(WHEEL, {}),)
+    look = smoke.every_file_listed(
+        lambda seconds: index.Probe(index.FOUND, "listed", files, files),
+        {WHEEL: A, SDIST: B},
+    )
+    found = look(1.0)
+    assert found.kind == index.MISSING
+    assert found.detail == f"the page lists {WHEEL} but not {SDIST} yet"
+    look = smoke.every_file_listed(
+        lambda seconds: index.Probe(index.FOUND, "listed", files, files), {WHEEL: A}
+    )
+    assert look(1.0).kind == index.FOUND
+
+
+# ---- which Pythons, which jobs -----------------------------------------------
+
+
+CLAIMED = ["3.8", "3.9", "3.13", "3.14"]
+FOUND = {"3.8": "/p/3.8", "3.9": "/p/3.9", "3.13": "/p/3.13", "3.14": None}
+
+
+def minors(interpreters):
+    return [i.minor for i in interpreters]
+
+
+def test_every_claimed_python_found_and_the_missing_ones_skipped():
+    chosen, skipped = smoke.choose_pythons(CLAIMED, FOUND)
+    assert (minors(chosen), skipped) == (["3.8", "3.9", "3.13"], ["3.14"])
+    assert chosen[0] == environments.Interpreter("3.8", "/p/3.8")
+    chosen, skipped = smoke.choose_pythons(CLAIMED, FOUND, "newest")
+    assert (minors(chosen), skipped) == (["3.13"], [])
+    chosen, skipped = smoke.choose_pythons(CLAIMED, FOUND, "3.9, 3.14")
+    assert (minors(chosen), skipped) == (["3.9"], ["3.14"])
+    for bad in ("3.7", "", "3.9,2.7"):
+        with pytest.raises(ValueError, match="give all, newest, or some of the"):
+            smoke.choose_pythons(CLAIMED, FOUND, bad)
+
+
+def test_the_wheel_goes_everywhere_the_sdist_to_the_oldest_and_newest(tmp_path):
+    chosen, _ = smoke.choose_pythons(CLAIMED, FOUND)
+    wheel, sdist = tmp_path / WHEEL, tmp_path / "glyph_phase_engine-1.2.3.tar.gz"
+    plan = smoke.plan_jobs([wheel, sdist], chosen)
+    assert [(j.kind, j.interpreter.minor) for j in plan] == [
+        ("sdist", "3.8"), ("sdist", "3.13"),
+        ("wheel", "3.8"), ("wheel", "3.9"), ("wheel", "3.13"),
+    ]  # fmt: skip
+    one = smoke.plan_jobs([wheel, sdist], chosen[:1])
+    assert [(j.kind, j.interpreter.minor) for j in one] == [
+        ("sdist", "3.8"), ("wheel", "3.8")
+    ]  # fmt: skip
+    assert [j.kind for j in smoke.plan_jobs([wheel, sdist], chosen, False)] == [
+        "wheel"
+    ] * 3
+
+
+def test_an_sdist_whose_wheel_equals_the_wheel_takes_its_verdict(tmp_path):
+    py = environments.Interpreter("3.13", "/p/3.13")
+    wheel, sdist = tmp_path / WHEEL, tmp_path / "glyph_phase_engine-1.2.3.tar.gz"
+    plan = [smoke.Job(sdist, py), smoke.Job(wheel, py)]
+    same = smoke.Result("sdist", True, "builds w, the same files", same_as=wheel)
+    failed = smoke.Result("wheel", False, "import failed: ModuleNotFoundError: x")
+    results = smoke.adopt_verdicts(plan, [same, failed])
+    assert not results[0].ok
+    assert results[0].message == (
+        "builds w, the same files, which failed: import failed: "
+        "ModuleNotFoundError: x"
+    )
+    same = smoke.Result("sdist", True, "builds w, the same files", same_as=wheel)
+    passed = smoke.Result("wheel", True, "imports")
+    assert smoke.adopt_verdicts(plan, [same, passed])[0].message.endswith(
+        ", which passed above"
+    )
+
+
+def test_skipped_pythons_are_printed_and_fail_only_when_all_are_required(capsys):
+    report = smoke.Report([smoke.Result("wheel  3.8", True, "ok")], ["3.14", "3.15"])
+    assert smoke.print_results(report) == 0
+    out = capsys.readouterr().out
+    assert "  skipped: Python 3.14 (claimed, not found on this machine)\n" in out
+    assert "  skipped: Python 3.15 (claimed, not found on this machine)\n" in out
+    assert out.endswith("smoke: 1 of 1 passed; Python 3.14, 3.15 skipped (not found)\n")
+    assert smoke.print_results(report, require_all=True) == 1
+    assert "--require-all: install every claimed Python" in capsys.readouterr().out
 
 
 # ---- real installs ------------------------------------------------------------
 
 
-def test_good_files_pass(good_dist, capsys):
+FOUND_HERE, SKIPPED_HERE = smoke.find_pythons()
+OLDEST, NEWEST = FOUND_HERE[0].minor, FOUND_HERE[-1].minor
+
+
+def label(kind, minor, name):
+    return f"{kind}  {minor:<5} {name}"
+
+
+def test_good_files_pass_on_every_python_found(good_dist, capsys):
     assert smoke.main(["--dist-dir", str(good_dist)]) == 0
     out = capsys.readouterr().out
-    assert (
-        "ok    wheel  glyph_phase_engine-1.2.3-py3-none-any.whl: imports 1.2.3" in out
-    )
-    assert "ok    sdist  glyph_phase_engine-1.2.3.tar.gz: imports 1.2.3" in out
-    assert out.endswith("smoke: 2 of 2 passed\n")
+    for python in FOUND_HERE:
+        assert (
+            f"ok    {label('wheel', python.minor, WHEEL)}: imports "
+            "glyph_phase_engine 1.2.3; 'glyph-phase-engine --help' and '--version' "
+            "work"
+        ) in out
+    for minor in dict.fromkeys([OLDEST, NEWEST]):
+        assert f"ok    {label('sdist', minor, SDIST)}: builds " in out
+    for minor in SKIPPED_HERE:
+        assert f"  skipped: Python {minor} (claimed, not found on this machine)" in out
+    jobs = len(FOUND_HERE) + len({OLDEST, NEWEST})
+    assert f"smoke: {jobs} of {jobs} passed" in out
 
 
 def test_a_wheel_that_does_not_import_fails_with_the_users_error(no_import, capsys):
@@ -273,38 +386,68 @@ def test_a_wheel_that_does_not_import_fails_with_the_users_error(no_import, caps
     out = capsys.readouterr().out
     error = "import failed: ModuleNotFoundError: No module named"
     error += " 'glyph_phase_engine.engine'"
-    assert f"FAIL  wheel  glyph_phase_engine-1.2.3-py3-none-any.whl: {error}" in out
+    for python in FOUND_HERE:
+        assert f"FAIL  {label('wheel', python.minor, WHEEL)}: {error}" in out
     assert "| Traceback (most recent call last):" in out
-    assert out.endswith("smoke: 2 of 2 failed\n")  # the sdist's wheel lacks it too
+    # The sdist's wheel lacks it too: it fails, or has the wheel's members
+    # and takes its verdict.
+    for minor in dict.fromkeys([OLDEST, NEWEST]):
+        assert f"FAIL  {label('sdist', minor, SDIST)}: " in out
+    jobs = len(FOUND_HERE) + len({OLDEST, NEWEST})
+    assert f"smoke: {jobs} of {jobs} failed\n" in out
 
 
 def test_the_source_tree_does_not_hide_a_broken_wheel(no_import):
     """Run from the copy, with its full sources on PYTHONPATH: still a failure."""
     out = no_import.run(
         "python", "-m", "tools.artifacts.smoke", "--dist-dir", "dist", "--serial",
-        env={"PYTHONPATH": str(no_import.path / "src")},
+        "--pythons", "newest", env={"PYTHONPATH": str(no_import.path / "src")},
     )  # fmt: skip
     assert out.returncode == 1, out.stdout
     assert "No module named 'glyph_phase_engine.engine'" in out.stdout
 
 
 def test_a_version_mismatch_fails(wrong_version, capsys):
-    assert smoke.main(["--dist-dir", str(wrong_version.path / "dist")]) == 1
+    argv = ["--dist-dir", str(wrong_version.path / "dist"), "--pythons", "newest"]
+    assert smoke.main(argv) == 1
     out = capsys.readouterr().out
+    mismatch = "glyph_phase_engine.__version__ is 9.9.9 but the file name says 1.2.3"
+    assert f"FAIL  {label('wheel', NEWEST, WHEEL)}: {mismatch}" in out
+    assert f"FAIL  {label('sdist', NEWEST, SDIST)}: " in out
+    assert "9.9.9" in out.split(label("sdist", NEWEST, SDIST))[1]
+
+
+def test_every_console_script_is_run(second_scripts, tmpdir_left_empty):
+    """The copy's own tools read its pyproject.toml: three scripts."""
+    done = second_scripts.run(
+        "python", "-m", "tools.artifacts.smoke", "--dist-dir", "dist",
+        "--pythons", "newest", env={"TMPDIR": str(tmpdir_left_empty)},
+    )  # fmt: skip
+    out = done.stdout
+    assert done.returncode == 1, out + done.stderr
+    wheel_line = next(line for line in out.splitlines() if "wheel  " in line)
+    assert wheel_line.startswith(f"  FAIL  {label('wheel', NEWEST, WHEEL)}: ")
     assert (
-        "FAIL  wheel  glyph_phase_engine-1.2.3-py3-none-any.whl: "
-        "__version__ is 9.9.9 but the file name says 1.2.3"
-    ) in out
-    assert "FAIL  sdist  glyph_phase_engine-1.2.3.tar.gz: __version__ is 9.9.9" in out
+        "'gpe-broken --help' failed: ImportError: cannot import name "
+        "'no_such_function' from 'glyph_phase_engine.cli'"
+    ) in wheel_line
+    assert "gpe-again" not in wheel_line  # the other new script works
 
 
+@pytest.mark.slow
 def test_pip_does_it_too_where_there_is_no_uv(good_dist, tmp_path, capsys):
+    """The running Python through the tools' pip; another one with its own."""
     dist = tmp_path / "dist"
     dist.mkdir()
     for path in good_dist.iterdir():
         shutil.copy2(path, dist)
-    assert smoke.main(["--dist-dir", str(dist), "--installer", "pip"]) == 0
-    assert "fresh environment (pip)" in capsys.readouterr().out
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    pythons = ",".join(dict.fromkeys([OLDEST, running]))
+    argv = ["--dist-dir", str(dist), "--installer", "pip", "--pythons", pythons]
+    assert smoke.main(argv) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "fresh environments of Python" in out and "(pip)" in out
+    assert f"ok    {label('wheel', OLDEST, WHEEL)}: imports" in out
 
 
 @pytest.mark.parametrize("keep, missing", [(".whl", "sdist"), (".tar.gz", "wheel")])
@@ -322,8 +465,19 @@ def test_both_kinds_of_file_are_required(good_dist, tmp_path, capsys, keep, miss
     "argv, message",
     [
         (["--index-url", "http://i/simple/"], "--index-url needs --version"),
-        (["--dist-dir", "d", "--version", "1"], "--version goes with --index-url"),
+        (["--dist-dir", "d", "--version", "1"], "--version, --sums and --expect"),
+        (["--dist-dir", "d", "--sums", "S"], "go with --index-url"),
         (["--index-url", "http://i/", "--version", "x.y"], "not a PEP 440 version"),
+        (["--dist-dir", "d", "--pythons", "2.7"], "give all, newest, or some of"),
+        (["--dist-dir", "d", "--jobs", "0"], "--jobs must be at least 1"),
+        (
+            ["--index-url", "http://i/", "--version", "1", "--expect-sha256", "x=1"],
+            "is not FILE=<64 hex digits>",
+        ),
+        (
+            ["--index-url", "http://i/", "--version", "1", "--sums", "/no/such"],
+            "/no/such does not exist: give the built digests",
+        ),
     ],
 )
 def test_usage_errors(argv, message, capsys):
@@ -352,3 +506,39 @@ def test_an_interrupted_smoke_leaves_no_temporary_folder(
     code, first, rest = stop_midway(good.path, argv, tmpdir_left_empty, signum, ready)
     assert code == 130, first + rest
     assert rest.strip().endswith("smoke: interrupted: temporary folders removed")
+
+
+def test_the_running_python_needs_no_looking_for():
+    """What the publish dry run uses: this Python, which the project claims."""
+    chosen, skipped = smoke.find_pythons("running")
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert chosen == [environments.Interpreter(running, sys.executable)]
+    assert skipped == []
+
+
+def test_wheels_install_the_same_files_but_for_how_they_were_made(tmp_path):
+    """An sdist built by an older backend (Python 3.8) states another metadata
+    format and generator: the same install. Any other byte is not."""
+    import zipfile
+
+    def wheel(name, metadata_version, generator, module=b"x = 1\n"):
+        path = tmp_path / name
+        info = "p-1.0.dist-info"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("p/__init__.py", module)
+            archive.writestr(
+                f"{info}/METADATA",
+                f"Metadata-Version: {metadata_version}\nName: p\nVersion: 1.0\n",
+            )
+            archive.writestr(
+                f"{info}/WHEEL", f"Wheel-Version: 1.0\nGenerator: {generator}\n"
+            )
+            archive.writestr(f"{info}/RECORD", f"p/__init__.py,{name},6\n")
+        return path
+
+    ours = environments.wheel_contents(wheel("a.whl", "2.5", "hatchling 1.33.0"))
+    older = environments.wheel_contents(wheel("b.whl", "2.4", "hatchling 1.27.0"))
+    assert ours == older
+    other = environments.wheel_contents(wheel("c.whl", "2.4", "h 1", b"x = 2\n"))
+    assert other != ours
+    assert b"Wheel-Version: 1.0" in ours["p-1.0.dist-info/WHEEL"]

@@ -1,0 +1,556 @@
+"""Fresh environments for the smoke installer: make one, install, use the package.
+
+A :class:`Sandbox` is a temporary folder (outside the repository) holding a
+virtual environment of one Python (:class:`Interpreter`); the installs go
+there with uv (``uv venv``, ``uv pip install``, ``uv build``), or venv and
+pip where uv is missing. Installs resolve the project's dependencies from the
+regular index (whatever pip or uv is configured to use): the project's own
+file is always a local file, so it can come from nowhere else. What the
+package must do once installed comes from the project (:class:`Target`,
+read by :mod:`tools.project`): every import package imports from the fresh
+environment and states the built version, and every console script answers
+``--help`` (and ``--version``, when it has one, with the built version).
+
+Commands run through :func:`run`, which remembers them so that an interrupt
+(:func:`stop_running`) kills them all and starts no more.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
+
+from packaging.metadata import parse_email
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from tools import project
+from tools.artifacts.dist import looks_like_cache_miss
+from tools.common import ROOT, last_line, remove_tree
+
+COMMAND_TIMEOUT = 600.0
+#: argparse and click exit 2 on an unknown option: the script has no --version.
+USAGE_ERROR = 2
+
+# (The installed metadata is read from the environment's files by the smoke
+# itself: importlib.metadata would double this process's time.)
+# Imports every package, reports where from and which version, then runs
+# every console script's installed file with --help and --version (in this
+# process: the file's own code, as its #! line would run it, without starting
+# a Python for each). Python 3.8+.
+CHECK_SCRIPT = """\
+import contextlib, importlib, io, json, os, runpy, sys
+asked = json.loads(sys.argv[1])
+report = {"packages": {}, "scripts": {}}
+for name in asked["packages"]:
+    module = importlib.import_module(name)
+    where = getattr(module, "__file__", None) or list(module.__path__)[0]
+    found = getattr(module, "__version__", None)
+    report["packages"][name] = {
+        "file": where, "version": None if found is None else str(found)
+    }
+
+
+def call(path, option):
+    out = io.StringIO()
+    sys.argv = [path, option]
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+            if not isinstance(exc.code, (int, type(None))):
+                print(exc.code)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+    return [code, out.getvalue()[-3000:]]
+
+
+for name in asked["scripts"]:
+    path = os.path.join(asked["bin"], name)
+    if not os.path.isfile(path):
+        report["scripts"][name] = None
+        continue
+    with open(path, "rb") as handle:
+        first = handle.readline().decode("utf-8", "replace").strip()
+    report["scripts"][name] = {
+        "first_line": first,
+        "executable": os.access(path, os.X_OK),
+        "help": call(path, "--help"),
+        "version": call(path, "--version"),
+    }
+sys.stdout = sys.__stdout__
+print(json.dumps(report))
+"""
+
+# What uv and pip say when a requirement cannot be had from the index.
+_NAME = r"([A-Za-z0-9][A-Za-z0-9._-]*)"
+MISSING_DEPENDENCY = (
+    re.compile(
+        rf"Because {_NAME}\S* was not found in the (?:package registry|provided)"
+    ),
+    re.compile(rf"Because there (?:is|are) no versions? of {_NAME}"),
+    re.compile(rf"Because only {_NAME}\S* (?:is|are) available and"),
+    re.compile(rf"No matching distribution found for {_NAME}"),
+)
+
+
+class SmokeFailure(Exception):
+    """A check failed: ``message`` is one line, ``detail`` the output behind it."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+# ---- what to check -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """The project as its users meet it: name, import packages, console scripts."""
+
+    name: str
+    packages: Tuple[str, ...]
+    scripts: Tuple[str, ...]
+
+    @classmethod
+    def of(cls, root: Path = ROOT) -> "Target":
+        facts = project.load(root)
+        return cls(
+            facts.name,
+            tuple(package.name for package in facts.packages),
+            tuple(facts.scripts),
+        )
+
+
+def check_import_report(
+    report: Mapping[str, object], expected: Version, venv: Path, target: Target
+) -> List[str]:
+    """Problems with what the installed packages said about themselves."""
+    problems = []
+    metadata = report.get("metadata")
+    if _version(metadata) != expected:
+        problems.append(
+            f"the installed metadata says version {metadata} but the file name "
+            f"says {expected}"
+        )
+    packages = report.get("packages")
+    packages = packages if isinstance(packages, dict) else {}
+    for name in target.packages:
+        seen = packages.get(name) or {}
+        stated = seen.get("version")
+        if stated is not None and _version(stated) != expected:
+            problems.append(
+                f"{name}.__version__ is {stated} but the file name says {expected}"
+            )
+        location = Path(str(seen.get("file", ""))).resolve()
+        if venv.resolve() not in location.parents:
+            problems.append(
+                f"{name} was imported from {location}, "
+                f"not from the fresh environment {venv}"
+            )
+    return problems
+
+
+def _version(text: object) -> Optional[Version]:
+    try:
+        return Version(str(text)) if text is not None else None
+    except InvalidVersion:
+        return None
+
+
+def installed_version(venv: Path, project_name: str) -> Optional[str]:
+    """The version the installed metadata of ``project_name`` states (its
+    ``.dist-info/METADATA`` in the environment), or None if not exactly one."""
+    wanted = canonicalize_name(project_name)
+    found = [
+        info
+        for pattern in (
+            "lib/python*/site-packages/*.dist-info",
+            "Lib/site-packages/*.dist-info",
+        )
+        for info in venv.glob(pattern)
+        if canonicalize_name(info.name[: -len(".dist-info")].rsplit("-", 1)[0])
+        == wanted
+    ]
+    if len(found) != 1:
+        return None
+    raw, _ = parse_email((found[0] / "METADATA").read_bytes())
+    version = raw.get("version")
+    return str(version) if version is not None else None
+
+
+def check_cli_version(output: str, expected: Version, script: str) -> List[str]:
+    """``--version`` must name the built version somewhere in what it prints."""
+    for word in output.split():
+        if _version(word.strip("()[],;:'\"").lstrip("vV")) == expected:
+            return []
+    return [
+        f"'{script} --version' printed {last_line(output)!r}, which does not "
+        f"name version {expected}"
+    ]
+
+
+def check_scripts(
+    report: Mapping[str, object], expected: Version, target: Target
+) -> Tuple[List[str], List[str], str]:
+    """``(problems, what worked, output behind the problems)`` of the console
+    scripts: each installed, executable, with a ``#!`` line; ``--help`` exits
+    0; ``--version`` exits 0 naming the built version, or 2 (no such option:
+    ``--help`` is enough)."""
+    scripts = report.get("scripts")
+    scripts = scripts if isinstance(scripts, dict) else {}
+    problems: List[str] = []
+    worked: List[str] = []
+    detail = ""
+    for name in target.scripts:
+        seen = scripts.get(name)
+        if not seen:
+            problems.append(
+                f"console script {name} is not installed (pyproject.toml "
+                "[project.scripts] lists it)"
+            )
+            continue
+        if not seen.get("executable") or not str(seen.get("first_line")).startswith(
+            "#!"
+        ):
+            problems.append(f"console script {name} is not an executable with #!")
+        code, out = seen["help"]
+        if code != 0:
+            line = last_line(out) or f"exit code {code}"
+            problems.append(f"'{name} --help' failed: {line}")
+            detail += out
+            continue
+        code, out = seen["version"]
+        if code == USAGE_ERROR:  # no --version: --help is enough
+            worked.append(f"'{name} --help'")
+        elif code != 0:
+            line = last_line(out) or f"exit code {code}"
+            problems.append(f"'{name} --version' failed: {line}")
+            detail += out
+        else:
+            problems += check_cli_version(out, expected, name)
+            worked.append(f"'{name} --help' and '--version'")
+    return problems, worked, detail
+
+
+def missing_dependency(output: str) -> Optional[Tuple[str, str]]:
+    """``(name, the line saying so)`` when an install failed on a requirement
+    that the index could not provide. uv wraps its explanation to the
+    terminal's width (``COLUMNS``): indented lines are read as one."""
+    for line in re.sub(r"\n[ \t]+", " ", output).splitlines():
+        for pattern in MISSING_DEPENDENCY:
+            match = pattern.search(line)
+            if match:
+                return canonicalize_name(match.group(1)), line[match.start() :].strip()
+    return None
+
+
+def regular_index(env: Mapping[str, str], uv: bool) -> str:
+    """Where the installer takes dependencies from, in words."""
+    names = ("UV_DEFAULT_INDEX", "UV_INDEX_URL") if uv else ("PIP_INDEX_URL",)
+    for name in names:
+        if env.get(name):
+            return env[name]
+    tool = "uv" if uv else "pip"
+    return f"the regular index (PyPI, unless {tool}'s configuration names another)"
+
+
+# ---- running commands ------------------------------------------------------------
+
+_LIVE: Set["subprocess.Popen[str]"] = set()
+_LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()  # after an interrupt: start no more commands
+
+
+def run(
+    cmd: Sequence[str], cwd: Path, env: Dict[str, str], timeout: float = COMMAND_TIMEOUT
+) -> "subprocess.CompletedProcess[str]":
+    """Run a command, remembered so that an interrupt can stop it."""
+    with _LIVE_LOCK:
+        if _STOPPING.is_set():
+            raise SmokeFailure("interrupted")
+        proc = subprocess.Popen(
+            list(cmd),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _LIVE.add(proc)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
+    return subprocess.CompletedProcess(list(cmd), proc.returncode, out, err)
+
+
+def start_running() -> None:
+    """Allow commands again (a new smoke run in the same process)."""
+    _STOPPING.clear()
+
+
+def stop_running() -> None:
+    """Kill the commands still running and start no more (after Ctrl-C)."""
+    with _LIVE_LOCK:
+        _STOPPING.set()
+        procs = list(_LIVE)
+    for proc in procs:
+        proc.kill()
+
+
+def failure(result: "subprocess.CompletedProcess[str]", what: str) -> SmokeFailure:
+    """What a failed command tells: its last line, and its output."""
+    err, out = result.stderr or "", result.stdout or ""
+    line = last_line(err) or last_line(out) or f"exit code {result.returncode}"
+    return SmokeFailure(f"{what} failed: {line}", err + out)
+
+
+# ---- interpreters and installers ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    """A Python found on this machine: its minor version and its executable."""
+
+    minor: str  # "3.12"
+    path: str
+
+
+def find_uv() -> Optional[str]:
+    try:
+        import uv  # the tool environment's uv
+
+        return str(uv.find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+@dataclass(frozen=True)
+class Installer:
+    """Makes environments and installs into them: uv, or venv and pip."""
+
+    name: str
+    uv: Optional[str] = None
+
+
+def pick_installer(choice: str = "auto") -> Installer:
+    if choice == "pip":
+        return Installer("pip")
+    uv = find_uv()
+    if uv:
+        return Installer("uv", uv)
+    if choice == "uv":
+        raise SmokeFailure("uv is not installed: make tools, or pass --installer pip")
+    return Installer("pip")
+
+
+def base_env() -> Dict[str, str]:
+    """The environment for installs: nothing that points at the source tree.
+
+    pip's and uv's own settings stay: dependencies come from the index the
+    user configured.
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV")
+    }
+    env["PYTHONNOUSERSITE"] = "1"
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+#: Lines of a wheel's metadata that say how it was made, not what it installs.
+_FORMAT_LINES = {
+    "WHEEL": re.compile(rb"^Generator: .*\n", re.M),
+    "METADATA": re.compile(rb"^Metadata-Version: .*\n", re.M),
+}
+
+
+def wheel_contents(path: Path) -> Dict[str, bytes]:
+    """What installing a wheel writes: every member and its bytes, but for the
+    lines that only say how it was made (the backend's name and version, the
+    metadata format version) and RECORD, which lists the others' digests."""
+    contents = {}
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            folder, _, base = name.rpartition("/")
+            if folder.endswith(".dist-info") and base == "RECORD":
+                continue
+            data = archive.read(name)
+            if folder.endswith(".dist-info") and base in _FORMAT_LINES:
+                data = _FORMAT_LINES[base].sub(b"", data, count=1)
+            contents[name] = data
+    return contents
+
+
+def _running_minor() -> str:
+    return f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+class Sandbox:
+    """A temporary folder (outside the repository) with a fresh environment."""
+
+    def __init__(
+        self, installer: Installer, interpreter: Interpreter, env: Dict[str, str]
+    ) -> None:
+        self.installer = installer
+        self.interpreter = interpreter
+        self.base_env = self.env = env
+        self.root: Optional[Path] = None
+        # pip: the tool environment's pip installs into an environment of its
+        # own Python (--python); other Pythons get a pip of their own.
+        self.own_pip = not installer.uv and interpreter.minor != _running_minor()
+
+    @property
+    def venv(self) -> Path:
+        assert self.root is not None, "use the sandbox in a with block"
+        return self.root / "venv"
+
+    @property
+    def bin(self) -> Path:
+        return self.venv / ("Scripts" if os.name == "nt" else "bin")
+
+    @property
+    def python(self) -> Path:
+        return self.bin / ("python.exe" if os.name == "nt" else "python")
+
+    def __enter__(self) -> "Sandbox":
+        try:
+            self.root = Path(tempfile.mkdtemp(prefix="gpe-smoke-"))
+            # The installers' own temporary folders go in here too: removing
+            # the sandbox removes them, even after an install killed half-way.
+            (self.root / "tmp").mkdir()
+            self.env = {**self.base_env, "TMPDIR": str(self.root / "tmp")}
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def make_venv(self) -> None:
+        """Make the environment (once; a build alone needs none)."""
+        if self.venv.exists():
+            return
+        exe, venv = self.interpreter.path, str(self.venv)
+        if self.installer.uv:
+            cmd = [self.installer.uv, "venv", "--quiet", "--python", exe, venv]
+        elif self.own_pip:
+            cmd = [exe, "-m", "venv", venv]
+        else:
+            cmd = [exe, "-m", "venv", "--without-pip", venv]
+        self.run(cmd, f"making a Python {self.interpreter.minor} environment")
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.root is not None:
+            remove_tree(self.root)
+
+    def _pip(self) -> List[str]:
+        if self.own_pip:
+            return [str(self.python), "-m", "pip"]
+        return [sys.executable, "-m", "pip", "--python", str(self.python)]
+
+    def install(self, path: Path, project_name: str) -> None:
+        """Install one local file; its dependencies from the regular index."""
+        self.make_venv()
+        if self.installer.uv:
+            cmd = [self.installer.uv, "pip", "install", "--quiet"]
+            # Never a stale copy of the project from uv's cache.
+            cmd += ["--python", str(self.python), "--refresh-package", project_name]
+        else:
+            cmd = self._pip() + ["install", "--no-input", "--quiet"]
+        result = run(cmd + [str(path)], cwd=self.venv.parent, env=self.env)
+        if result.returncode == 0:
+            return
+        missing = missing_dependency((result.stderr or "") + (result.stdout or ""))
+        if missing:
+            name, line = missing
+            where = regular_index(self.env, bool(self.installer.uv))
+            raise SmokeFailure(
+                f"dependency {name} could not be found on {where}: {line}",
+                (result.stderr or "") + (result.stdout or ""),
+            )
+        raise failure(result, "install")
+
+    def build_wheel(self, sdist: Path) -> Path:
+        """Build a wheel from ``sdist`` on this Python, as an installer would
+        on a machine without a matching wheel (never a wheel from a cache)."""
+        out = self.venv.parent / "built"
+        if not self.installer.uv:
+            self.make_venv()  # pip builds with the environment's own Python
+        what = f"building a wheel on {self.interpreter.minor}"
+        if self.installer.uv:
+            cmd = [self.installer.uv, "build", "--quiet", "--wheel"]
+            cmd += ["--python", self.interpreter.path, "--out-dir", str(out)]
+            cmd.append(str(sdist))
+            # The build backend from uv's cache alone first (as make dist does:
+            # no index round trips); online again only if the cache lacks it.
+            offline = {**self.env, "UV_OFFLINE": "1"}
+            result = run(cmd, cwd=self.venv.parent, env=offline)
+            if result.returncode != 0:
+                output = (result.stderr or "") + (result.stdout or "")
+                if "UV_OFFLINE" in self.env or not looks_like_cache_miss(output):
+                    raise failure(result, what)
+                shutil.rmtree(out, ignore_errors=True)
+                self.run(cmd, what)
+        else:
+            cmd = self._pip() + ["wheel", "--no-deps", "--no-cache-dir", "--quiet"]
+            cmd += ["--wheel-dir", str(out)]
+            self.run(cmd + [str(sdist)], what)
+        wheels = sorted(out.glob("*.whl"))
+        if len(wheels) != 1:
+            names = ", ".join(p.name for p in wheels) or "none"
+            raise SmokeFailure(f"building the sdist made {names}, not one wheel")
+        return wheels[0]
+
+    def run(self, cmd: Sequence[str], what: str) -> "subprocess.CompletedProcess[str]":
+        result = run(cmd, cwd=self.venv.parent, env=self.env)
+        if result.returncode != 0:
+            raise failure(result, what)
+        return result
+
+    def check(self, expected: Version, target: Target) -> str:
+        """Import, version and console-script checks; what was seen, or raises."""
+        asked = {
+            "project": target.name,
+            "packages": list(target.packages),
+            "scripts": list(target.scripts),
+            "bin": str(self.bin),
+        }
+        argv = [str(self.python), "-I", "-c", CHECK_SCRIPT, json.dumps(asked)]
+        result = self.run(argv, "import")
+        try:
+            report = json.loads(last_line(result.stdout))
+        except ValueError:
+            raise SmokeFailure("import printed no report", result.stdout) from None
+        report["metadata"] = installed_version(self.venv, target.name)
+        problems = check_import_report(report, expected, self.venv, target)
+        more, worked, detail = check_scripts(report, expected, target)
+        if problems + more:
+            raise SmokeFailure("; ".join(problems + more), detail)
+        text = f"imports {', '.join(target.packages)} {report['metadata']}"
+        return text + (f"; {', '.join(worked)} work" if worked else "")
