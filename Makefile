@@ -141,7 +141,7 @@ bench: $(TOOLS)
 # ---- publish dry run -----------------------------------------------------
 # Both expect dist/ built (make dist). See README.md, "Publish dry run".
 
-.PHONY: smoke  ## install the wheel and the sdist of dist/ into fresh environments and use them
+.PHONY: smoke  ## install the wheel on every claimed Python found (the sdist built on the oldest and newest) and use it
 smoke: $(TOOLS)
 	@$(PY) -m tools.artifacts.smoke --dist-dir dist
 
