@@ -31,7 +31,7 @@ def answers(*items):
 
 
 WHEEL = "glyph_phase_engine-1.2.3-py3-none-any.whl"
-LISTED = [index.Listed(WHEEL, {}, f"../../packages/{WHEEL}#sha256=ab")]
+LISTED = [index.Listed(WHEEL, {}, url=f"../../packages/{WHEEL}#sha256=ab")]
 
 
 def download(tmp_path, get, clock, timeout=60, initial=1.0, maximum=30.0, data=None):
