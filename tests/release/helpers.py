@@ -145,3 +145,24 @@ def add_dependency(path: Path, requirement: str, module: str = "") -> None:
     if module:
         init = path / "src" / "glyph_phase_engine" / "__init__.py"
         init.write_text(init.read_text() + f"\nimport {module}  # noqa: E402,F401\n")
+
+
+def output(result: "subprocess.CompletedProcess[str]") -> str:
+    """What a command printed, stdout then stderr."""
+    return result.stdout + result.stderr
+
+
+def failed(result: "subprocess.CompletedProcess[str]", *words: str) -> str:
+    """Assert the command failed and said each of ``words``; return its output."""
+    text = output(result)
+    assert result.returncode != 0, text
+    for word in words:
+        assert word in text, text
+    return text
+
+
+def passed(result: "subprocess.CompletedProcess[str]") -> str:
+    """Assert the command passed; return its output."""
+    text = output(result)
+    assert result.returncode == 0, text
+    return text

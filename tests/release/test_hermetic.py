@@ -10,28 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.release.helpers import failed, passed
 from tools.artifacts import check, locks
 from tools.artifacts.locks import BOOTSTRAP_LOCK, BUILD_LOCK, TOOLS_LOCK
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def output(result) -> str:
-    return result.stdout + result.stderr
-
-
-def failed(result, *words) -> str:
-    text = output(result)
-    assert result.returncode != 0, text
-    for word in words:
-        assert word in text, text
-    return text
-
-
-def passed(result) -> str:
-    text = output(result)
-    assert result.returncode == 0, text
-    return text
 
 
 def tamper_hashes(lock: Path, name: str) -> None:

@@ -14,29 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.release.helpers import failed, passed
 from tools.artifacts import manifest
 
 PKG = "glyph_phase_engine"
 SDIST = "sdist x-1.2.3.tar.gz"
 WHEEL = "wheel x-1.2.3-py3-none-any.whl"
-
-
-def output(result) -> str:
-    return result.stdout + result.stderr
-
-
-def failed(result, *words) -> str:
-    text = output(result)
-    assert result.returncode != 0, text
-    for word in words:
-        assert word in text, text
-    return text
-
-
-def passed(result) -> str:
-    text = output(result)
-    assert result.returncode == 0, text
-    return text
 
 
 # -- the comparison, on member lists ------------------------------------------

@@ -17,27 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.release.helpers import failed, output, passed
+
 pytestmark = pytest.mark.slow
 
 PKG = "glyph_phase_engine"
-
-
-def output(result) -> str:
-    return result.stdout + result.stderr
-
-
-def failed(result, *words) -> str:
-    text = output(result)
-    assert result.returncode != 0, text
-    for word in words:
-        assert word in text, text
-    return text
-
-
-def passed(result) -> str:
-    text = output(result)
-    assert result.returncode == 0, text
-    return text
 
 
 @pytest.fixture

@@ -29,10 +29,9 @@ from ..repo import (
     steps_of,
     uses_of,
 )
+from .publish import DRY_RUN_TARGET, SUMS_CHECK
 
 DIGESTS_OUTPUT = "sha256sums"  # build-verify's output: the SHA256SUMS text
-SUMS_CHECK = re.compile(r"\bsha256sum\s+(?:-\w+\s+)*(?:-c|--check)\b")
-DRY_RUN_TARGET = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*publish-dry-run\b")
 STEP_OUTPUT = re.compile(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}")
 NEEDS_OUTPUT = re.compile(r"\$\{\{\s*needs\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}")
 

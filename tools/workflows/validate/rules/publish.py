@@ -45,7 +45,7 @@ SIMPLE_URLS = {
     "testpypi": "https://test.pypi.org/simple/",
 }
 DRY_RUN_TARGET = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*publish-dry-run\b")
-SUMS_CHECK = re.compile(r"\bsha256sum\s+(-c|--check)\b")
+SUMS_CHECK = re.compile(r"\bsha256sum\s+(?:--?[\w-]+\s+)*?(?:-c|--check)\b")
 PROJECT_CODE = re.compile(
     r"\b(make|python3?(\.\d+)?|pip3?|uvx?|tox|hatch|twine|pytest)\b|tools/|\.venv/"
 )
