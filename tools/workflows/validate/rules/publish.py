@@ -197,7 +197,8 @@ def publish_chain(repo: Repo, this: Rule) -> Iterator[Problem]:
 @rule(
     "publish-job",
     "the publish job runs no project code; it downloads the built files, checks "
-    "them with sha256sum -c, attests dist/*, then publishes",
+    "them against the build job's digests (sha256sum --check), attests dist/*, "
+    "then publishes",
 )
 def publish_job(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():

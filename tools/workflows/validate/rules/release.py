@@ -126,8 +126,9 @@ def _action_checks_index(repo: Repo) -> bool:
 
 @rule(
     "index-check",
-    "before a publish, the build checks that the version is not on that index yet "
-    "(TestPyPI's check with skip-existing, PyPI's without)",
+    "before a publish, the build compares its files with that index (make "
+    "index-check: identical files skipped, the same name with other bytes "
+    "refused; TestPyPI's with skip-existing, PyPI's without)",
 )
 def index_check(repo: Repo, this: Rule) -> Iterator[Problem]:
     action_checks = _action_checks_index(repo)
