@@ -439,7 +439,7 @@ class Sandbox:
 
     def __enter__(self) -> "Sandbox":
         try:
-            self.root = Path(tempfile.mkdtemp(prefix="gpe-smoke-"))
+            self.root = Path(tempfile.mkdtemp(prefix="release-smoke-"))
             # The installers' own temporary folders go in here too: removing
             # the sandbox removes them, even after an install killed half-way.
             (self.root / "tmp").mkdir()

@@ -385,7 +385,7 @@ def smoke_index(
         def look(seconds: float) -> index.Probe:
             return index.probe(index_url, version, target.name, timeout=seconds)
 
-    folder = Path(tempfile.mkdtemp(prefix="gpe-smoke-index-"))
+    folder = Path(tempfile.mkdtemp(prefix="release-smoke-index-"))
     try:
         look_all = every_file_listed(look, expected)
         waited = wait_for_version(look_all, timeout, initial, maximum, clock, sleep)

@@ -126,7 +126,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     samples: Dict[str, List[float]] = {}
     for run in range(1, args.runs + 1):
-        with tempfile.TemporaryDirectory(prefix="gpe-bench-tests-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="bench-tests-") as tmp:
             for name, seconds in one_run(Path(tmp), args.matrix).items():
                 samples.setdefault(name, []).append(seconds)
                 print(f"run {run}/{args.runs}  {name:<18} {seconds:6.1f} s", flush=True)

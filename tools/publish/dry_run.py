@@ -124,7 +124,7 @@ class LocalIndex:
         self.stop()
 
     def start(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="gpe-publish-dry-run-"))
+        self.root = Path(tempfile.mkdtemp(prefix="publish-dry-run-"))
         self.packages.mkdir()
         htpasswd = self.root / "htpasswd"
         write_htpasswd(htpasswd, self.username, self.password)
