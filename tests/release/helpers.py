@@ -99,6 +99,8 @@ def stop_midway(
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
     return proc.returncode, seen, rest
 
 

@@ -578,7 +578,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         report = Report(skipped=skipped)
         if args.index_url:
             what = f"{target.name}=={version} from {args.index_url} (own files only)"
-            print(f"smoke: installing {what} on Python {where} ({installer.name})")
+            print(
+                f"smoke: installing {what} on Python {where} ({installer.name})",
+                flush=True,
+            )
             report.results = smoke_index(
                 args.index_url, version, expected, installer, target, interpreters,
                 args.timeout, args.retry_initial, args.retry_max, source, jobs,
@@ -586,7 +589,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         else:
             files = find_dists(args.dist_dir, target.name)
             what = f"each file of {args.dist_dir}/ into fresh environments"
-            print(f"smoke: installing {what} of Python {where} ({installer.name})")
+            print(
+                f"smoke: installing {what} of Python {where} ({installer.name})",
+                flush=True,
+            )
             report.results = smoke_files(files, installer, target, interpreters, jobs)
     except SmokeFailure as exc:
         print(f"smoke: error: {exc.message}")
