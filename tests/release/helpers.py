@@ -54,7 +54,10 @@ class Project:
     def run(self, *cmd: str, check: bool = False, **kwargs):
         """Run a command in the copy; ``python`` means this interpreter."""
         argv = [sys.executable if c == "python" else c for c in cmd]
-        env = {**os.environ, **GIT_ENV, **kwargs.pop("env", {})}
+        # Not the outer tox's settings: TOX_WORK_DIR and the like would make a
+        # tox run in the copy use (and write coverage data into) our .tox.
+        outer = {k: v for k, v in os.environ.items() if not k.startswith("TOX_")}
+        env = {**outer, **GIT_ENV, **kwargs.pop("env", {})}
         return subprocess.run(
             argv,
             cwd=self.path,
