@@ -12,7 +12,10 @@ Runs, in order, and reports each:
 - our own rules (:mod:`tools.workflows.validate`).
 
 Every check runs even when one before it failed, so that one run shows every
-problem; the exit code is 1 if any failed.
+problem; the exit code is 1 if any failed. check-jsonschema and our rules run
+in this process (the same command line, through their own entry points): a
+Python started for each costs more than the checks themselves, and
+``make release-check`` is bound by the CPU.
 """
 
 import argparse
@@ -69,6 +72,20 @@ def commands(root: Path, zizmor_args: Sequence[str]) -> List[Tuple[str, List[str
     return out
 
 
+def run(argv: Sequence[str]) -> int:
+    """Run one check's command: check-jsonschema and our rules in process."""
+    if Path(argv[0]).name == "check-jsonschema":
+        from check_jsonschema.cli.main_command import main as check_jsonschema
+
+        code = check_jsonschema(list(argv[1:]), standalone_mode=False)
+        return int(code or 0)
+    if list(argv[:3]) == [sys.executable, "-m", VALIDATOR]:
+        from tools.workflows.validate import main as validate
+
+        return validate(list(argv[3:]))
+    return subprocess.run(argv, cwd=ROOT).returncode
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.workflows.checks")
     parser.add_argument(
@@ -81,7 +98,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for what, argv_ in commands(ROOT, shlex.split(args.zizmor_args)):
         print(f"==> {what}", flush=True)
         try:
-            code = subprocess.run(argv_, cwd=ROOT).returncode
+            code = run(argv_)
         except OSError as exc:
             print(f"error: {what} could not run ({exc}): make tools", file=sys.stderr)
             code = 127
