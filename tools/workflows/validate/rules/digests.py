@@ -30,9 +30,9 @@ from ..repo import (
     uses_of,
 )
 from .publish import DRY_RUN_TARGET, SUMS_CHECK
+from .versions import STEP_OUTPUT
 
 DIGESTS_OUTPUT = "sha256sums"  # build-verify's output: the SHA256SUMS text
-STEP_OUTPUT = re.compile(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}")
 NEEDS_OUTPUT = re.compile(r"\$\{\{\s*needs\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}")
 
 
