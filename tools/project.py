@@ -70,6 +70,26 @@ class Package:
 
 
 @dataclass(frozen=True)
+class Publisher:
+    """What an index's trusted publisher must hold for this project.
+
+    PyPI and TestPyPI match an upload's OIDC token against the owner and
+    repository, the workflow's file name and the environment, exactly; any
+    difference is a 403 ``invalid-publisher``. Written once, in
+    ``[tool.release-check.trusted-publishers]``; the repository comes from
+    ``[project.urls] Source``.
+    """
+
+    index: str  # "pypi" or "testpypi"
+    workflow: str  # the file name under .github/workflows/, e.g. "publish-pypi.yml"
+    environment: str  # the GitHub environment of the publish job, e.g. "pypi"
+
+
+PUBLISHER_INDEXES = ("pypi", "testpypi")
+PUBLISHERS_TABLE = "[tool.release-check.trusted-publishers]"
+
+
+@dataclass(frozen=True)
 class Project:
     """The facts, read once from ``pyproject.toml``."""
 
@@ -83,6 +103,19 @@ class Project:
     requires_python: str
     repository: Optional[str]  # "OWNER/REPO" on GitHub, from [project.urls] Source
     pyproject: Dict[str, Any]
+    publishers: Dict[str, Publisher]  # index ("pypi", "testpypi") -> its publisher
+
+    def publisher(self, index: str) -> Publisher:
+        """The trusted publisher of ``index``; ConfigError says what to add."""
+        found = self.publishers.get(index)
+        if found is None:
+            raise ConfigError(
+                f"pyproject.toml has no {PUBLISHERS_TABLE} {index}: add "
+                f'{index} = {{ workflow = "publish-{index}.yml", '
+                f'environment = "{index}" }} (what the index\'s trusted '
+                "publisher holds)"
+            )
+        return found
 
     @property
     def normalized_name(self) -> str:
@@ -172,6 +205,33 @@ def _version_file(data: Dict[str, Any]) -> Optional[str]:
     return None
 
 
+def _publishers(data: Dict[str, Any]) -> Dict[str, Publisher]:
+    """``[tool.release-check.trusted-publishers]``: index -> workflow, environment."""
+    table = _table(data, "tool", "release-check", "trusted-publishers")
+    found: Dict[str, Publisher] = {}
+    for index, entry in table.items():
+        if index not in PUBLISHER_INDEXES:
+            raise ConfigError(
+                f"{PUBLISHERS_TABLE} has {index!r}: the indexes are "
+                + " and ".join(PUBLISHER_INDEXES)
+            )
+        workflow = entry.get("workflow") if isinstance(entry, dict) else None
+        environment = entry.get("environment") if isinstance(entry, dict) else None
+        if not isinstance(workflow, str) or not isinstance(environment, str):
+            raise ConfigError(
+                f"{PUBLISHERS_TABLE} {index} needs a workflow file name and an "
+                f'environment: {index} = {{ workflow = "publish-{index}.yml", '
+                f'environment = "{index}" }}'
+            )
+        if "/" in workflow or not workflow.endswith((".yml", ".yaml")):
+            raise ConfigError(
+                f"{PUBLISHERS_TABLE} {index} workflow {workflow!r} must be a file "
+                'name under .github/workflows/, such as "publish-pypi.yml"'
+            )
+        found[index] = Publisher(index=index, workflow=workflow, environment=environment)
+    return found
+
+
 @lru_cache(maxsize=16)
 def _load(root: Path, stamp: Tuple[int, int]) -> Project:
     data = load_pyproject(root)
@@ -190,6 +250,7 @@ def _load(root: Path, stamp: Tuple[int, int]) -> Project:
         requires_python=str(project.get("requires-python", "")),
         repository=_repository(project),
         pyproject=data,
+        publishers=_publishers(data),
     )
 
 
@@ -215,6 +276,11 @@ def describe(project: Project) -> List[str]:
         f"release tag pattern: {project.tag_regex}",
         f"requires-python: {project.requires_python or 'any'}",
         f"repository: {project.repository or 'none ([project.urls] Source)'}",
+        *(
+            f"trusted publisher on {p.index}: {project.repository or '?'}, "
+            f"workflow {p.workflow}, environment {p.environment}"
+            for p in project.publishers.values()
+        ),
     ]
 
 

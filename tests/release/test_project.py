@@ -182,3 +182,50 @@ def test_no_source_url_means_no_repository(tmp_path):
         project.load(write(tmp_path, '[project]\nname = "x"\n' + WHEEL)).repository
         is None
     )
+
+
+def test_trusted_publishers_are_read_from_release_check_config(tmp_path):
+    root = write(
+        tmp_path,
+        """
+[project]
+name = "thing"
+[tool.release-check.trusted-publishers]
+pypi = { workflow = "release.yaml", environment = "release" }
+[tool.hatch.build.targets.wheel]
+packages = ["src/thing"]
+""",
+    )
+    facts = project.load(root)
+    assert facts.publisher("pypi") == project.Publisher(
+        index="pypi", workflow="release.yaml", environment="release"
+    )
+    with pytest.raises(project.ConfigError, match="has no .* testpypi: add testpypi"):
+        facts.publisher("testpypi")
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ('pypy = { workflow = "a.yml", environment = "e" }', "the indexes are"),
+        ('pypi = { workflow = "a.yml" }', "needs a workflow file name and an env"),
+        (
+            'pypi = { workflow = ".github/workflows/a.yml", environment = "e" }',
+            "must be a file name under .github/workflows/",
+        ),
+    ],
+)
+def test_a_wrong_trusted_publisher_entry_says_what_to_write(tmp_path, entry, message):
+    root = write(
+        tmp_path,
+        f"""
+[project]
+name = "thing"
+[tool.release-check.trusted-publishers]
+{entry}
+[tool.hatch.build.targets.wheel]
+packages = ["src/thing"]
+""",
+    )
+    with pytest.raises(project.ConfigError, match=message):
+        project.load(root)
