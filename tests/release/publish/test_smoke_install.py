@@ -209,44 +209,6 @@ def test_every_console_script_answers_help_and_version():
     assert detail == trace and worked == ["'c --help' and '--version'"]
 
 
-UV_MISSING = """\
-Using Python 3.11.7 environment at: venv
-error: No solution found when resolving dependencies
-  cause: Because no-such-thing was not found in the package registry and \
-pkg==1.0 depends on no-such-thing, we can conclude that pkg==1.0 cannot be used.
-         And because only pkg==1.0 is available and you require pkg, we can \
-conclude that your requirements are unsatisfiable.
-"""
-UV_TOO_NEW = (
-    "  cause: Because only packaging<=26.3 is available and depx==1.0 depends on "
-    "packaging>=99, we can conclude that depx==1.0 cannot be used."
-)
-UV_WRAPPED = """\
-  × No solution found when resolving dependencies:
-  ╰─▶ Because no-such-thing was not found in the package
-      registry and pkg==1.0 depends on no-such-thing, we can
-      conclude that pkg==1.0 cannot be used.
-"""
-PIP_MISSING = """\
-ERROR: Could not find a version that satisfies the requirement No_Such.Thing \
-(from pkg) (from versions: none)
-ERROR: No matching distribution found for No_Such.Thing (from pkg)
-"""
-
-
-@pytest.mark.parametrize(
-    "output, name",
-    [(UV_MISSING, "no-such-thing"), (UV_TOO_NEW, "packaging"),
-     (UV_WRAPPED, "no-such-thing"),
-     (PIP_MISSING, "no-such-thing"), ("error: Failed to build pkg", None)],
-)  # fmt: skip
-def test_a_missing_dependency_is_told_from_other_failures(output, name):
-    found = environments.missing_dependency(output)
-    assert (found[0] if found else None) == name
-    if found:
-        assert found[1].startswith(("Because", "No matching distribution found"))
-
-
 def test_the_regular_index_is_the_installers_own():
     assert environments.regular_index({"UV_INDEX_URL": "http://mirror/"}, True) == (
         "http://mirror/"
