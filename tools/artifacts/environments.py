@@ -244,10 +244,10 @@ def dependency_python_message(mismatch: PythonMismatch) -> str:
     marker = f"python_version >= '{floor.group(1)}'" if floor else "python_version"
     return (
         f"dependency {mismatch.requirement} has no release for Python "
-        f"{mismatch.python} (its releases need Python{needs}), a Python that "
-        f"requires-python claims: give it an environment marker in "
-        f'[project] dependencies ("{mismatch.requirement}; {marker}", plus a '
-        f"line for older Pythons), or narrow requires-python to '{needs}'"
+        f"{mismatch.python}, which requires-python claims (its releases need "
+        f'Python{needs}): add an environment marker ("{mismatch.requirement}; '
+        f"{marker}\") in [project] dependencies, or narrow requires-python to "
+        f"'{needs}'"
     )
 
 
