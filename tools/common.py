@@ -16,9 +16,8 @@ from typing import Callable, Dict, Iterable, List, NoReturn, Optional, TextIO
 
 from tools.project import DIST_DIR as DIST_DIR  # noqa: F401 (re-exported)
 from tools.project import ROOT as ROOT
-from tools.project import ConfigError
 from tools.project import SUMS_FILE as SUMS_FILE  # noqa: F401 (re-exported)
-from tools.project import load
+from tools.project import ConfigError, load
 from tools.project import load_pyproject as load_pyproject  # noqa: F401
 
 

@@ -42,7 +42,9 @@ _MISMATCH = re.compile(
 # "pin --hash=..." lines under "Hashes are required in --require-hashes mode".
 _NO_HASH = (
     re.compile(r"must have a hash, but none were provided for: ([\w.\-]+)"),
-    re.compile(r"Hashes are required in --require-hashes mode.*?\n\s*([\w.\-]+)==", re.S),
+    re.compile(
+        r"Hashes are required in --require-hashes mode.*?\n\s*([\w.\-]+)==", re.S
+    ),
 )
 # build's "Unmet dependencies (checked against ...):" and the next line.
 _MISSING = re.compile(r"(?:Missing|Unmet) dependencies[^\n]*:[ \t]*\n\s*(\S[^\n]*)")

@@ -18,7 +18,9 @@ def break_toml(project) -> str:
     path = project.path / "pyproject.toml"
     lines = path.read_text().splitlines()
     path.write_text("\n".join(lines + ['name = = "oops"']) + "\n")
-    return f"{path} is not valid TOML (Invalid value (at line {len(lines) + 1}, column 8))"
+    return (
+        f"{path} is not valid TOML (Invalid value (at line {len(lines) + 1}, column 8))"
+    )
 
 
 @pytest.mark.e2e

@@ -42,7 +42,9 @@ def test_make_lock_locks_the_build_for_requires_pythons_floor(project):
     (make lock asked for 3.8 before, and uv found no hatchling for it)."""
     set_requires_python(project, ">=3.10")
     build_in = project.path / "requirements" / "build.in"
-    build_in.write_text(build_in.read_text().replace("hatchling>=1.27", "hatchling>=1.29"))
+    build_in.write_text(
+        build_in.read_text().replace("hatchling>=1.27", "hatchling>=1.29")
+    )
     text = passed(project.make("lock"))
     assert f"locks: pinning {BUILD_LOCK} (Python 3.10+, from requires-python)" in text
     pins = locks.read_lock(project.path, BUILD_LOCK)

@@ -38,9 +38,7 @@ def test_the_fixtures_are_of_the_pinned_versions():
     tools = ("check-wheel-contents", "validate-pyproject", "build", "twine", "pip")
     seen = set()
     for path in DATA.glob("*.txt"):
-        tool = next(
-            (t for t in tools + ("uv",) if path.name.startswith(f"{t}-")), None
-        )
+        tool = next((t for t in tools + ("uv",) if path.name.startswith(f"{t}-")), None)
         if tool is None:
             continue
         version = path.name[len(tool) + 1 :].split("-", 1)[0]

@@ -96,6 +96,7 @@ sys.stdout = sys.__stdout__
 print(json.dumps(report))
 """
 
+
 class SmokeFailure(Exception):
     """A check failed: ``message`` is one line, ``detail`` the output behind it."""
 
@@ -246,7 +247,7 @@ def dependency_python_message(mismatch: PythonMismatch) -> str:
         f"dependency {mismatch.requirement} has no release for Python "
         f"{mismatch.python}, which requires-python claims (its releases need "
         f'Python{needs}): add an environment marker ("{mismatch.requirement}; '
-        f"{marker}\") in [project] dependencies, or narrow requires-python to "
+        f'{marker}") in [project] dependencies, or narrow requires-python to '
         f"'{needs}'"
     )
 

@@ -200,18 +200,16 @@ def python_floor(requires_python: str) -> str:
     try:
         clauses = list(SpecifierSet(requires_python))
     except InvalidSpecifier:
-        raise ValueError(f"pyproject.toml's {where} is not a version specifier: "
-                         "fix it (e.g. \">=3.9\")") from None
+        raise ValueError(
+            f"pyproject.toml's {where} is not a version specifier: "
+            'fix it (e.g. ">=3.9")'
+        ) from None
     floors = [
         Version(clause.version.rstrip(".*"))
         for clause in clauses
         if clause.operator in (">=", "~=", "==", "===")
     ]
-    floors += [
-        Version(clause.version)
-        for clause in clauses
-        if clause.operator == ">"
-    ]
+    floors += [Version(clause.version) for clause in clauses if clause.operator == ">"]
     if not floors:
         raise ValueError(
             "pyproject.toml's [project] requires-python gives no oldest Python "
@@ -232,7 +230,10 @@ def _uv() -> str:
 
 
 def lock_commands(
-    root: Path, floor: str, tools: str = TOOLS_LOCK, bootstrap: str = BOOTSTRAP_LOCK,
+    root: Path,
+    floor: str,
+    tools: str = TOOLS_LOCK,
+    bootstrap: str = BOOTSTRAP_LOCK,
     build: str = BUILD_LOCK,
 ) -> List[Tuple[str, List[str]]]:
     """``(what, uv pip compile command)`` for each lock, in order."""

@@ -540,7 +540,7 @@ def test_a_dependency_without_a_release_for_a_claimed_python_is_one_line(
     assert lines[first].endswith(
         f"-py3-none-any.whl: dependency {TOO_NEW_FOR_38} has no release for "
         "Python 3.8, which requires-python claims (its releases need "
-        f"Python>=3.10): add an environment marker (\"{TOO_NEW_FOR_38}; "
+        f'Python>=3.10): add an environment marker ("{TOO_NEW_FOR_38}; '
         "python_version >= '3.10'\") in [project] dependencies, or narrow "
         "requires-python to '>=3.10'" + lines[first][lines[first].rindex(" (") :]
     ), lines[first]
