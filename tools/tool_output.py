@@ -29,7 +29,9 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 # ---- uv (0.13.9) and pip (26.3) installing a hash-pinned lock, build (1.6.1) --
 
@@ -136,14 +138,48 @@ _PYTHON_MISMATCH = re.compile(
 )
 
 
-def python_mismatch(output: str) -> Optional[PythonMismatch]:
+# pip: "Ignored the following versions that require a different python
+# version: 6.0 Requires-Python >=3.12; 6.0.1 Requires-Python >=3.12; ..."
+# and "No matching distribution found for django==6.0 (from pkg)".
+_PIP_IGNORED = re.compile(
+    r"Ignored the following versions that require a different python version: "
+    r"([^\n]*)"
+)
+_PIP_IGNORED_ONE = re.compile(r"(\S+) Requires-Python (\S+)")
+_PIP_NOT_FOUND = re.compile(r"No matching distribution found for (\S+)")
+
+
+def python_mismatch(output: str, python: str = "") -> Optional[PythonMismatch]:
     """The requirement that has no release for the Python an install ran on,
-    when that is why the resolver failed (uv's explanation); else None."""
+    when that is why the resolver failed; else None. uv names that Python;
+    pip does not, so ``python`` (``"3.8"``) is the caller's."""
     found = _PYTHON_MISMATCH.search(unwrap(output))
-    if not found:
+    if found:
+        minor, needs, requirement, name = found.groups()
+        return PythonMismatch(requirement, canonicalize_name(name), minor, needs)
+    ignored, wanted = _PIP_IGNORED.search(output), _PIP_NOT_FOUND.search(output)
+    if not (ignored and wanted):
         return None
-    python, needs, requirement, name = found.groups()
-    return PythonMismatch(requirement, canonicalize_name(name), python, needs)
+    try:
+        requirement = Requirement(wanted.group(1))
+    except InvalidRequirement:
+        return None
+    needs = [
+        spec
+        for version, spec in _PIP_IGNORED_ONE.findall(ignored.group(1))
+        if _allows(requirement, version.rstrip(";"))
+    ]
+    if not needs:
+        return None
+    name = canonicalize_name(requirement.name)
+    return PythonMismatch(str(requirement), name, python, needs[0].rstrip(";"))
+
+
+def _allows(requirement: Requirement, version: str) -> bool:
+    try:
+        return requirement.specifier.contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return False
 
 
 # ---- twine (7.0.0) --------------------------------------------------------------

@@ -95,6 +95,7 @@ def test_a_failed_build_is_told_by_its_exception():
     "name, found",
     [
         ("uv-0.13.9-not-found.txt", "release-check-no-such-dependency"),
+        ("uv-0.13.9-no-such-version.txt", "packaging"),
         ("pip-26.3-not-found.txt", "release-check-no-such-dependency"),
         ("uv-0.13.9-hash-mismatch.txt", None),
         ("build-1.6.1-backend-error.txt", None),
@@ -121,8 +122,16 @@ def test_a_dependency_without_a_release_for_the_python_is_named(name, requiremen
     )
 
 
+def test_pip_says_which_dependency_needs_another_python():
+    assert python_mismatch(
+        sample("pip-26.3-requires-python.txt"), "3.11"
+    ) == PythonMismatch("django==6.0", "django", "3.11", ">=3.12")
+
+
 @pytest.mark.parametrize(
-    "name", ["uv-0.13.9-not-found.txt", "pip-26.3-not-found.txt"]
+    "name",
+    ["uv-0.13.9-not-found.txt", "pip-26.3-not-found.txt",
+     "uv-0.13.9-no-such-version.txt"],
 )  # fmt: skip
 def test_other_resolver_failures_are_no_python_mismatch(name):
     assert python_mismatch(sample(name)) is None

@@ -479,7 +479,7 @@ class Sandbox:
         if result.returncode == 0:
             return
         output = (result.stderr or "") + (result.stdout or "")
-        mismatch = python_mismatch(output)
+        mismatch = python_mismatch(output, self.interpreter.minor)
         if mismatch:
             raise SmokeFailure(dependency_python_message(mismatch), output)
         missing = missing_dependency(output)
