@@ -36,6 +36,10 @@ def test_every_make_target_says_the_toml_is_invalid_in_one_line(project):
             out.stderr,
         )
         assert out.stdout == "", (target, out.stdout)
+    written = [
+        p.name for p in project.path.iterdir() if p.name in ("dist", "SHA256SUMS")
+    ]
+    assert written == []  # nothing half-written
 
 
 @pytest.mark.e2e
