@@ -60,16 +60,11 @@ tools: $(TOOLS)
 
 # The locks, with hashes: tools.txt (the tool environment, Python 3.9+),
 # bootstrap.txt (its uv, installed first), build.txt (make dist's build
-# environment, every Python a build runs on: 3.8+). Then check that build.txt
-# pins what pyproject.toml's [build-system] requires.
-LOCK = $(BIN)/uv pip compile --quiet --universal --no-header --generate-hashes
+# environment, every Python from requires-python's lower bound up). Then
+# check that build.txt pins what pyproject.toml's [build-system] requires.
 .PHONY: lock  ## re-pin requirements/{tools,bootstrap,build}.txt (with hashes) from their .in files
 lock: $(TOOLS)
-	$(LOCK) --python-version 3.9 requirements/tools.in -o $(TOOLS_REQUIREMENTS)
-	$(LOCK) --python-version 3.9 -c $(TOOLS_REQUIREMENTS) requirements/bootstrap.in \
-	  -o $(BOOTSTRAP_REQUIREMENTS)
-	$(LOCK) --python-version 3.8 requirements/build.in -o $(BUILD_REQUIREMENTS)
-	@$(PY) -m tools.artifacts.locks
+	@$(PY) -m tools.artifacts.locks --write
 
 # ---- tests ---------------------------------------------------------------
 

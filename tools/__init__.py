@@ -3,6 +3,10 @@
 - :mod:`tools.project`: every fact about the project, read from
   ``pyproject.toml`` and the build configuration (no name is written here);
 - :mod:`tools.common`: git, output, the entry convention and exit codes;
+- :mod:`tools.offline_first`: an installer run from uv's cache first, made
+  again online on any failure (an optimisation, never a verdict);
+- :mod:`tools.tool_output`: the one reader of other tools' human output
+  (uv, pip, build, twine...), tested on captured output of the pinned versions;
 - :mod:`tools.artifacts`: build and verify ``dist/``;
 - :mod:`tools.publish`: upload to an index, the dry run, attestations;
 - :mod:`tools.workflows`: the workflow validator and the actions' inputs;

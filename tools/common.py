@@ -17,7 +17,7 @@ from typing import Callable, Dict, Iterable, List, NoReturn, Optional, TextIO
 from tools.project import DIST_DIR as DIST_DIR  # noqa: F401 (re-exported)
 from tools.project import ROOT as ROOT
 from tools.project import SUMS_FILE as SUMS_FILE  # noqa: F401 (re-exported)
-from tools.project import load
+from tools.project import ConfigError, load
 from tools.project import load_pyproject as load_pyproject  # noqa: F401
 
 
@@ -193,12 +193,20 @@ def sigterm_as_interrupt() -> Callable[[], None]:
 def run_main(main: Callable[[], int]) -> NoReturn:
     """The entry point of every script: ``run_main(main)`` under ``__main__``.
 
-    SIGTERM and Ctrl-C unwind (cleaning up on the way), print one line and
-    exit 130 (:data:`EXIT_INTERRUPTED`).
+    The project's facts are read first (:func:`tools.project.load`): a
+    ``pyproject.toml`` that is not valid TOML, or lacks what the tooling needs,
+    is one line and exit 1 (:data:`EXIT_PROBLEMS`) before anything runs, and
+    so is a :class:`~tools.project.ConfigError` raised later. SIGTERM and
+    Ctrl-C unwind (cleaning up on the way), print one line and exit 130
+    (:data:`EXIT_INTERRUPTED`).
     """
     sigterm_as_interrupt()
     try:
+        load(ROOT)
         code = main()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = EXIT_PROBLEMS
     except KeyboardInterrupt as exc:
         name = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else "script"
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"

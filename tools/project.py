@@ -48,7 +48,7 @@ def load_pyproject(root: Path = ROOT) -> Dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read {path} ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML ({exc})") from None
+        raise ConfigError(f"{path} is not valid TOML ({exc}): fix it there") from None
 
 
 def _table(data: Mapping[str, Any], *keys: str) -> Dict[str, Any]:
@@ -228,7 +228,9 @@ def _publishers(data: Dict[str, Any]) -> Dict[str, Publisher]:
                 f"{PUBLISHERS_TABLE} {index} workflow {workflow!r} must be a file "
                 'name under .github/workflows/, such as "publish-pypi.yml"'
             )
-        found[index] = Publisher(index=index, workflow=workflow, environment=environment)
+        found[index] = Publisher(
+            index=index, workflow=workflow, environment=environment
+        )
     return found
 
 

@@ -1,5 +1,7 @@
-"""The build's guards: the offline-first build environment, dev versions outside git."""
+"""The build's guards: the offline-first build environment (an optimisation
+only: any failure is retried online), dev versions outside git."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -8,14 +10,10 @@ import pytest
 
 from tools.artifacts import dist
 
-CACHE_MISS = (
-    "  x Failed to download `hatchling==1.33.0`\n"
-    "  help: Packages were unavailable because the network was disabled. When "
-    "the network is disabled, registry packages may only be read from the cache.\n"
-)
-HASH_MISMATCH = (
-    "error: Failed to download\n  cause: Hash mismatch for `pluggy==1.7.0`\n"
-)
+DATA = Path(__file__).parent / "data"
+# What uv 0.13.9 really says offline with an empty cache, and on a bad hash.
+COLD_CACHE = (DATA / "uv-0.13.9-offline-cold-cache.txt").read_text()
+HASH_MISMATCH = (DATA / "uv-0.13.9-hash-mismatch.txt").read_text()
 REAL_ERROR = "SyntaxError: invalid syntax\nERROR Backend subprocess exited\n"
 
 
@@ -59,21 +57,54 @@ def test_a_warm_cache_installs_once_offline(fake_build, tmp_path, capsys):
     assert not (tmp_path / "out" / "build-tmp").exists()
 
 
-def test_a_cold_cache_installs_again_online(fake_build, tmp_path, capsys):
-    installs, builds = fake_build(CACHE_MISS, None)
+def test_any_offline_failure_installs_again_online(fake_build, tmp_path, capsys):
+    installs, builds = fake_build(COLD_CACHE, None)
     paths = dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
     assert len(paths) == 2 and len(builds) == 1
     assert [env.get("UV_OFFLINE") for env in installs] == ["1", None]
     assert "installing again, online" in capsys.readouterr().err
 
 
-def test_a_hash_mismatch_is_not_installed_twice(fake_build, tmp_path, capsys):
-    installs, builds = fake_build(HASH_MISMATCH, None)
+def test_only_the_online_failure_is_reported(fake_build, tmp_path, capsys):
+    installs, builds = fake_build(COLD_CACHE, HASH_MISMATCH)
     with pytest.raises(dist.BuildError) as info:
         dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
-    assert len(installs) == 1 and builds == []
-    assert "the hash of pluggy==1.7.0 is not the hash of the file" in str(info.value)
-    assert "online" not in capsys.readouterr().err
+    assert [env.get("UV_OFFLINE") for env in installs] == ["1", None]
+    assert builds == []
+    assert str(info.value) == (
+        "requirements/build.txt: the hash of packaging==25.0 is not the hash of "
+        "the file the index serves (the lock was edited, or the file changed): "
+        "re-pin with make lock and review the diff"
+    )
+    assert info.value.output == HASH_MISMATCH
+
+
+def test_a_users_uv_offline_is_kept(fake_build, tmp_path, monkeypatch):
+    installs, _builds = fake_build(COLD_CACHE)
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    with pytest.raises(dist.BuildError) as info:
+        dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
+    assert len(installs) == 1
+    assert "no version of build==1.6.1" in str(info.value)
+
+
+@pytest.mark.e2e
+@pytest.mark.network
+def test_an_empty_uv_cache_makes_the_build_environment_online(tmp_path, capsys):
+    """The real path: uv 0.13.9, offline on an empty cache, fails in its own
+    words (nothing about the network); the environment is made online."""
+    cache = tmp_path / "uv-cache"
+    env = {**os.environ, "UV_CACHE_DIR": str(cache), "TMPDIR": str(tmp_path)}
+    env.pop("UV_OFFLINE", None)
+    (tmp_path / "work").mkdir()
+    python = dist.make_build_env(
+        dist.ROOT / dist.BUILD_LOCK, tmp_path / "work" / "env", environ=env
+    )
+    assert "installing again, online" in capsys.readouterr().err
+    out = subprocess.run(
+        [python, "-c", "import build, hatchling, hatch_vcs"], capture_output=True
+    )
+    assert out.returncode == 0, out.stderr
 
 
 def test_a_real_build_error_is_reported(fake_build, tmp_path, capsys):

@@ -311,15 +311,6 @@ def test_build_env_sets_the_epoch_and_only_the_dev_version():
     assert "SETUPTOOLS_SCM_PRETEND_VERSION" not in env
 
 
-def test_build_error_names_the_exception():
-    output = "* Building sdist...\nTraceback...\nValueError: bad license\nERROR Backend"
-    assert dist.build_error(output) == "ValueError: bad license"
-    assert (
-        dist.build_error("ERROR Missing dependencies") == "ERROR Missing dependencies"
-    )
-    assert dist.build_error("") == "no output"
-
-
 def test_build_runs_without_isolation_in_the_locked_environment(tmp_path):
     cmd = dist.build_command(dist.ROOT, tmp_path / "out", "/env/bin/python")
     assert cmd[:5] == ["/env/bin/python", "-I", "-m", "build", "--no-isolation"]

@@ -360,10 +360,12 @@ def test_failed_build_leaves_no_dist(project, released):
     use_dist(project, released)
     (project.path / "SHA256SUMS").write_text("stale\n")
     pyproject = project.path / "pyproject.toml"
+    # Valid TOML the backend refuses (invalid TOML stops every target before
+    # anything runs: test_config_errors.py).
     pyproject.write_text(
-        pyproject.read_text().replace('license = "MIT"', 'license = "')
+        pyproject.read_text().replace('license = "MIT"', 'license = "Not-A-License"')
     )
-    failed(project.make("dist"), "python -m build", "failed")
+    failed(project.make("dist"), "python -m build", "failed", "Unknown license")
     assert not (project.path / "dist").exists()
     assert not (project.path / "SHA256SUMS").exists()
 

@@ -37,6 +37,7 @@ from tools.common import (
     run_main,
     tail,
 )
+from tools.tool_output import headline
 
 PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
 # The twine each release of the publish action bundles (its requirements/
@@ -202,20 +203,6 @@ def run_tools(selected: Sequence[Tool], root: Path) -> List[Outcome]:
         output, _ = proc.communicate()
         outcomes.append(Outcome(tool, proc.returncode, output))
     return outcomes
-
-
-_HEADLINE = re.compile(
-    r"^(ERROR|WARNING|.*: W\d{3}|.*: E\d{3}|.*Invalid|.*error)", re.I
-)
-
-
-def headline(output: str) -> str:
-    """The most telling line of a tool's output."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    for line in lines:
-        if _HEADLINE.match(line) and not line.startswith("Checking "):
-            return re.sub(r"\s+", " ", line)
-    return lines[-1] if lines else "no output"
 
 
 def check_outcomes(outcomes: Sequence[Outcome], dist_dir: Path) -> List[str]:

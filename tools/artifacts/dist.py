@@ -11,7 +11,8 @@ build backend and everything they pull in, pinned with hashes for every
 Python a build runs on; :mod:`tools.artifacts.locks`), with
 ``SOURCE_DATE_EPOCH`` set to the time of the last commit, so that the same
 commit always gives the same bytes. With uv, the environment is made from
-uv's cache alone first (no index round trips), online only on a cold cache.
+uv's cache alone first (no index round trips), and again online if that
+fails for any reason (:mod:`tools.offline_first`).
 
 Why this, pip's own release build (``build-project`` in pypa/pip: a venv, an
 install of a lock with ``--require-hashes --no-deps --only-binary :all:``,
@@ -73,6 +74,8 @@ from tools.common import (
     source_date_epoch,
     tail,
 )
+from tools.offline_first import offline_first
+from tools.tool_output import build_error, lock_error
 
 
 class BuildError(Exception):
@@ -156,53 +159,6 @@ def _run(
     )
 
 
-# What uv says when UV_OFFLINE=1 and its cache lacks something the build needs.
-_CACHE_MISS = re.compile(
-    r"network (?:connectivity )?(?:is|was) disabled|not found in the cache|offline",
-    re.IGNORECASE,
-)
-
-
-def looks_like_cache_miss(output: Optional[str]) -> bool:
-    """Did an offline install fail only for want of the network (a cold cache)?"""
-    return bool(_CACHE_MISS.search(output or ""))
-
-
-# uv's and pip's words for a file whose hash is not the lock's, for a pin
-# without a hash, and PyPA build's for a requirement the environment lacks.
-_MISMATCH = re.compile(
-    r"Hash mismatch for `([^`]+)`|DO NOT MATCH THE HASHES.*?\n\s*(\S+==\S+)", re.S
-)
-_NO_HASH = re.compile(
-    r"(?:no hash|hashes? (?:are|is) required|must have a hash)\D*?[`:]\s*`?([\w.\-]+)",
-    re.I,
-)
-_MISSING = re.compile(r"(?:Missing|Unmet) dependencies[^\n]*:[ \t]*\n\s*(\S[^\n]*)")
-
-
-def lock_error(output: str, lock: str) -> Optional[str]:
-    """One line naming the package when the environment could not be made
-    as locked (or lacks what the build needs), with the fix."""
-    found = _MISMATCH.search(output)
-    if found:
-        pin = found.group(1) or found.group(2)
-        return (
-            f"{lock}: the hash of {pin} is not the hash of the file the index "
-            f"serves (the lock was edited, or the file changed): re-pin with "
-            f"make lock and review the diff"
-        )
-    found = _NO_HASH.search(output)
-    if found:
-        return f"{lock} pins {found.group(1)} without a hash: re-pin with make lock"
-    found = _MISSING.search(output)
-    if found:
-        return (
-            f"the build needs {found.group(1).strip()}, which {lock} does not "
-            f"provide: add it to {lock[:-4]}.in, then make lock"
-        )
-    return None
-
-
 def make_build_env(
     lock: Path,
     env_dir: Path,
@@ -212,9 +168,10 @@ def make_build_env(
     """Make ``env_dir`` from the lock alone, every file hash-checked; its Python.
 
     With uv, the environment is first made from uv's cache alone
-    (``UV_OFFLINE=1``: no index round trips); only when that fails for want of
-    the network (a cold cache) is it made again, online. Any other failure is
-    reported at once, with :func:`lock_error`'s line when it says which
+    (``UV_OFFLINE=1``: no index round trips); whatever makes that fail (a cold
+    cache, or anything else), it is made again, online
+    (:func:`tools.offline_first.offline_first`), and only that attempt's
+    failure is reported, with :func:`lock_error`'s line when it says which
     package and how to fix it.
     """
     tool = installer()
@@ -228,18 +185,18 @@ def make_build_env(
             f"({build_error(made.stdout)}): check that this Python works",
             made.stdout or "",
         )
-    out = None
-    if tool == "uv" and "UV_OFFLINE" not in env:
-        out = _run(install, env_dir.parent, {**env, "UV_OFFLINE": "1"})
-        if out.returncode != 0 and looks_like_cache_miss(out.stdout):
-            print(
-                "dist: uv's cache lacks what the build needs: installing again, "
-                "online",
+    if tool == "uv":
+        out = offline_first(
+            lambda run_env: _run(install, env_dir.parent, run_env),
+            env,
+            lambda: print(
+                "dist: uv's cache could not make the build environment alone: "
+                "installing again, online",
                 file=sys.stderr,
                 flush=True,
-            )
-            out = None
-    if out is None:
+            ),
+        )
+    else:
         out = _run(install, env_dir.parent, env)
     if out.returncode != 0:
         raise BuildError(
@@ -295,17 +252,6 @@ def build_into(
             out.stdout or "",
         )
     return [pair.sdist, pair.wheel]
-
-
-_ERROR_LINE = re.compile(r"^\s*(?:[\w.]+(?:Error|Exception)\b|ERROR\b)")
-
-
-def build_error(output: Optional[str]) -> str:
-    """The line of a failed build's output that says what went wrong."""
-    lines = [line.strip() for line in (output or "").splitlines() if line.strip()]
-    errors = [line for line in lines if _ERROR_LINE.match(line)]
-    exceptions = [line for line in errors if not line.startswith("ERROR")]
-    return (exceptions or errors or lines or ["no output"])[-1]
 
 
 def make_dist(

@@ -33,8 +33,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tools import project
-from tools.artifacts.dist import looks_like_cache_miss
 from tools.common import ROOT, last_line, remove_tree
+from tools.offline_first import offline_first
+from tools.tool_output import PythonMismatch, missing_dependency, python_mismatch
 
 COMMAND_TIMEOUT = 600.0
 #: argparse and click exit 2 on an unknown option: the script has no --version.
@@ -94,17 +95,6 @@ for name in asked["scripts"]:
 sys.stdout = sys.__stdout__
 print(json.dumps(report))
 """
-
-# What uv and pip say when a requirement cannot be had from the index.
-_NAME = r"([A-Za-z0-9][A-Za-z0-9._-]*)"
-MISSING_DEPENDENCY = (
-    re.compile(
-        rf"Because {_NAME}\S* was not found in the (?:package registry|provided)"
-    ),
-    re.compile(rf"Because there (?:is|are) no versions? of {_NAME}"),
-    re.compile(rf"Because only {_NAME}\S* (?:is|are) available and"),
-    re.compile(rf"No matching distribution found for {_NAME}"),
-)
 
 
 class SmokeFailure(Exception):
@@ -248,16 +238,18 @@ def check_scripts(
     return problems, worked, detail
 
 
-def missing_dependency(output: str) -> Optional[Tuple[str, str]]:
-    """``(name, the line saying so)`` when an install failed on a requirement
-    that the index could not provide. uv wraps its explanation to the
-    terminal's width (``COLUMNS``): indented lines are read as one."""
-    for line in re.sub(r"\n[ \t]+", " ", output).splitlines():
-        for pattern in MISSING_DEPENDENCY:
-            match = pattern.search(line)
-            if match:
-                return canonicalize_name(match.group(1)), line[match.start() :].strip()
-    return None
+def dependency_python_message(mismatch: PythonMismatch) -> str:
+    """One line: the dependency, the Python it has no release for, the fix."""
+    needs = mismatch.needs
+    floor = re.fullmatch(r">=?(\d+\.\d+)(?:\.0)*", needs)
+    marker = f"python_version >= '{floor.group(1)}'" if floor else "python_version"
+    return (
+        f"dependency {mismatch.requirement} has no release for Python "
+        f"{mismatch.python}, which requires-python claims (its releases need "
+        f'Python{needs}): add an environment marker ("{mismatch.requirement}; '
+        f'{marker}") in [project] dependencies, or narrow requires-python to '
+        f"'{needs}'"
+    )
 
 
 def regular_index(env: Mapping[str, str], uv: bool) -> str:
@@ -486,13 +478,17 @@ class Sandbox:
         result = run(cmd + [str(path)], cwd=self.venv.parent, env=self.env)
         if result.returncode == 0:
             return
-        missing = missing_dependency((result.stderr or "") + (result.stdout or ""))
+        output = (result.stderr or "") + (result.stdout or "")
+        mismatch = python_mismatch(output, self.interpreter.minor)
+        if mismatch:
+            raise SmokeFailure(dependency_python_message(mismatch), output)
+        missing = missing_dependency(output)
         if missing:
             name, line = missing
             where = regular_index(self.env, bool(self.installer.uv))
             raise SmokeFailure(
                 f"dependency {name} could not be found on {where}: {line}",
-                (result.stderr or "") + (result.stdout or ""),
+                output,
             )
         raise failure(result, "install")
 
@@ -508,15 +504,14 @@ class Sandbox:
             cmd += ["--python", self.interpreter.path, "--out-dir", str(out)]
             cmd.append(str(sdist))
             # The build backend from uv's cache alone first (as make dist does:
-            # no index round trips); online again only if the cache lacks it.
-            offline = {**self.env, "UV_OFFLINE": "1"}
-            result = run(cmd, cwd=self.venv.parent, env=offline)
+            # no index round trips); online again if that fails for any reason.
+            result = offline_first(
+                lambda env: run(cmd, cwd=self.venv.parent, env=env),
+                self.env,
+                lambda: shutil.rmtree(out, ignore_errors=True),
+            )
             if result.returncode != 0:
-                output = (result.stderr or "") + (result.stdout or "")
-                if "UV_OFFLINE" in self.env or not looks_like_cache_miss(output):
-                    raise failure(result, what)
-                shutil.rmtree(out, ignore_errors=True)
-                self.run(cmd, what)
+                raise failure(result, what)
         else:
             cmd = self._pip() + ["wheel", "--no-deps", "--no-cache-dir", "--quiet"]
             cmd += ["--wheel-dir", str(out)]

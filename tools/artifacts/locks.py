@@ -1,13 +1,17 @@
 """The locks in ``requirements/``: read them, and check that they hold together.
 
-    python -m tools.artifacts.locks        check the locks (make lock runs it)
+    python -m tools.artifacts.locks          check the locks
+    python -m tools.artifacts.locks --write  re-pin the three, then check (make lock)
 
 Three hash-pinned files, all written by ``make lock`` (``uv pip compile
 --generate-hashes --universal``) from their ``.in`` files:
 
 * ``build.txt``: the build environment of ``make dist`` and of the
   reproducibility rebuild (PyPA build and the build backend), for every Python
-  a build runs on (3.8+); it must pin every requirement of pyproject.toml's
+  a build runs on: every Python from the lower bound of the project's
+  ``requires-python`` up (:func:`python_floor`; a build backend that dropped
+  an older Python locks as long as the project did too); it must pin every
+  requirement of pyproject.toml's
   ``[build-system] requires`` at a version that requirement allows
   (:func:`check_build_lock`, run before every build);
 * ``tools.txt``: the tool environment (Python 3.9+);
@@ -21,22 +25,27 @@ A lock is a requirements file: one ``name==version ; marker`` line per pin
 
 import argparse
 import re
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Tuple
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from tools.common import ROOT, load_pyproject, report, run_main
+from tools.common import ROOT, last_line, load_pyproject, report, run_main
 from tools.project import ConfigError
 
 BUILD_LOCK = "requirements/build.txt"
 TOOLS_LOCK = "requirements/tools.txt"
 BOOTSTRAP_LOCK = "requirements/bootstrap.txt"
 FIX = "make lock"
+TOOLS_PYTHON_FLOOR = "3.9"  # the tool environment's oldest Python
 
 
 class LockError(Exception):
@@ -184,9 +193,100 @@ def check_bootstrap(root: Path = ROOT) -> List[str]:
     return []
 
 
+def python_floor(requires_python: str) -> str:
+    """The oldest Python ``requires-python`` admits, as ``X.Y`` (from its
+    ``>=``, ``~=`` or ``==`` clauses); ValueError says what to fix."""
+    where = f"requires-python {requires_python!r}" if requires_python else ""
+    try:
+        clauses = list(SpecifierSet(requires_python))
+    except InvalidSpecifier:
+        raise ValueError(
+            f"pyproject.toml's {where} is not a version specifier: "
+            'fix it (e.g. ">=3.9")'
+        ) from None
+    floors = [
+        Version(clause.version.rstrip(".*"))
+        for clause in clauses
+        if clause.operator in (">=", "~=", "==", "===")
+    ]
+    floors += [Version(clause.version) for clause in clauses if clause.operator == ">"]
+    if not floors:
+        raise ValueError(
+            "pyproject.toml's [project] requires-python gives no oldest Python "
+            f"({where or 'not set'}): set one, e.g. \">=3.9\", so that "
+            f"{BUILD_LOCK} is locked for the Pythons the project claims"
+        )
+    oldest = max(floors)
+    return ".".join(str(part) for part in (oldest.release + (0,))[:2])
+
+
+def _uv() -> str:
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv") or "uv"
+
+
+def lock_commands(
+    root: Path,
+    floor: str,
+    tools: str = TOOLS_LOCK,
+    bootstrap: str = BOOTSTRAP_LOCK,
+    build: str = BUILD_LOCK,
+) -> List[Tuple[str, List[str]]]:
+    """``(what, uv pip compile command)`` for each lock, in order."""
+    compile_ = [_uv(), "pip", "compile", "--quiet", "--universal", "--no-header"]
+    compile_.append("--generate-hashes")
+    return [
+        (f"{tools} (Python {TOOLS_PYTHON_FLOOR}+)",
+         compile_ + ["--python-version", TOOLS_PYTHON_FLOOR, "requirements/tools.in",
+                     "-o", tools]),
+        (f"{bootstrap} (the uv of {tools})",
+         compile_ + ["--python-version", TOOLS_PYTHON_FLOOR, "-c", tools,
+                     "requirements/bootstrap.in", "-o", bootstrap]),
+        (f"{build} (Python {floor}+, from requires-python)",
+         compile_ + ["--python-version", floor, "requirements/build.in", "-o", build]),
+    ]  # fmt: skip
+
+
+def write_locks(root: Path = ROOT) -> List[str]:
+    """Re-pin the three locks (make lock); problems, one line each."""
+    try:
+        floor = python_floor(project_requires_python(root))
+    except (ValueError, ConfigError) as exc:
+        return [str(exc)]
+    for what, cmd in lock_commands(root, floor):
+        print(f"locks: pinning {what}", flush=True)
+        out = subprocess.run(
+            cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        if out.returncode != 0:
+            for line in out.stdout.strip().splitlines()[-20:]:
+                print(f"  | {line}", file=sys.stderr)
+            return [
+                f"could not pin {what} ({last_line(out.stdout) or out.returncode}): "
+                f"fix {cmd[-3]} as the output above says, then {FIX}"
+            ]
+    return []
+
+
+def project_requires_python(root: Path) -> str:
+    project = load_pyproject(root).get("project", {})
+    return str(project.get("requires-python", "")) if isinstance(project, dict) else ""
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.artifacts.locks")
-    parser.parse_args(argv)
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="re-pin requirements/{tools,bootstrap,build}.txt first (make lock)",
+    )
+    args = parser.parse_args(argv)
+    if args.write and report(write_locks(ROOT), "lock"):
+        return 1
     problems = check_build_lock(ROOT) + check_bootstrap(ROOT)
     if report(problems, "locks"):
         return 1

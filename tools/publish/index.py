@@ -26,7 +26,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import socket
 import ssl
 import subprocess
@@ -46,9 +45,14 @@ from packaging.version import Version
 from tools.artifacts.archives import dist_files, dist_version, file_version
 from tools.artifacts.checksums import verify
 from tools.common import SUMS_FILE, last_line, project_name, run_main, sha256
+from tools.project import ConfigError
 from tools.publish import existing
+from tools.tool_output import twine_http_status
 
-PROJECT = project_name()  # tools.project: read from pyproject.toml
+try:
+    PROJECT = project_name()  # tools.project: read from pyproject.toml
+except ConfigError:  # run_main says what is wrong with pyproject.toml, in one line
+    PROJECT = ""
 #: PEP 691: ask for JSON, accept HTML (PEP 503) from an index that has no JSON.
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
@@ -361,11 +365,6 @@ def describe_refusal(
     )
 
 
-def _twine_status(output: str) -> Optional[int]:
-    match = re.search(r"HTTPError: (\d{3})\b", output)
-    return int(match.group(1)) if match else None
-
-
 def run_twine(
     files: Sequence[Path],
     repository_url: str,
@@ -480,15 +479,25 @@ def upload(
     if result.returncode == 0:
         print(f"uploaded {len(plan.to_upload)} file(s)", flush=True)
         return 0
-    status = _twine_status(result.stdout)
-    if status in (401, 403):
-        message = describe_refusal(repository_url, status)
-    elif status in (400, 409) and "exist" in result.stdout.lower():
+    # Whether the files are there now is the index's to say (its page), not
+    # twine's words; only an authentication refusal's status is read from
+    # them (tools.tool_output: twine has no other way to tell it).
+    there = set()
+    if plan.version is not None:
+        listed, _error = look_up(index_url, plan.version, project)
+        found = files_for_version(listed, plan.version, project)
+        there = {item.filename for item in found}
+    already = sorted(p.name for p in plan.to_upload if p.name in there)
+    status = twine_http_status(result.stdout)
+    if already:
         message = (
             f"{project} {plan.version} is already on {index_url}: its page did not "
-            "list the file yet; run the check again to compare the bytes "
-            "(python -m tools.publish.index check): other bytes mean bump the version"
+            f"list {', '.join(already)} before the upload, and lists it now; run "
+            "the check again to compare the bytes (python -m tools.publish.index "
+            "check): other bytes mean bump the version"
         )
+    elif status in (401, 403):
+        message = describe_refusal(repository_url, status)
     else:
         message = f"twine upload failed: {last_line(result.stdout)}"
     return _fail([message], detail=result.stdout)

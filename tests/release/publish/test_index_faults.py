@@ -182,13 +182,21 @@ def test_an_upload_refused_as_existing_says_to_compare_the_bytes(
     """The page did not list it yet (a lagging index), the upload then hit it."""
     server = start_index()
     put(good_dist, server)
-    monkeypatch.setattr(index, "look_up", lambda *args: ([], None))
+    real, calls = index.look_up, []
+
+    def lagging(*args):  # the page lists nothing before the upload, then all
+        calls.append(args)
+        return ([], None) if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(index, "look_up", lagging)
     assert upload(server, good_dist) == 1
     out = capsys.readouterr().out
     assert "uploading to" in out  # the guard before the upload saw nothing
     assert (
         f"error: glyph-phase-engine 1.2.3 is already on {server.simple_url}: its "
-        "page did not list the file yet; run the check again to compare the bytes"
+        "page did not list glyph_phase_engine-1.2.3-py3-none-any.whl, "
+        "glyph_phase_engine-1.2.3.tar.gz before the upload, and lists it now; "
+        "run the check again to compare the bytes"
     ) in out
     assert "twine upload failed" not in out
 

@@ -8,7 +8,8 @@ import time
 import pytest
 from packaging.version import Version
 
-from tests.release.helpers import stop_midway
+from tests.release.helpers import add_dependency, stop_midway
+from tests.release.publish.conftest import tagged_build
 from tests.release.publish.helpers import FakeClock, answer
 from tools.artifacts import environments, smoke
 from tools.publish import fetch, index
@@ -207,44 +208,6 @@ def test_every_console_script_answers_help_and_version():
         "'c --version' printed 'c 9.9', which does not name version 1.2.3",
     ]
     assert detail == trace and worked == ["'c --help' and '--version'"]
-
-
-UV_MISSING = """\
-Using Python 3.11.7 environment at: venv
-error: No solution found when resolving dependencies
-  cause: Because no-such-thing was not found in the package registry and \
-pkg==1.0 depends on no-such-thing, we can conclude that pkg==1.0 cannot be used.
-         And because only pkg==1.0 is available and you require pkg, we can \
-conclude that your requirements are unsatisfiable.
-"""
-UV_TOO_NEW = (
-    "  cause: Because only packaging<=26.3 is available and depx==1.0 depends on "
-    "packaging>=99, we can conclude that depx==1.0 cannot be used."
-)
-UV_WRAPPED = """\
-  × No solution found when resolving dependencies:
-  ╰─▶ Because no-such-thing was not found in the package
-      registry and pkg==1.0 depends on no-such-thing, we can
-      conclude that pkg==1.0 cannot be used.
-"""
-PIP_MISSING = """\
-ERROR: Could not find a version that satisfies the requirement No_Such.Thing \
-(from pkg) (from versions: none)
-ERROR: No matching distribution found for No_Such.Thing (from pkg)
-"""
-
-
-@pytest.mark.parametrize(
-    "output, name",
-    [(UV_MISSING, "no-such-thing"), (UV_TOO_NEW, "packaging"),
-     (UV_WRAPPED, "no-such-thing"),
-     (PIP_MISSING, "no-such-thing"), ("error: Failed to build pkg", None)],
-)  # fmt: skip
-def test_a_missing_dependency_is_told_from_other_failures(output, name):
-    found = environments.missing_dependency(output)
-    assert (found[0] if found else None) == name
-    if found:
-        assert found[1].startswith(("Because", "No matching distribution found"))
 
 
 def test_the_regular_index_is_the_installers_own():
@@ -547,3 +510,41 @@ def test_wheels_install_the_same_files_but_for_how_they_were_made(tmp_path):
     other = environments.wheel_contents(wheel("c.whl", "2.4", "h 1", b"x = 2\n"))
     assert other != ours
     assert b"Wheel-Version: 1.0" in ours["p-1.0.dist-info/WHEEL"]
+
+
+#: A release with no file for the oldest Pythons the project claims (>=3.8):
+#: iniconfig 2.3.0 requires Python >=3.10 (PyPI is reachable: uv resolves it).
+TOO_NEW_FOR_38 = "iniconfig==2.3.0"
+
+
+@pytest.mark.e2e
+@pytest.mark.network
+def test_a_dependency_without_a_release_for_a_claimed_python_is_one_line(
+    tmp_path_factory, tmpdir_left_empty
+):
+    """Issue 16, 5: the dependency, the Python and the fix first, in one line;
+    uv's resolver text below it. Through the real stage (release-check's
+    smoke), on the oldest claimed Python found."""
+    proj = tagged_build(
+        tmp_path_factory,
+        "dependency-too-new",
+        lambda path: add_dependency(path, TOO_NEW_FOR_38, "iniconfig"),
+    )
+    out = proj.make(
+        "release-check", "STAGES=smoke", env={"TMPDIR": str(tmpdir_left_empty)}
+    )
+    assert out.returncode != 0, out.stdout
+    lines = out.stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if "FAIL" in line)
+    assert "wheel  3.8 " in lines[first], lines[first]
+    assert lines[first].endswith(
+        f"-py3-none-any.whl: dependency {TOO_NEW_FOR_38} has no release for "
+        "Python 3.8, which requires-python claims (its releases need "
+        f'Python>=3.10): add an environment marker ("{TOO_NEW_FOR_38}; '
+        "python_version >= '3.10'\") in [project] dependencies, or narrow "
+        "requires-python to '>=3.10'" + lines[first][lines[first].rindex(" (") :]
+    ), lines[first]
+    below = "\n".join(lines[first + 1 : first + 5])
+    assert "| error: No solution found when resolving dependencies" in below
+    assert "Because the current Python version (3.8." in below
+    assert "ok    wheel  3.10" in out.stdout  # the Pythons it has a release for
