@@ -152,6 +152,17 @@ INDEX_URL ?=
 index-check: $(TOOLS)
 	@$(PY) -m tools.publish.index check --dist-dir dist --index-url "$${INDEX_URL:-}" $(if $(filter-out 0 no false,$(SKIP_EXISTING)),--skip-existing)
 
+# INDEX=pypi|testpypi: whose trusted publisher to expect (default pypi, or
+# testpypi for an INDEX_URL on test.pypi.org); INDEX_URL: the simple API to
+# audit (default the INDEX's); VERSIONS=1.2.0,1.3.0: the releases to rebuild
+# (default the newest); REBUILD=0 skips the rebuild. Read from the environment.
+INDEX ?=
+VERSIONS ?=
+REBUILD ?=
+.PHONY: index-audit  ## every file the index serves has its tag, our workflow's provenance; the newest equals a rebuild [INDEX=] [INDEX_URL=] [VERSIONS=]
+index-audit: $(TOOLS)
+	@$(PY) -m tools.publish.index_audit $(if $(INDEX),--index "$$INDEX") --index-url "$${INDEX_URL:-}" --versions "$${VERSIONS:-}" $(if $(filter 0 no false,$(REBUILD)),--no-rebuild)
+
 # ---- workflows -----------------------------------------------------------
 # GitHub is not reachable from every machine: zizmor runs offline here (CI on
 # GitHub passes ZIZMOR_ARGS= with GH_TOKEN for its online audits too), and

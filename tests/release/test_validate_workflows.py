@@ -18,6 +18,7 @@ from tests.release import (
     protection_cases,
     validate_cases_publish,
     validate_cases_repo,
+    validate_cases_schedule,
 )
 from tests.release.validate_helpers import (
     PROBLEM_LINE,
@@ -34,6 +35,7 @@ from tools.workflows import validate
 from tools.workflows.validate import RULES
 
 MUTATIONS = validate_cases_repo.CASES + validate_cases_publish.CASES
+MUTATIONS += validate_cases_schedule.CASES  # the index audit's schedule
 CHECKOUT = pinned("actions/checkout")
 
 

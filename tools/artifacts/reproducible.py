@@ -65,9 +65,10 @@ def compare_builds(
     return problems
 
 
-def clone_commit(root: Path, dest: Path) -> str:
-    """Clone ``root``'s repository into ``dest`` at HEAD's commit; the commit."""
-    commit = git("rev-parse", "HEAD", root=root)
+def clone_commit(root: Path, dest: Path, ref: str = "HEAD") -> str:
+    """Clone ``root``'s repository into ``dest`` at the commit of ``ref`` (HEAD,
+    or a tag: the index audit rebuilds a release); the commit."""
+    commit = git("rev-parse", f"{ref}^{{commit}}", root=root)
     git("clone", "--quiet", "--no-checkout", str(root), str(dest), root=root)
     git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, root=dest)
     return commit

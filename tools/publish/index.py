@@ -108,10 +108,12 @@ def _network_error(reason: object) -> Tuple[str, bool]:
     return f"network error: {reason}", True
 
 
-def fetch(url: str, method: str = "GET", timeout: float = 15.0) -> Answer:
+def fetch(
+    url: str, method: str = "GET", timeout: float = 15.0, accept: str = ACCEPT
+) -> Answer:
     """Request ``url`` (redirects followed); never raises for network errors."""
     request = urllib.request.Request(
-        url, method=method, headers={"Accept": ACCEPT, "User-Agent": USER_AGENT}
+        url, method=method, headers={"Accept": accept, "User-Agent": USER_AGENT}
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -13,6 +13,12 @@ import pytest
 
 from tests.release.helpers import Project, add_dependency, built, new_project
 from tests.release.publish.helpers import assert_server_gone
+from tests.release.publish.real_assets import (
+    RealAssets,
+    cache_dir,
+    extract,
+    pinned_sdist,
+)
 from tools.publish.dry_run import LocalIndex
 
 
@@ -117,3 +123,12 @@ def start_index():
         pid, port = server.pid, server.port
         server.stop()
         assert_server_gone(pid, port)
+
+
+@pytest.fixture(scope="session")
+def real_assets(request, tmp_path_factory) -> RealAssets:
+    """A real sdist and its real provenance, read out of a pinned sdist of
+    pypi-attestations downloaded from PyPI (``real_assets.py``)."""
+    work = tmp_path_factory.mktemp("pypi-attestations")
+    cache = cache_dir(request.config, tmp_path_factory.getbasetemp())
+    return extract(pinned_sdist(cache, work), work)

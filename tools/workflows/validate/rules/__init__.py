@@ -11,7 +11,8 @@
 - :mod:`.triggers`: when a publish runs: the project's own repository only,
   PyPI from a tag only, never cancelled half-way;
 - :mod:`.release`: what the build before a publish must do, and the smoke after;
-- :mod:`.versions`: one set of Pythons in tox, the test matrix and the metadata.
+- :mod:`.versions`: one set of Pythons in tox, the test matrix and the metadata;
+- :mod:`.schedule`: only the index audit runs on a schedule, and it only reads.
 """
 
 from . import (
@@ -19,6 +20,7 @@ from . import (
     digests,
     publish,
     release,
+    schedule,
     security,
     structure,
     triggers,
@@ -35,6 +37,7 @@ THEMES = (
     triggers,
     release,
     versions,
+    schedule,
 )
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "digests",
     "publish",
     "release",
+    "schedule",
     "security",
     "structure",
     "triggers",
