@@ -118,6 +118,19 @@ class Project:
         return found
 
     @property
+    def version_member(self) -> Optional[str]:
+        """Where the version file lands in the wheel: its path with the
+        package's source folder mapped to the import name (``src/pkg/v.py``
+        -> ``pkg/v.py``), as hatchling's wheel ``packages`` option maps it."""
+        if self.version_file is None:
+            return None
+        for package in self.packages:
+            prefix = package.source + "/"
+            if self.version_file.startswith(prefix):
+                return package.name + "/" + self.version_file[len(prefix) :]
+        return self.version_file
+
+    @property
     def normalized_name(self) -> str:
         """The name as an index compares it (PEP 503)."""
         return canonicalize_name(self.name)
