@@ -1,4 +1,4 @@
-# glyph-phase-engine: the front door. `make help` lists the public targets.
+# The release pipeline's front door. `make help` lists the public targets.
 # All logic lives in tools/ (Python); these targets only call it.
 
 .DEFAULT_GOAL := help
@@ -177,9 +177,10 @@ actionlint:
 
 .PHONY: clean  ## remove every build and test product (keeps the tool environment)
 clean:
-	rm -rf dist build SHA256SUMS .tox .pytest_cache .mypy_cache .coverage .coverage.* coverage.xml htmlcov \
-	  src/glyph_phase_engine/_version.py
-	find src tests tools -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf dist build SHA256SUMS .tox .pytest_cache .mypy_cache .coverage .coverage.* coverage.xml htmlcov
+	@# the version file the build writes (pyproject.toml names it; tools/project.py reads it)
+	@! [ -x "$(PY)" ] || f="$$($(PY) -m tools.project --version-file)"; [ -z "$${f:-}" ] || rm -f -- "$$f"
+	find $(wildcard src tests tools) -name __pycache__ -type d -prune -exec rm -rf {} +
 
 .PHONY: distclean  ## clean, and remove the tool environment too
 distclean: clean

@@ -300,12 +300,20 @@ def describe(project: Project) -> List[str]:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.project")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--version-file",
+        action="store_true",
+        help="print only the version file the build writes (empty if none)",
+    )
     args = parser.parse_args(argv)
     try:
         facts = load(args.root)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.version_file:
+        print(facts.version_file or "")
+        return 0
     print("\n".join(describe(facts)))
     return 0
 
