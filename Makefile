@@ -173,6 +173,16 @@ actionlint:
 	@command -v go >/dev/null || { echo "error: go not found: actionlint runs in CI (the workflow checks job); to run it here install Go 1.24+" >&2; exit 1; }
 	go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
+# ---- adopt ---------------------------------------------------------------
+# TARGET=DIR: another hatchling + hatch-vcs project's clone; FORCE=1 overwrites
+# the files it has (RELEASING.md, "Adopt this pipeline").
+TARGET ?=
+FORCE ?=
+.PHONY: adopt  ## bring this pipeline into another hatchling + hatch-vcs project: TARGET=DIR [FORCE=1]
+adopt: $(TOOLS)
+	@[ -n "$(TARGET)" ] || { echo "usage: make adopt TARGET=DIR [FORCE=1]" >&2; exit 2; }
+	@$(PY) -m tools.adopt "$(TARGET)" $(if $(filter-out 0 no false,$(FORCE)),--force)
+
 # ---- housekeeping --------------------------------------------------------
 
 .PHONY: clean  ## remove every build and test product (keeps the tool environment)

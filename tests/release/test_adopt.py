@@ -1,0 +1,191 @@
+"""make adopt: bring the pipeline into another hatchling + hatch-vcs project.
+
+The target is a copy of a fixture project (``projects/<shape>/``, pypa/build's
+style) in a fresh git repository. The refusals and the plan are checked on
+the module's core (no build); the e2e tests run the real ``make adopt`` and
+then the real ``make release-check`` in the target, on a tag without ``v``
+and with ``DEV=1``.
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.release.helpers import Project, output, passed
+from tools import adopt
+from tools.project import ROOT
+
+PROJECTS = Path(__file__).parent / "projects"
+
+
+def target(tmp_path: Path, shape: str = "shapes") -> Project:
+    """A fresh repository holding a copy of ``projects/<shape>``, committed."""
+    dest = tmp_path / shape
+    shutil.copytree(PROJECTS / shape, dest)
+    proj = Project(dest)
+    proj.git("init", "-q", "-b", "main")
+    proj.commit("initial")
+    return proj
+
+
+def refused(proj: Project, *words: str, force: bool = False) -> str:
+    """adopt refuses the target with one line naming ``words``, writing nothing."""
+    before = proj.git("status", "--porcelain", "--untracked-files=all")
+    with pytest.raises(adopt.Refusal) as caught:
+        adopt.adopt(proj.path, force=force, python="/nonexistent/python")
+    message = str(caught.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message, message
+    assert proj.git("status", "--porcelain", "--untracked-files=all") == before
+    return message
+
+
+def edit(proj: Project, old: str, new: str, commit: bool = True) -> None:
+    path = proj.path / "pyproject.toml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    if commit:
+        proj.commit("edit")
+
+
+# -- refusals ----------------------------------------------------------------
+
+
+def test_another_build_backend_is_refused(tmp_path):
+    proj = target(tmp_path)
+    edit(proj, 'build-backend = "hatchling.build"', 'build-backend = "flit_core.buildapi"')
+    refused(proj, "flit_core.buildapi", "hatchling projects only")
+
+
+def test_a_project_without_hatch_vcs_is_refused(tmp_path):
+    proj = target(tmp_path)
+    edit(proj, '"hatch-vcs>=0.4", ', "")
+    refused(proj, "hatch-vcs", "version guard")
+
+
+def test_a_malformed_pyproject_is_refused(tmp_path):
+    proj = target(tmp_path)
+    edit(proj, "[project]\n", "[project\n")
+    refused(proj, "is not valid TOML")
+
+
+def test_uncommitted_changes_are_refused(tmp_path):
+    proj = target(tmp_path)
+    (proj.path / "README.md").write_text("changed\n")
+    refused(proj, "uncommitted changes (README.md", "commit or stash")
+
+
+def test_a_folder_that_is_not_a_git_clone_is_refused(tmp_path):
+    proj = target(tmp_path)
+    shutil.rmtree(proj.path / ".git")
+    with pytest.raises(adopt.Refusal, match="is not a git clone"):
+        adopt.make_plan(proj.path)
+
+
+def test_no_github_repository_is_refused(tmp_path):
+    proj = target(tmp_path)
+    edit(proj, "https://github.com/example-owner/shapes-fixture", "https://example.org")
+    refused(proj, "names no GitHub repository", "Source")
+
+
+def test_existing_files_are_refused_without_force(tmp_path):
+    proj = target(tmp_path)
+    (proj.path / "Makefile").write_text("all:\n\techo mine\n")
+    proj.commit("a Makefile of its own")
+    refused(proj, "already has Makefile", "FORCE=1")
+
+
+def test_a_failed_lock_puts_every_file_back(tmp_path):
+    proj = target(tmp_path)
+    (proj.path / "Makefile").write_text("all:\n\techo mine\n")
+    proj.commit("a Makefile of its own")
+    refused(proj, "make lock failed", "put back", force=True)
+    assert (proj.path / "Makefile").read_text() == "all:\n\techo mine\n"
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exited:
+        adopt.main([])
+    assert exited.value.code == 2
+    out = subprocess.run(
+        ["make", f"TOOLS_PYTHON={sys.executable}", "adopt"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2 and "usage: make adopt TARGET=DIR" in out.stderr
+
+
+def test_main_says_a_refusal_in_one_line(tmp_path, capsys):
+    proj = target(tmp_path)
+    edit(proj, "[project]\n", "[project\n")
+    assert adopt.main([str(proj.path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+
+
+# -- the plan: what adopt writes ---------------------------------------------
+
+
+def test_the_plan_fills_every_literal_from_the_target(tmp_path):
+    proj = target(tmp_path)
+    plan = adopt.make_plan(proj.path)
+    files = {k: v.decode() for k, v in plan.files.items()}
+    workflows = {k: v for k, v in files.items() if k.startswith(".github/")}
+    # the publishers' own file names and environments
+    pypi = files[".github/workflows/release-pypi.yaml"]
+    assert "https://pypi.org/project/shapes-fixture/" in pypi
+    assert "name: release\n" in pypi
+    assert "if: github.repository == 'example-owner/shapes-fixture'" in pypi
+    assert "name: test-release\n" in files[".github/workflows/release-testpypi.yaml"]
+    for name, text in [*workflows.items(), ("Makefile", files["Makefile"])]:
+        assert "glyph" not in text.lower(), name
+    pyproject = files["pyproject.toml"]
+    assert 'Source = "https://github.com/example-owner/shapes-fixture"' in pyproject
+    assert 'exclude = ["/tools"]' in pyproject
+    assert "hatch-fancy-pypi-readme>=24" in files["requirements/build.in"]
+    assert {"/.venv/", "/dist/", "/SHA256SUMS"} <= set(files[".gitignore"].split())
+    assert any(p.startswith("tools/artifacts/") for p in files)
+    steps = "\n".join(adopt.person_steps(plan))
+    assert "owner example-owner, repository shapes-fixture, workflow " in steps
+    assert "workflow release-pypi.yaml, environment release" in steps
+    assert "workflow release-testpypi.yaml, environment test-release" in steps
+
+
+def test_tools_leave_an_sdist_listed_by_dotted_keys(tmp_path):
+    proj = target(tmp_path)
+    edit(
+        proj,
+        "[tool.hatch.version]\n",
+        '[tool.hatch]\nbuild.targets.sdist.exclude = [\n  "/docs",\n]\n\n'
+        "[tool.hatch.version]\n",
+    )
+    pyproject = adopt.make_plan(proj.path).files["pyproject.toml"].decode()
+    assert 'build.targets.sdist.exclude = ["/tools", \n  "/docs",\n]' in pyproject
+
+
+# -- e2e: the real make adopt, then the real make release-check --------------
+
+
+@pytest.mark.e2e
+def test_the_shapes_of_real_projects_pass_release_check(tmp_path):
+    proj = target(tmp_path)
+    out = subprocess.run(
+        ["make", f"TOOLS_PYTHON={sys.executable}", "adopt", f"TARGET={proj.path}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    text = passed(out)
+    assert "environment release" in text and "environment test-release" in text
+    proj.commit("adopt the release pipeline")
+    proj.tag("1.2.3")
+    release = proj.make("release-check")
+    dev = proj.make("release-check", "DEV=1")
+    assert release.returncode == 0, output(release)
+    assert dev.returncode == 0, output(dev)
