@@ -335,12 +335,13 @@ def fill(text: str, plan: Plan) -> str:
         )
         mine, theirs = ours.publishers.get(index), plan.publishers.get(index)
         if mine and theirs and mine.environment != theirs.environment:
-            text = re.sub(
-                rf"(environment:\s*\n\s*name:\s*){re.escape(mine.environment)}\s*$",
-                rf"\g<1>{theirs.environment}",
-                text,
-                flags=re.M,
-            )
+            for key in (r"environment:\s*\n\s*name:", "ENVIRONMENT:"):
+                text = re.sub(
+                    rf"({key}[ \t]*){re.escape(mine.environment)}[ \t]*$",
+                    rf"\g<1>{theirs.environment}",
+                    text,
+                    flags=re.M,
+                )
     return text
 
 

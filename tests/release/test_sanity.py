@@ -406,6 +406,16 @@ def test_a_version_file_without_a_commit_line_says_so(dist):
     assert len(skipped) == 2, result.notes
 
 
+def test_setuptools_scm_writes_no_commit_on_a_tag_which_is_said(dist):
+    text = version_py("1.2.3", commit=None).decode()
+    scm_dist(dist, text, text)
+    expected = sanity.Expected(**{**OTHER_FILE.__dict__, "commit_required": False})
+    result = sanity.check_dist(dist, expected, COMMIT)
+    assert result.problems == []
+    assert sum("records no commit" in n for n in result.notes) == 2, result.notes
+    only(sanity.check_dist(dist, OTHER_FILE, COMMIT).problems[:1], "records no commit")
+
+
 def test_version_file_with_another_version(dist):
     members = sdist_members()
     members[f"src/{PKG}/_version.py"] = version_py("1.2.2")

@@ -32,7 +32,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from packaging.utils import canonicalize_name
 
@@ -113,6 +113,10 @@ class Expected:
     # the root, and where it lands in the wheel (Project.version_file).
     version_file: Optional[str] = None
     version_member: Optional[str] = None
+    # A build hook of the project's own writes the commit from any git clone;
+    # setuptools-scm's template (hatch-vcs's vcs hook) writes None on a tagged
+    # build, so there a missing commit only skips the check (and says so).
+    commit_required: bool = True
 
 
 def expected_from_project(root: Path = ROOT) -> Expected:
@@ -126,7 +130,17 @@ def expected_from_project(root: Path = ROOT) -> Expected:
         scripts=dict(facts.scripts),
         version_file=facts.version_file,
         version_member=facts.version_member,
+        commit_required=_version_hook(facts.pyproject) != "vcs",
     )
+
+
+def _version_hook(pyproject: Dict[str, Any]) -> Optional[str]:
+    """The build hook whose ``version-file`` the project sets (``vcs``: hatch-vcs)."""
+    hooks = pyproject.get("tool", {}).get("hatch", {}).get("build", {}).get("hooks", {})
+    for name, hook in hooks.items() if isinstance(hooks, dict) else []:
+        if isinstance(hook, dict) and hook.get("version-file"):
+            return str(name)
+    return None
 
 
 def _version_members(expected: Expected) -> Tuple[str, ...]:
@@ -321,6 +335,11 @@ def check_version_file(
         notes.append(
             f"{dist.label}: {path} has no __commit_id__ line (its template writes "
             "none): the built-from-HEAD check is skipped"
+        )
+    elif not commit.group(2) and not expected.commit_required:
+        notes.append(
+            f"{dist.label}: {path} records no commit (setuptools-scm's template "
+            "writes none for a tagged build): the built-from-HEAD check is skipped"
         )
     elif not commit.group(2):
         problems.append(
