@@ -157,7 +157,7 @@ def repository(data: Dict[str, object]) -> Tuple[str, Optional[str]]:
         return found, None
     for value in urls.values():
         match = GITHUB.fullmatch(str(value).strip())
-        if match and match.group(2) not in ("sponsors",):
+        if match and match.group(1) != "sponsors":
             slug = f"{match.group(1)}/{match.group(2)}"
             return slug, f"https://github.com/{slug}"
     raise Refusal(
@@ -428,6 +428,19 @@ def lock(target: Path, python: str) -> None:
         )
 
 
+def own_publish_workflows(plan: Plan) -> List[str]:
+    """The target's own workflows that publish (not the ones adopt writes)."""
+    folder = plan.target / WORKFLOWS
+    found = []
+    for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+        rel = f"{WORKFLOWS}/{path.name}"
+        if rel not in plan.files and "pypa/gh-action-pypi-publish" in path.read_text(
+            encoding="utf-8", errors="replace"
+        ):
+            found.append(rel)
+    return found
+
+
 def person_steps(plan: Plan) -> List[str]:
     """What only a person can do, with the exact values."""
     owner, repo = plan.repository.split("/", 1)
@@ -445,6 +458,12 @@ def person_steps(plan: Plan) -> List[str]:
             f"the environment {pub.environment} (used by {WORKFLOWS}/{pub.workflow};"
             + (" add required reviewers" if pub.index == "pypi" else " no reviewer needed")
             + ")"
+        )
+    for old in own_publish_workflows(plan):
+        lines.append(
+            f"- {old} publishes too (pypa/gh-action-pypi-publish): remove it once "
+            "the pipeline's publish workflows work (check and validate hold every "
+            "publishing workflow to the pipeline's rules)"
         )
     lines.append(
         f"- in {plan.target}: review and commit (git add -A && git commit), tag a "

@@ -157,6 +157,16 @@ def test_the_plan_fills_every_literal_from_the_target(tmp_path):
     assert "owner example-owner, repository shapes-fixture, workflow " in steps
     assert "workflow release-pypi.yaml, environment release" in steps
     assert "workflow release-testpypi.yaml, environment test-release" in steps
+    assert "publishes too" not in steps
+
+
+def test_the_targets_own_publish_workflow_is_named(tmp_path):
+    proj = target(tmp_path)
+    old = proj.path / ".github/workflows/release.yaml"
+    old.write_text("jobs: {p: {steps: [{uses: pypa/gh-action-pypi-publish@v1}]}}\n")
+    proj.commit("a publish workflow of its own")
+    steps = "\n".join(adopt.person_steps(adopt.make_plan(proj.path)))
+    assert "- .github/workflows/release.yaml publishes too" in steps
 
 
 def test_tools_leave_an_sdist_listed_by_dotted_keys(tmp_path):
