@@ -62,7 +62,11 @@ COPIED_FILES = (
 )
 REQUIREMENT_SOURCES = ("requirements/tools.in", "requirements/bootstrap.in")
 BUILD_IN = "requirements/build.in"
-LOCKS = ("requirements/tools.txt", "requirements/bootstrap.txt", "requirements/build.txt")
+LOCKS = (
+    "requirements/tools.txt",
+    "requirements/bootstrap.txt",
+    "requirements/build.txt",
+)
 # The pipeline's outputs: never committed in the target.
 IGNORED = ("/.venv/", "/.tox/", "/dist/", "/build/", "/SHA256SUMS")
 SDIST_EXCLUDE = "/tools"
@@ -166,7 +170,9 @@ def repository(data: Dict[str, object]) -> Tuple[str, Optional[str]]:
     )
 
 
-def _insert_before(text: str, pattern: str, make_line: "Callable[[re.Match[str]], str]") -> Optional[str]:
+def _insert_before(
+    text: str, pattern: str, make_line: "Callable[[re.Match[str]], str]"
+) -> Optional[str]:
     """``text`` with ``make_line(match)`` before the first line matching
     ``pattern`` (before, so that a multi-line value is never split)."""
     match = re.search(pattern, text, re.M)
@@ -208,7 +214,8 @@ def edit_pyproject(
         notes.append(f"pyproject.toml: [project.urls] Source = {source_url}")
     if not facts._table(data, "tool", "release-check", "trusted-publishers"):
         rows = "\n".join(
-            f'{p.index} = {{ workflow = "{p.workflow}", environment = "{p.environment}" }}'
+            f'{p.index} = {{ workflow = "{p.workflow}", '
+            f'environment = "{p.environment}" }}'
             for p in DEFAULT_PUBLISHERS.values()
         )
         text = _append(
@@ -223,7 +230,8 @@ def edit_pyproject(
     if SDIST_EXCLUDE not in excluded and not _selects_only(sdist):
         text = _exclude_tools(text, sdist)
         notes.append(
-            f'pyproject.toml: [tool.hatch.build.targets.sdist] exclude "{SDIST_EXCLUDE}"'
+            "pyproject.toml: [tool.hatch.build.targets.sdist] exclude "
+            f'"{SDIST_EXCLUDE}"'
         )
     return text, notes
 
@@ -235,9 +243,7 @@ def _strings(value: object) -> List[str]:
 def _selects_only(sdist: Dict[str, object]) -> bool:
     """Does the sdist's own list of what to take leave tools/ out already?"""
     listed = [
-        str(p)
-        for key in ("include", "only-include")
-        for p in _strings(sdist.get(key))
+        str(p) for key in ("include", "only-include") for p in _strings(sdist.get(key))
     ]
     return bool(listed) and not any(
         p.lstrip("/").split("/")[0] in ("tools", "*", "**") or p.startswith("*")
@@ -285,12 +291,10 @@ def _verify_pyproject(text: str, target: Path) -> Dict[str, object]:
     except tomllib.TOMLDecodeError as exc:
         raise Refusal(
             f"editing {target}/pyproject.toml would make it invalid TOML ({exc}): "
-            "add what RELEASING.md's \"Adopt this pipeline\" lists by hand"
+            'add what RELEASING.md\'s "Adopt this pipeline" lists by hand'
         ) from None
     sdist = facts._table(data, "tool", "hatch", "build", "targets", "sdist")
-    if SDIST_EXCLUDE not in _strings(sdist.get("exclude")) and not _selects_only(
-        sdist
-    ):
+    if SDIST_EXCLUDE not in _strings(sdist.get("exclude")) and not _selects_only(sdist):
         raise Refusal(
             f'could not add "{SDIST_EXCLUDE}" to [tool.hatch.build.targets.sdist] '
             "exclude of pyproject.toml: add it yourself, commit, then make adopt again"
@@ -304,12 +308,18 @@ def build_in(data: Dict[str, object]) -> str:
     head = [line for line in ours.splitlines() if line.startswith("#")]
     system = data.get("build-system")
     requires = system.get("requires", []) if isinstance(system, dict) else []
-    return "\n".join(
-        head
-        + ["# The target's [build-system] requires, its build plugins too (make adopt)."]
-        + ["build"]
-        + [str(r) for r in requires]
-    ) + "\n"
+    return (
+        "\n".join(
+            head
+            + [
+                "# The target's [build-system] requires, its build plugins too "
+                "(make adopt)."
+            ]
+            + ["build"]
+            + [str(r) for r in requires]
+        )
+        + "\n"
+    )
 
 
 def gitignore(target: Path) -> Optional[bytes]:
@@ -321,7 +331,9 @@ def gitignore(target: Path) -> Optional[bytes]:
     if not missing:
         return None
     block = "# The release pipeline's outputs (make adopt)\n" + "\n".join(missing)
-    return ((text.rstrip("\n") + "\n\n" if text.strip() else "") + block + "\n").encode()
+    return (
+        (text.rstrip("\n") + "\n\n" if text.strip() else "") + block + "\n"
+    ).encode()
 
 
 def fill(text: str, plan: Plan) -> str:
@@ -423,7 +435,8 @@ def lock(target: Path, python: str) -> None:
             if line.strip().startswith(("error:", "×", "╰─▶", "Because"))
         ]
         raise Refusal(
-            f"make lock failed in {target} ({(errors or [last_line(out.stdout)])[0]}); every file "
+            f"make lock failed in {target} "
+            f"({(errors or [last_line(out.stdout)])[0]}); every file "
             "was put back: fix that, then make adopt again"
         )
 
@@ -456,7 +469,11 @@ def person_steps(plan: Plan) -> List[str]:
         lines.append(
             f"- https://github.com/{plan.repository}/settings/environments: create "
             f"the environment {pub.environment} (used by {WORKFLOWS}/{pub.workflow};"
-            + (" add required reviewers" if pub.index == "pypi" else " no reviewer needed")
+            + (
+                " add required reviewers"
+                if pub.index == "pypi"
+                else " no reviewer needed"
+            )
             + ")"
         )
     for old in own_publish_workflows(plan):

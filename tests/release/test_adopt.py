@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.release.helpers import Project, output, passed
+from tests.release.helpers import Project, passed
 from tools import adopt
 from tools.project import ROOT
 
@@ -58,7 +58,11 @@ def edit(proj: Project, old: str, new: str, commit: bool = True) -> None:
 
 def test_another_build_backend_is_refused(tmp_path):
     proj = target(tmp_path)
-    edit(proj, 'build-backend = "hatchling.build"', 'build-backend = "flit_core.buildapi"')
+    edit(
+        proj,
+        'build-backend = "hatchling.build"',
+        'build-backend = "flit_core.buildapi"',
+    )
     refused(proj, "flit_core.buildapi", "hatchling projects only")
 
 

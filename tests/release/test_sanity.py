@@ -303,7 +303,9 @@ def licensed(members: Dict[str, bytes], key: str, names: list) -> None:
 
 
 LICENSES = ["LICENSE-MIT", "LICENSE-APACHE", "NOTICE"]
-GLOBS = sanity.Expected(**{**EXPECTED.__dict__, "license_files": ["LICENSE-*", "NOTICE"]})
+GLOBS = sanity.Expected(
+    **{**EXPECTED.__dict__, "license_files": ["LICENSE-*", "NOTICE"]}
+)
 
 
 def pep639_dist(dist: Path) -> Dict[str, Dict[str, bytes]]:
@@ -340,7 +342,9 @@ def test_a_declared_licence_file_the_archives_lack(dist):
     write_pair(dist, pair)
     found = sanity.check_dist(dist, GLOBS, COMMIT).problems
     assert len(found) == 2, found
-    assert all("declares License-File: NOTICE, which it does not hold" in p for p in found)
+    assert all(
+        "declares License-File: NOTICE, which it does not hold" in p for p in found
+    )
 
 
 def test_wheel_console_script_points_elsewhere(dist):
@@ -399,7 +403,9 @@ def test_setuptools_scm_short_node_is_a_commit(dist):
 
 
 def test_a_version_file_without_a_commit_line_says_so(dist):
-    scm_dist(dist, SCM_TEMPLATE.format(version="1.2.3"), SCM_TEMPLATE.format(version="1.2.4"))
+    scm_dist(
+        dist, SCM_TEMPLATE.format(version="1.2.3"), SCM_TEMPLATE.format(version="1.2.4")
+    )
     result = sanity.check_dist(dist, OTHER_FILE, COMMIT)
     only(result.problems, f"src/{PKG}/version.py says 1.2.4")
     skipped = [n for n in result.notes if "built-from-HEAD check is skipped" in n]

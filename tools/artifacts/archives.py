@@ -237,9 +237,7 @@ def read_dist(path: Path, extra: Sequence[str] = ()) -> Dist:
             "rebuild with make dist instead of renaming files"
         )
     try:
-        dist.members, dist.files = _members_and_reader(
-            path, kind, _wanted(kind, extra)
-        )
+        dist.members, dist.files = _members_and_reader(path, kind, _wanted(kind, extra))
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
         dist.problems.append(
             f"{dist.label}: cannot be read as a {kind} ({exc}): "

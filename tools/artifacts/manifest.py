@@ -177,12 +177,17 @@ for kind, cls in (("sdist", SdistBuilder), ("wheel", WheelBuilder)):
     tool = config.setdefault("tool", {}).setdefault("hatch", {})
     targets = tool.setdefault("build", {}).setdefault("targets", {})
     targets.setdefault(kind, {})["ignore-vcs"] = True
-    facts = {"selected": select(builder), "unfiltered": select(cls(root, config=config))}
+    facts = {
+        "selected": select(builder),
+        "unfiltered": select(cls(root, config=config)),
+    }
     if kind == "sdist":
         facts["support_legacy"] = bool(builder.config.support_legacy)
     else:
         core = builder.metadata.core
-        facts["entry_points"] = bool(core.scripts or core.gui_scripts or core.entry_points)
+        facts["entry_points"] = bool(
+            core.scripts or core.gui_scripts or core.entry_points
+        )
         facts["license_files"] = list(core.license_files or [])
         facts["version_member"] = (
             builder.config.get_distribution_path(version_file).replace(os.sep, "/")

@@ -396,7 +396,9 @@ def check_dist(
         return result
     found = find_dists(dist_dir)
     result.problems += check_dist_dir(found, dist_dir)
-    dists = [read_dist(p, _version_members(expected)) for p in found.sdists + found.wheels]
+    dists = [
+        read_dist(p, _version_members(expected)) for p in found.sdists + found.wheels
+    ]
     for dist in dists:
         result.problems += dist.problems
         result.problems += check_name(dist, expected)
