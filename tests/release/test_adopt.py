@@ -9,6 +9,7 @@ and with ``DEV=1``.
 
 import shutil
 import subprocess
+import tarfile
 import sys
 from pathlib import Path
 
@@ -210,5 +211,12 @@ def adopted(tmp_path_factory) -> Project:
 @pytest.mark.parametrize("dev", [False, True], ids=["tag", "dev"])
 def test_the_shapes_of_real_projects_pass_release_check(adopted, dev):
     result = adopted.make("release-check", *(["DEV=1"] if dev else []))
+    # make adopt kept tools/ out of the sdist of a project with hatchling's
+    # default selection (its credentials scanner's own source would trip it)
+    (sdist,) = (adopted.path / "dist").glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = [m.name.split("/", 1)[1] for m in archive.getmembers()]
+    assert "src/alpha/version.py" in names and ".git_archival.txt" in names
+    assert not [n for n in names if n.startswith("tools/")]
     text = passed(result)
     assert "release-check passed: 8 stages" in text
