@@ -459,7 +459,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"guard: {note}")
     if report(problems, "sanity"):
         return 1
-    print(f"sanity: passed: {'; '.join(guard_notes)}")
+    skipped = [n for n in result.notes if n.endswith("skipped")]
+    said = f" ({skipped[0]})" if skipped else ""  # the last line: release-check's
+    print(f"sanity: passed: {'; '.join(guard_notes)}{said}")
     return 0
 
 
