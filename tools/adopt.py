@@ -6,7 +6,9 @@ What it does, in the target (a git clone with no uncommitted change):
 
 - copies the tooling (every tracked file under ``tools/``), the ``Makefile``,
   the requirement sources (``requirements/*.in``), the composite actions,
-  the workflows and zizmor's configuration;
+  the workflows and zizmor's configuration; the test workflow (which the
+  publish workflows call) without the jobs that test this repository only
+  (:func:`adapt_tests`);
 - fills every project literal of the copied workflows from the target's
   ``pyproject.toml``: the PyPI and TestPyPI project URLs of the publish jobs'
   environments, the fork guard's ``OWNER/REPO`` (from ``[project.urls]
@@ -58,7 +60,7 @@ COPIED_TREES = ("tools", ".github/actions")
 COPIED_FILES = (
     "Makefile",
     ".github/zizmor.yml",
-    f"{WORKFLOWS}/test.yml",
+    f"{WORKFLOWS}/test.yml",  # adapted: adapt_tests
 )
 REQUIREMENT_SOURCES = ("requirements/tools.in", "requirements/bootstrap.in")
 BUILD_IN = "requirements/build.in"
@@ -357,6 +359,49 @@ def fill(text: str, plan: Plan) -> str:
     return text
 
 
+TEST_WORKFLOW = f"{WORKFLOWS}/test.yml"
+# Jobs of this repository's test workflow that test this repository only: its
+# tox lint env (black, mypy... of its own code), the release tooling's tests
+# (tests/release is not copied) and its coverage gate (tox's coverage env,
+# Codecov). The target's own CI keeps doing its linting and coverage.
+OWN_JOBS = ("lint", "release-tooling", "coverage")
+OWN_STEPS = ("Upload the coverage data",)
+
+
+def _drop_block(text: str, start: str, indent: int) -> str:
+    """``text`` without the block whose first line matches ``start`` at
+    ``indent`` spaces, up to the next line indented as much or less."""
+    pattern = re.compile(
+        rf"^{' ' * indent}{start}[^\n]*\n(?:(?:[ ]{{{indent + 1},}}[^\n]*|[ \t]*)\n)*",
+        re.M,
+    )
+    new, count = pattern.subn("", text, count=1)
+    if not count:
+        raise Refusal(
+            f"cannot adapt {TEST_WORKFLOW}: no {start.strip()} in it (the "
+            "pipeline's own test workflow changed: update tools/adopt.py)"
+        )
+    return new
+
+
+def adapt_tests(text: str) -> str:
+    """This repository's test workflow, for the target: the jobs the publish
+    workflows need (the workflow checks, the matrix, the wheel built once and
+    ``tox run -e pyXY`` on it for every Python: tox makes a ``pyXY`` env of
+    any project), without the jobs that test this repository only."""
+    for job in OWN_JOBS:
+        text = _drop_block(text, rf"{re.escape(job)}:", 2)
+    for step in OWN_STEPS:
+        text = _drop_block(text, rf"- name: {re.escape(step)}$", 6)
+    match = re.search(
+        r"^(    needs: \[)([^\]]*)(\])", text[text.index("  all-green:") :], re.M
+    )
+    if match is None:
+        raise Refusal(f"cannot adapt {TEST_WORKFLOW}: its all-green job needs nothing")
+    kept = [n.strip() for n in match.group(2).split(",") if n.strip() not in OWN_JOBS]
+    return text.replace(match.group(0), f"{match.group(1)}{', '.join(kept)}]", 1)
+
+
 def make_plan(target: Path) -> Plan:
     """Every file adopt writes, with its content; or Refusal, before any write."""
     data, text = check_target(target)
@@ -380,6 +425,9 @@ def make_plan(target: Path) -> Plan:
         plan.files[f"{WORKFLOWS}/{theirs.workflow}"] = (
             ROOT / WORKFLOWS / mine.workflow
         ).read_bytes()
+    plan.files[TEST_WORKFLOW] = adapt_tests(
+        plan.files[TEST_WORKFLOW].decode("utf-8")
+    ).encode()
     for path in list(plan.files):
         if path.startswith(".github/"):
             plan.files[path] = fill(plan.files[path].decode("utf-8"), plan).encode()

@@ -9,11 +9,12 @@ and with ``DEV=1``.
 
 import shutil
 import subprocess
-import tarfile
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.release.helpers import Project, passed
 from tools import adopt
@@ -172,6 +173,17 @@ def test_the_targets_own_publish_workflow_is_named(tmp_path):
     proj.commit("a publish workflow of its own")
     steps = "\n".join(adopt.person_steps(adopt.make_plan(proj.path)))
     assert "- .github/workflows/release.yaml publishes too" in steps
+
+
+def test_the_test_workflow_keeps_only_what_the_target_can_run(tmp_path):
+    plan = adopt.make_plan(target(tmp_path).path)
+    workflow = yaml.safe_load(plan.files[".github/workflows/test.yml"])
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["workflows", "matrix", "wheel", "tests", "all-green"]
+    assert jobs["all-green"]["needs"] == ["workflows", "matrix", "wheel", "tests"]
+    (run,) = [s["run"] for s in jobs["tests"]["steps"] if "run" in s]
+    assert 'tox run -e "py${PYTHON_VERSION//./}"' in run
+    assert not [s for s in jobs["tests"]["steps"] if "coverage" in s["name"]]
 
 
 def test_tools_leave_an_sdist_listed_by_dotted_keys(tmp_path):
