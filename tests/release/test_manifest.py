@@ -111,8 +111,7 @@ def test_a_build_plugin_the_build_lock_lacks_is_said_in_one_line(project):
     (not "fix [tool.hatch.build]", not a traceback)."""
     pyproject = project.path / "pyproject.toml"
     pyproject.write_text(
-        pyproject.read_text()
-        + "\n[tool.hatch.metadata.hooks.fancy-pypi-readme]\n"
+        pyproject.read_text() + "\n[tool.hatch.metadata.hooks.fancy-pypi-readme]\n"
         'content-type = "text/markdown"\n'
     )
     project.commit("a metadata hook plugin")
