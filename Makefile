@@ -1,4 +1,4 @@
-# glyph-phase-engine: the front door. `make help` lists the public targets.
+# The release pipeline's front door. `make help` lists the public targets.
 # All logic lives in tools/ (Python); these targets only call it.
 
 .DEFAULT_GOAL := help
@@ -179,13 +179,24 @@ actionlint:
 	@command -v go >/dev/null || { echo "error: go not found: actionlint runs in CI (the workflow checks job); to run it here install Go 1.24+" >&2; exit 1; }
 	go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
+# ---- adopt ---------------------------------------------------------------
+# TARGET=DIR: another hatchling + hatch-vcs project's clone; FORCE=1 overwrites
+# the files it has (RELEASING.md, "Adopt this pipeline").
+TARGET ?=
+FORCE ?=
+.PHONY: adopt  ## bring this pipeline into another hatchling + hatch-vcs project: TARGET=DIR [FORCE=1]
+adopt: $(TOOLS)
+	@[ -n "$(TARGET)" ] || { echo "usage: make adopt TARGET=DIR [FORCE=1]" >&2; exit 2; }
+	@$(PY) -m tools.adopt "$(TARGET)" $(if $(filter-out 0 no false,$(FORCE)),--force)
+
 # ---- housekeeping --------------------------------------------------------
 
 .PHONY: clean  ## remove every build and test product (keeps the tool environment)
 clean:
-	rm -rf dist build SHA256SUMS .tox .pytest_cache .mypy_cache .coverage .coverage.* coverage.xml htmlcov \
-	  src/glyph_phase_engine/_version.py
-	find src tests tools -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf dist build SHA256SUMS .tox .pytest_cache .mypy_cache .coverage .coverage.* coverage.xml htmlcov
+	@# the version file the build writes (pyproject.toml names it; tools/project.py reads it)
+	@! [ -x "$(PY)" ] || f="$$($(PY) -m tools.project --version-file)"; [ -z "$${f:-}" ] || rm -f -- "$$f"
+	find $(wildcard src tests tools) -name __pycache__ -type d -prune -exec rm -rf {} +
 
 .PHONY: distclean  ## clean, and remove the tool environment too
 distclean: clean

@@ -118,6 +118,19 @@ class Project:
         return found
 
     @property
+    def version_member(self) -> Optional[str]:
+        """Where the version file lands in the wheel: its path with the
+        package's source folder mapped to the import name (``src/pkg/v.py``
+        -> ``pkg/v.py``), as hatchling's wheel ``packages`` option maps it."""
+        if self.version_file is None:
+            return None
+        for package in self.packages:
+            prefix = package.source + "/"
+            if self.version_file.startswith(prefix):
+                return package.name + "/" + self.version_file[len(prefix) :]
+        return self.version_file
+
+    @property
     def normalized_name(self) -> str:
         """The name as an index compares it (PEP 503)."""
         return canonicalize_name(self.name)
@@ -289,12 +302,20 @@ def describe(project: Project) -> List[str]:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.project")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--version-file",
+        action="store_true",
+        help="print only the version file the build writes (empty if none)",
+    )
     args = parser.parse_args(argv)
     try:
         facts = load(args.root)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.version_file:
+        print(facts.version_file or "")
+        return 0
     print("\n".join(describe(facts)))
     return 0
 

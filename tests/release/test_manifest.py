@@ -105,6 +105,24 @@ def test_outside_git_the_manifest_says_so(tmp_path):
         manifest.tracked_files(tmp_path)
 
 
+def test_a_build_plugin_the_build_lock_lacks_is_said_in_one_line(project):
+    """hatchling is asked in the build environment, with the plugins of
+    requirements/build.txt: a metadata hook it lacks is named, with the fix
+    (not "fix [tool.hatch.build]", not a traceback)."""
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + "\n[tool.hatch.metadata.hooks.fancy-pypi-readme]\n"
+        'content-type = "text/markdown"\n'
+    )
+    project.commit("a metadata hook plugin")
+    with pytest.raises(manifest.ManifestError) as caught:
+        manifest.selection(project.path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "Unknown metadata hook: fancy-pypi-readme" in message
+    assert "add the plugin [build-system] requires to requirements/build.in" in message
+
+
 # -- real builds in a copy ----------------------------------------------------
 
 slow = pytest.mark.slow

@@ -20,6 +20,8 @@ EXPECTED = sanity.Expected(
     import_name=PKG,
     license_files=["LICENSE"],
     scripts={PROJECT: f"{PKG}.cli:main"},
+    version_file=f"src/{PKG}/_version.py",
+    version_member=f"{PKG}/_version.py",
 )
 
 
@@ -113,12 +115,12 @@ def only(found, *words):
 def test_good_dist_passes(dist):
     result = sanity.check_dist(dist, EXPECTED, head=COMMIT)
     assert result.problems == [] and result.warnings == []
-    assert compute_version(dist, PROJECT, PKG) == (Version("1.2.3"), [])
+    assert compute_version(dist, PROJECT) == (Version("1.2.3"), [])
 
 
 def test_missing_dist_dir(tmp_path):
     only(problems(tmp_path / "dist"), "does not exist", "make dist")
-    version, found = compute_version(tmp_path / "dist", PROJECT, PKG)
+    version, found = compute_version(tmp_path / "dist", PROJECT)
     assert version is None
     only(found, "does not exist")
 
@@ -140,7 +142,7 @@ def test_two_wheels(dist):
     write_wheel(dist / f"{PKG}-1.2.2-py3-none-any.whl", wheel_members("1.2.2"))
     found = problems(dist)
     assert any("2 wheels" in p for p in found), found
-    assert compute_version(dist, PROJECT, PKG)[0] is None
+    assert compute_version(dist, PROJECT)[0] is None
 
 
 def test_no_sdist(dist):
@@ -193,7 +195,7 @@ def test_file_name_and_metadata_versions_disagree(dist):
         "wheel",
         "(1.2.4) is not the version in its metadata (1.2.3)",
     )
-    version, errors = compute_version(dist, PROJECT, PKG)
+    version, errors = compute_version(dist, PROJECT)
     assert version is None
     assert errors == found
 
@@ -233,7 +235,7 @@ def test_unreadable_archive(dist):
         f"{PKG}/cli.py.rej",
         f"{PKG}/.cli.py.swp",
         f"{PKG}/cli.py~",
-        f"{PKG}/.gitignore",
+        f"{PKG}/.git/HEAD",
         ".git/config",
         ".tox/py311/x",
         ".venv/bin/python",
@@ -255,6 +257,17 @@ def test_forbidden_file_in_sdist(dist, member):
     members[member] = b"x"
     write_sdist(dist / f"{PKG}-1.2.3.tar.gz", members)
     only(problems(dist), "sdist", "forbidden", member)
+
+
+@pytest.mark.parametrize(
+    "member",
+    [".gitattributes", ".git_archival.txt", ".github/workflows/test.yml", ".gitignore"],
+)
+def test_tracked_git_files_are_not_vcs_leftovers(dist, member):
+    members = sdist_members()
+    members[member] = b"x"
+    write_sdist(dist / f"{PKG}-1.2.3.tar.gz", members)
+    assert problems(dist) == []
 
 
 def test_many_forbidden_files_in_one_line(dist):
@@ -282,6 +295,58 @@ def test_wheel_metadata_without_license_file(dist):
     only(problems(dist), "no License-File: LICENSE")
 
 
+def licensed(members: Dict[str, bytes], key: str, names: list) -> None:
+    text = members[key].decode().replace("License-File: LICENSE\n", "")
+    head, _, body = text.partition("\n\n")
+    extra = "".join(f"License-File: {n}\n" for n in names)
+    members[key] = f"{head}\n{extra}\n{body}".encode()
+
+
+LICENSES = ["LICENSE-MIT", "LICENSE-APACHE", "NOTICE"]
+GLOBS = sanity.Expected(
+    **{**EXPECTED.__dict__, "license_files": ["LICENSE-*", "NOTICE"]}
+)
+
+
+def pep639_dist(dist: Path) -> Dict[str, Dict[str, bytes]]:
+    wheel, sdist = wheel_members(), sdist_members()
+    info = f"{PKG}-1.2.3.dist-info"
+    licensed(wheel, f"{info}/METADATA", LICENSES)
+    licensed(sdist, "PKG-INFO", LICENSES)
+    del wheel[f"{info}/licenses/LICENSE"], sdist["LICENSE"]
+    for name in LICENSES:
+        wheel[f"{info}/licenses/{name}"] = sdist[name] = b"text\n"
+    return {"wheel": wheel, "sdist": sdist}
+
+
+def write_pair(dist: Path, pair: Dict[str, Dict[str, bytes]]) -> None:
+    write_wheel(dist / f"{PKG}-1.2.3-py3-none-any.whl", pair["wheel"])
+    write_sdist(dist / f"{PKG}-1.2.3.tar.gz", pair["sdist"])
+
+
+def test_several_licence_files_by_glob_pass(dist):
+    write_pair(dist, pep639_dist(dist))
+    assert sanity.check_dist(dist, GLOBS, COMMIT).problems == []
+
+
+def test_a_licence_glob_no_file_matches(dist):
+    write_pair(dist, pep639_dist(dist))
+    expected = sanity.Expected(**{**GLOBS.__dict__, "license_files": ["COPYING*"]})
+    found = sanity.check_dist(dist, expected, COMMIT).problems
+    assert len(found) == 2 and all("no License-File: COPYING*" in p for p in found)
+
+
+def test_a_declared_licence_file_the_archives_lack(dist):
+    pair = pep639_dist(dist)
+    del pair["wheel"][f"{PKG}-1.2.3.dist-info/licenses/NOTICE"], pair["sdist"]["NOTICE"]
+    write_pair(dist, pair)
+    found = sanity.check_dist(dist, GLOBS, COMMIT).problems
+    assert len(found) == 2, found
+    assert all(
+        "declares License-File: NOTICE, which it does not hold" in p for p in found
+    )
+
+
 def test_wheel_console_script_points_elsewhere(dist):
     members = wheel_members()
     members[f"{PKG}-1.2.3.dist-info/entry_points.txt"] = (
@@ -299,6 +364,62 @@ def test_version_file_without_commit(dist):
     members[f"{PKG}/_version.py"] = version_py("1.2.3", commit=None)
     write_wheel(dist / f"{PKG}-1.2.3-py3-none-any.whl", members)
     only(problems(dist), "records no commit")
+
+
+SCM_TEMPLATE = (
+    "# file generated by setuptools-scm\n"
+    "__version__ = version = {version!r}\n"
+    "__version_tuple__ = version_tuple = (1, 2, 3)\n"
+)
+OTHER_FILE = sanity.Expected(
+    **{
+        **EXPECTED.__dict__,
+        "version_file": f"src/{PKG}/version.py",
+        "version_member": f"{PKG}/version.py",
+    }
+)
+
+
+def scm_dist(dist: Path, wheel_text: str, sdist_text: str) -> None:
+    wheel, sdist = wheel_members(), sdist_members()
+    del wheel[f"{PKG}/_version.py"], sdist[f"src/{PKG}/_version.py"]
+    wheel[f"{PKG}/version.py"] = wheel_text.encode()
+    sdist[f"src/{PKG}/version.py"] = sdist_text.encode()
+    write_pair(dist, {"wheel": wheel, "sdist": sdist})
+
+
+def test_a_version_file_of_another_name_is_checked(dist):
+    scm_dist(dist, version_py("1.2.3").decode(), version_py("1.2.2").decode())
+    result = sanity.check_dist(dist, OTHER_FILE, COMMIT)
+    only(result.problems, "sdist", f"src/{PKG}/version.py says 1.2.2")
+
+
+def test_setuptools_scm_short_node_is_a_commit(dist):
+    text = version_py("1.2.3").decode().replace(repr(COMMIT), repr("g" + COMMIT[:9]))
+    scm_dist(dist, text, text)
+    assert sanity.check_dist(dist, OTHER_FILE, COMMIT).problems == []
+    stale = sanity.check_dist(dist, OTHER_FILE, "f" * 40).problems
+    assert len(stale) == 2 and all("dist/ is stale" in p for p in stale), stale
+
+
+def test_a_version_file_without_a_commit_line_says_so(dist):
+    scm_dist(
+        dist, SCM_TEMPLATE.format(version="1.2.3"), SCM_TEMPLATE.format(version="1.2.4")
+    )
+    result = sanity.check_dist(dist, OTHER_FILE, COMMIT)
+    only(result.problems, f"src/{PKG}/version.py says 1.2.4")
+    skipped = [n for n in result.notes if "built-from-HEAD check is skipped" in n]
+    assert len(skipped) == 2, result.notes
+
+
+def test_setuptools_scm_writes_no_commit_on_a_tag_which_is_said(dist):
+    text = version_py("1.2.3", commit=None).decode()
+    scm_dist(dist, text, text)
+    expected = sanity.Expected(**{**OTHER_FILE.__dict__, "commit_required": False})
+    result = sanity.check_dist(dist, expected, COMMIT)
+    assert result.problems == []
+    assert sum("records no commit" in n for n in result.notes) == 2, result.notes
+    only(sanity.check_dist(dist, OTHER_FILE, COMMIT).problems[:1], "records no commit")
 
 
 def test_version_file_with_another_version(dist):

@@ -204,22 +204,24 @@ def _members_and_reader(
     return names, files
 
 
-def _wanted(kind: str, import_name: str) -> Callable[[str], bool]:
+def _wanted(kind: str, extra: Sequence[str]) -> Callable[[str], bool]:
     def wanted(name: str) -> bool:
         parts = name.split("/")
         if kind == "wheel":
             return (len(parts) == 2 and parts[0].endswith(".dist-info")) or (
-                parts[-1] == "_version.py" and parts[0] == import_name
+                name in extra
             )
         return (len(parts) == 2 and parts[1] == "PKG-INFO") or (
-            parts[-1] == "_version.py" and import_name in parts
+            len(parts) > 1 and "/".join(parts[1:]) in extra
         )
 
     return wanted
 
 
-def read_dist(path: Path, import_name: str) -> Dist:
-    """Read one sdist or wheel: file name parts, members, metadata."""
+def read_dist(path: Path, extra: Sequence[str] = ()) -> Dist:
+    """Read one sdist or wheel: file name parts, members, metadata; and the
+    bytes of the members named in ``extra`` (relative to the sdist's top
+    folder; the version file, :attr:`tools.project.Project.version_file`)."""
     kind = "wheel" if path.name.endswith(WHEEL_SUFFIX) else "sdist"
     dist = Dist(path=path, kind=kind)
     try:
@@ -235,9 +237,7 @@ def read_dist(path: Path, import_name: str) -> Dist:
             "rebuild with make dist instead of renaming files"
         )
     try:
-        dist.members, dist.files = _members_and_reader(
-            path, kind, _wanted(kind, import_name)
-        )
+        dist.members, dist.files = _members_and_reader(path, kind, _wanted(kind, extra))
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
         dist.problems.append(
             f"{dist.label}: cannot be read as a {kind} ({exc}): "
@@ -307,7 +307,7 @@ def check_versions(dists: Sequence[Dist]) -> List[str]:
 
 
 def compute_version(
-    dist_dir: Path, project: str, import_name: str
+    dist_dir: Path, project: str
 ) -> Tuple[Optional[Version], List[str]]:
     """The version of the one sdist and one wheel in ``dist_dir``, or problems.
 
@@ -317,7 +317,7 @@ def compute_version(
     pair, problems = one_of_each(dist_dir)
     if pair is None:
         return None, problems
-    dists = [read_dist(path, import_name) for path in (pair.sdist, pair.wheel)]
+    dists = [read_dist(path) for path in (pair.sdist, pair.wheel)]
     for dist in dists:
         problems.extend(dist.problems)
         if dist.name is not None and canonicalize_name(dist.name) != canonicalize_name(

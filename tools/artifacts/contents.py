@@ -43,12 +43,13 @@ def check_contents(
             )
     try:
         tracked: Optional[Set[str]] = manifest.tracked_files(root)
+        found: Optional[manifest.Selection] = manifest.selection(root)
     except manifest.ManifestError as exc:
         problems.append(str(exc))
-        tracked = None
+        tracked = found = None
     for archive in archives:
-        if tracked is not None:
-            problems += manifest.check_archive(archive, root, tracked)
+        if tracked is not None and found is not None:
+            problems += manifest.check_archive(archive, root, tracked, found)
     results, config_problems = secrets.check_archives(archives, root)
     problems += config_problems
     allowed: List[str] = []

@@ -66,7 +66,6 @@ from tools.common import (
     ROOT,
     SUMS_FILE,
     human_size,
-    import_name,
     project_name,
     remove_tree,
     run_main,
@@ -316,7 +315,7 @@ def sums_output(dist_dir: Path, name: str) -> Tuple[Optional[str], List[str]]:
 
 
 def _version_of(dist_dir: Path) -> Optional[str]:
-    version, problems = compute_version(dist_dir, project_name(ROOT), import_name(ROOT))
+    version, problems = compute_version(dist_dir, project_name(ROOT))
     if problems:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)

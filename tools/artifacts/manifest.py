@@ -30,25 +30,28 @@ as missing (usually a stale ``dist/``; the wheel is built from the sdist, so a
 file the sdist leaves out is missing from the wheel too); so is a tracked file
 that only the root ``.gitignore`` keeps out (force-added with ``git add -f``:
 hatchling drops it silently, a lost data file breaks the package), until the
-configuration says ``artifacts`` or ``exclude`` for it. The hatchling used
-here is the tool environment's (``requirements/tools.txt``), which may differ
-from the one the build installs; dependabot keeps both current.
+configuration says ``artifacts`` or ``exclude`` for it. Hatchling is asked in
+an environment made from the build lock (``requirements/build.txt``, as
+``make dist`` makes it): the very hatchling of the build, with the project's
+build plugins installed (a metadata hook such as hatch-fancy-pypi-readme, a
+version source such as hatch-vcs), which hatchling's plugin manager loads as
+the build does; the tool environment's hatchling knows none of them.
 
 The forbidden-name list of :mod:`tools.artifacts.sanity` stays as a second net.
 :func:`member_tree` renders an archive's members as a Markdown ``<details>``
 block for the step summary (``python -m tools.artifacts.dist --summary``).
 """
 
-import copy
-import os
-import posixpath
+import json
+import subprocess
 import tarfile
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from tools.common import GitError, git, human_size
+from tools.common import GitError, git, human_size, last_line, remove_tree
 from tools.project import load as load_project
 
 SDIST = "sdist"
@@ -135,74 +138,157 @@ def tracked_files(root: Path) -> Set[str]:
     return {name for name in out.split("\0") if name}
 
 
-def _builder(root: Path, kind: str, ignore_vcs: bool = False) -> Any:
-    from hatchling.builders.sdist import SdistBuilder
-    from hatchling.builders.wheel import WheelBuilder
+# Run by the build environment's Python (requirements/build.txt: hatchling
+# with the project's build plugins, loaded by hatchling's own plugin manager
+# from that environment's entry points). Prints, as JSON, what each target
+# selects (by the walk its build runs), and the same with ``ignore-vcs``; plus
+# the facts of the generated files. Python 3.8+.
+SELECTION_SCRIPT = """\
+import copy, json, os, posixpath, sys
+from hatchling.builders.sdist import SdistBuilder
+from hatchling.builders.wheel import WheelBuilder
 
-    config = None
-    if ignore_vcs:  # the same configuration, but for the .gitignore patterns
-        config = copy.deepcopy(load_project(root).pyproject)
-        tool = config.setdefault("tool", {}).setdefault("hatch", {})
-        targets = tool.setdefault("build", {}).setdefault("targets", {})
-        targets.setdefault(kind, {})["ignore-vcs"] = True
-    return (SdistBuilder if kind == SDIST else WheelBuilder)(str(root), config=config)
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+root, version_file = sys.argv[1], sys.argv[2] or None
+with open(os.path.join(root, "pyproject.toml"), "rb") as handle:
+    pyproject = tomllib.load(handle)
 
 
-def selected_files(
-    root: Path, kind: str, ignore_vcs: bool = False
-) -> Tuple[Dict[str, str], Any]:
-    """``({member: source path}, builder)``: what hatchling's ``kind`` target
-    selects, by the walk its build runs, with the files it always adds
-    (pyproject.toml, readme, license files, .gitignore). The source path is
-    relative to ``root``, or absolute for a file from outside it.
-    ``ignore_vcs``: as if the target said ``ignore-vcs = true``.
-    """
+def select(builder):
+    build_data = builder.get_default_build_data()
+    builder.set_build_data_defaults(build_data)
+    with builder.config.set_build_data(build_data):
+        return {
+            posixpath.normpath(f.distribution_path.replace(os.sep, "/")): (
+                f.relative_path.replace(os.sep, "/") or f.path
+            )
+            for f in builder.recurse_included_files()
+        }
+
+
+report = {}
+for kind, cls in (("sdist", SdistBuilder), ("wheel", WheelBuilder)):
+    builder = cls(root)
+    config = copy.deepcopy(pyproject)
+    tool = config.setdefault("tool", {}).setdefault("hatch", {})
+    targets = tool.setdefault("build", {}).setdefault("targets", {})
+    targets.setdefault(kind, {})["ignore-vcs"] = True
+    facts = {
+        "selected": select(builder),
+        "unfiltered": select(cls(root, config=config)),
+    }
+    if kind == "sdist":
+        facts["support_legacy"] = bool(builder.config.support_legacy)
+    else:
+        core = builder.metadata.core
+        facts["entry_points"] = bool(
+            core.scripts or core.gui_scripts or core.entry_points
+        )
+        facts["license_files"] = list(core.license_files or [])
+        facts["version_member"] = (
+            builder.config.get_distribution_path(version_file).replace(os.sep, "/")
+            if version_file else None
+        )
+    report[kind] = facts
+print(json.dumps(report))
+"""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What hatchling's targets select and generate, as the build sees it."""
+
+    selected: Dict[str, Dict[str, str]]  # kind -> {member: source path}
+    unfiltered: Dict[str, Dict[str, str]]  # the same, as with ignore-vcs = true
+    support_legacy: bool  # the sdist adds setup.py
+    entry_points: bool  # the wheel has entry_points.txt
+    license_files: Tuple[str, ...]  # .dist-info/licenses/<each>
+    version_member: Optional[str]  # the version file's path in the wheel
+
+
+def _build_python(root: Path, work: Path) -> str:
+    """A Python of a fresh environment made from ``root``'s build lock
+    (:func:`tools.artifacts.dist.make_build_env`, hash-checked), made once."""
+    from tools.artifacts.dist import BuildError, make_build_env
+    from tools.artifacts.locks import BUILD_LOCK
+
     try:
-        builder = _builder(root, kind, ignore_vcs)
-        build_data = builder.get_default_build_data()
-        builder.set_build_data_defaults(build_data)
-        with builder.config.set_build_data(build_data):
-            found = {
-                posixpath.normpath(f.distribution_path.replace(os.sep, "/")): (
-                    f.relative_path.replace(os.sep, "/") or f.path
-                )
-                for f in builder.recurse_included_files()
-            }
-    except (OSError, TypeError, ValueError, KeyError) as exc:
+        return make_build_env(root / BUILD_LOCK, work / "env")
+    except BuildError as exc:
         raise ManifestError(
-            f"hatchling cannot read the {kind} target's configuration ({exc}): fix "
-            "[tool.hatch.build] in pyproject.toml"
+            f"cannot make the build environment to ask hatchling what the build "
+            f"selects: {exc}"
         ) from None
-    return found, builder
+
+
+def selection(root: Path) -> Selection:
+    """Ask hatchling, in the build environment (the project's build plugins
+    installed), what its sdist and wheel targets select (one environment and
+    one run for both targets: pass the result on to the checks)."""
+    version_file = load_project(root).version_file or ""
+    work = Path(tempfile.mkdtemp(prefix="manifest-"))
+    try:
+        python = _build_python(root, work)
+        out = subprocess.run(
+            [python, "-I", "-c", SELECTION_SCRIPT, str(root), version_file],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        remove_tree(work)
+    if out.returncode != 0:
+        raise ManifestError(
+            "hatchling, with the build plugins of requirements/build.txt, cannot "
+            f"read the build configuration ({last_line(out.stderr)}): fix "
+            "[tool.hatch] in pyproject.toml, or add the plugin [build-system] "
+            "requires to requirements/build.in and make lock"
+        )
+    data = json.loads(out.stdout)
+    return Selection(
+        selected={k: data[k]["selected"] for k in (SDIST, WHEEL)},
+        unfiltered={k: data[k]["unfiltered"] for k in (SDIST, WHEEL)},
+        support_legacy=data[SDIST]["support_legacy"],
+        entry_points=data[WHEEL]["entry_points"],
+        license_files=tuple(data[WHEEL]["license_files"]),
+        version_member=data[WHEEL]["version_member"],
+    )
 
 
 IGNORED = "tracked, but the root .gitignore keeps the build from taking it"
 
 
 def _select(
-    root: Path, kind: str, tracked: Optional[Set[str]]
-) -> Tuple[Dict[str, str], Dict[str, str], Any]:
+    root: Path, kind: str, tracked: Optional[Set[str]], found: Optional[Selection]
+) -> Tuple[Dict[str, str], Dict[str, str], Selection]:
     """``(files, untracked, builder)`` of :class:`Expected`, before the
     generated files. A tracked file that the target would take but for the
     root ``.gitignore`` (force-added, ``git add -f``) is expected too: hatchling
     drops it silently, and a data file lost that way breaks the package.
     """
     tracked = tracked_files(root) if tracked is None else tracked
-    selected, builder = selected_files(root, kind)
+    found = selection(root.resolve()) if found is None else found
+    selected = found.selected[kind]
     files = {m: f"tracked file {s}" for m, s in selected.items() if s in tracked}
     untracked = {m: s for m, s in selected.items() if s not in tracked}
-    unfiltered, _builder_ = selected_files(root, kind, ignore_vcs=True)
-    for member, source in unfiltered.items():
+    for member, source in found.unfiltered[kind].items():
         if source in tracked and member not in selected:
             files[member] = f"{IGNORED} ({source})"
-    return files, untracked, builder
+    return files, untracked, found
 
 
-def expected_sdist(root: Path, tracked: Optional[Set[str]] = None) -> Expected:
+def expected_sdist(
+    root: Path, tracked: Optional[Set[str]] = None, found: Optional[Selection] = None
+) -> Expected:
     """The sdist's members (relative to its top folder)."""
-    files, untracked, builder = _select(root, SDIST, tracked)
+    files, untracked, builder = _select(root, SDIST, tracked, found)
     files["PKG-INFO"] = "generated by the build (core metadata)"
-    if builder.config.support_legacy:
+    if builder.support_legacy:
         files["setup.py"] = "generated by the build (support-legacy)"
     version_file = load_project(root).version_file
     if version_file:
@@ -212,20 +298,21 @@ def expected_sdist(root: Path, tracked: Optional[Set[str]] = None) -> Expected:
 
 
 def expected_wheel(
-    root: Path, info_dir: str, tracked: Optional[Set[str]] = None
+    root: Path,
+    info_dir: str,
+    tracked: Optional[Set[str]] = None,
+    found: Optional[Selection] = None,
 ) -> Expected:
     """The wheel's members; ``info_dir`` is its ``name-version.dist-info``."""
-    files, untracked, builder = _select(root, WHEEL, tracked)
-    version_file = load_project(root).version_file
-    if version_file:
-        member = builder.config.get_distribution_path(version_file).replace(os.sep, "/")
+    files, untracked, builder = _select(root, WHEEL, tracked, found)
+    member = builder.version_member
+    if member:
         files[member] = "generated by the build (the version file)"
         untracked.pop(member, None)
     generated = ["METADATA", "WHEEL", "RECORD"]
-    core = builder.metadata.core
-    if core.scripts or core.gui_scripts or core.entry_points:
+    if builder.entry_points:
         generated.append("entry_points.txt")
-    generated += [f"licenses/{f}" for f in core.license_files or []]
+    generated += [f"licenses/{f}" for f in builder.license_files]
     for name in generated:
         files[f"{info_dir}/{name}"] = "generated by the build (.dist-info)"
     return Expected(WHEEL, files, untracked)
@@ -280,14 +367,18 @@ def check_members(label: str, members: Iterable[str], expected: Expected) -> Lis
 
 
 def check_archive(
-    archive: Archive, root: Path, tracked: Optional[Set[str]] = None
+    archive: Archive,
+    root: Path,
+    tracked: Optional[Set[str]] = None,
+    found: Optional[Selection] = None,
 ) -> List[str]:
-    """The manifest problems of one archive read with :func:`read_archive`."""
+    """The manifest problems of one archive read with :func:`read_archive`;
+    ``found``: :func:`selection`'s answer, when the caller already has it."""
     try:
         if archive.kind == SDIST:
-            expected = expected_sdist(root, tracked)
+            expected = expected_sdist(root, tracked, found)
         else:
-            expected = expected_wheel(root, archive.top, tracked)
+            expected = expected_wheel(root, archive.top, tracked, found)
     except ManifestError as exc:
         return [f"{archive.label}: {exc}"]
     problems = [

@@ -8,11 +8,15 @@ then does it exit 1. What it checks:
 
 - ``dist/`` holds exactly one sdist and one wheel of this project, nothing else;
   their file names are normalized; the version in both file names equals the
-  version in their metadata and in the ``_version.py`` they ship.
+  version in their metadata and in the version file they ship
+  (:attr:`tools.project.Project.version_file`, whatever its name), which
+  records HEAD's commit when its template writes one (a note says when not).
 - No forbidden file in either archive (bytecode, VCS and editor leftovers,
   tool folders).
 - The wheel is pure (py3-none-any), its console scripts point where
-  ``[project.scripts]`` says, its metadata declares the license files. Which
+  ``[project.scripts]`` says; the metadata declares licence files
+  (``License-File``), each glob of ``[project] license-files`` matches one,
+  and both archives hold every declared one. Which
   members each archive holds, exactly, is :mod:`tools.artifacts.manifest`'s
   (the contents stage); the forbidden names here are a second net.
 - Size: a warning above ``--warn-total`` in total, a failure above
@@ -28,7 +32,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from packaging.utils import canonicalize_name
 
@@ -63,7 +67,7 @@ FORBIDDEN = {
     "*.pyo": "compiled bytecode",
     "__pycache__": "a bytecode cache",
     ".DS_Store": "a macOS Finder file",
-    ".git*": "a VCS file",
+    ".git": "a VCS folder",
     ".hg": "a VCS folder",
     ".hgignore": "a VCS file",
     ".svn": "a VCS folder",
@@ -87,9 +91,10 @@ FORBIDDEN = {
     ".vscode": "an editor folder",
     "*.egg-info": "setuptools metadata",
 }
-# hatchling always puts the project's .gitignore at the top of the sdist, so
-# that a wheel built from the sdist excludes the same files: not a leftover.
-SDIST_ALLOWED = {".gitignore"}
+# Only the repository itself (.git) is a VCS leftover: .gitignore (hatchling
+# puts it in every sdist), .gitattributes, .github/ and setuptools-scm's
+# .git_archival.txt are tracked files a project may mean to ship, and the
+# contents stage (the exact manifest) already refuses an untracked one.
 
 
 @dataclass
@@ -98,8 +103,20 @@ class Expected:
 
     project: str
     import_name: str
+    # [project] license-files (PEP 639 globs); empty: the backend's defaults.
+    # Every glob must match a License-File of the metadata, and every
+    # License-File the metadata declares must ship (the files come from the
+    # built metadata, not from a name assumed here).
     license_files: List[str]
     scripts: Dict[str, str]  # console script name -> "module:function"
+    # The file the build writes the version (and commit) into, relative to
+    # the root, and where it lands in the wheel (Project.version_file).
+    version_file: Optional[str] = None
+    version_member: Optional[str] = None
+    # A build hook of the project's own writes the commit from any git clone;
+    # setuptools-scm's template (hatch-vcs's vcs hook) writes None on a tagged
+    # build, so there a missing commit only skips the check (and says so).
+    commit_required: bool = True
 
 
 def expected_from_project(root: Path = ROOT) -> Expected:
@@ -109,10 +126,27 @@ def expected_from_project(root: Path = ROOT) -> Expected:
     return Expected(
         project=facts.name,
         import_name=facts.import_name,
-        # PEP 639: no license-files means the build backend's default globs;
-        # LICENSE must ship either way.
-        license_files=list(project.get("license-files") or ["LICENSE"]),
+        license_files=[str(f) for f in project.get("license-files") or []],
         scripts=dict(facts.scripts),
+        version_file=facts.version_file,
+        version_member=facts.version_member,
+        commit_required=_version_hook(facts.pyproject) != "vcs",
+    )
+
+
+def _version_hook(pyproject: Dict[str, Any]) -> Optional[str]:
+    """The build hook whose ``version-file`` the project sets (``vcs``: hatch-vcs)."""
+    hooks = pyproject.get("tool", {}).get("hatch", {}).get("build", {}).get("hooks", {})
+    for name, hook in hooks.items() if isinstance(hooks, dict) else []:
+        if isinstance(hook, dict) and hook.get("version-file"):
+            return str(name)
+    return None
+
+
+def _version_members(expected: Expected) -> Tuple[str, ...]:
+    """The version file's member names: in the wheel, and under the sdist's top."""
+    return tuple(
+        m for m in (expected.version_member, expected.version_file) if m is not None
     )
 
 
@@ -163,8 +197,6 @@ def check_forbidden(dist: Dist) -> List[str]:
     """No bytecode, VCS, editor or tool leftovers."""
     hits: Dict[str, List[str]] = {}
     for path in _paths(dist):
-        if dist.kind == "sdist" and path in SDIST_ALLOWED:
-            continue
         for part in [p for p in path.split("/") if p]:
             what = next(
                 (w for pat, w in FORBIDDEN.items() if fnmatch.fnmatchcase(part, pat)),
@@ -219,48 +251,107 @@ def check_wheel_contents(dist: Dist, expected: Expected) -> List[str]:
                 f"{dist.label}: the console script {name} should run {target}, the "
                 f"wheel has {found}: check [project.scripts], then make dist"
             )
+    return problems + check_license_files(dist, expected)
+
+
+def declared_license_files(dist: Dist) -> List[str]:
+    """The License-File entries of a built file's metadata (PEP 639)."""
     raw = dist.metadata.get("license_files")
-    declared = [str(f) for f in raw] if isinstance(raw, list) else []
-    for license_file in expected.license_files:
-        if license_file not in declared:
+    return [str(f) for f in raw] if isinstance(raw, list) else []
+
+
+def check_license_files(dist: Dist, expected: Expected) -> List[str]:
+    """The metadata declares license files, each glob of ``[project]
+    license-files`` matches one of them, and each declared one ships (the
+    wheel under ``.dist-info/licenses/``, the sdist at its path)."""
+    declared = declared_license_files(dist)
+    problems = []
+    if not declared and not expected.license_files:
+        problems.append(
+            f"{dist.label}: its metadata has no License-File: list the licence "
+            'files in [project] license-files (e.g. ["LICENSE*"]), then make dist'
+        )
+    for pattern in expected.license_files:
+        if not any(fnmatch.fnmatchcase(f, pattern) for f in declared):
             problems.append(
-                f"{dist.label}: its metadata has no License-File: {license_file}: "
+                f"{dist.label}: its metadata has no License-File: {pattern}: "
                 "list it in [project] license-files, then make dist"
+            )
+    present = set(_paths(dist))
+    info = top_folder(dist)
+    for name in declared:
+        member = f"licenses/{name}" if dist.kind == "wheel" else name
+        if (f"{info}/{member}" if dist.kind == "wheel" else member) not in present:
+            problems.append(
+                f"{dist.label}: its metadata declares License-File: {name}, which "
+                "it does not hold: rebuild with make dist"
             )
     return problems
 
 
 _VERSION_LINE = re.compile(r"^__version__ = version = '([^']*)'", re.M)
-_COMMIT_LINE = re.compile(r"^__commit_id__ = commit_id = (None|'([0-9a-f]+)')", re.M)
+# hatch_build.py writes the full commit; setuptools-scm's template (hatch-vcs's
+# [tool.hatch.build.hooks.vcs] version-file) its short node, g<abbrev>.
+_COMMIT_LINE = re.compile(
+    r"^__commit_id__ = commit_id = (None|'g?([0-9a-f]{7,40})')", re.M
+)
 
 
-def check_version_file(dist: Dist, head: Optional[str]) -> List[str]:
-    """The shipped _version.py tells the version and the commit it was built from."""
-    path = next((p for p in dist.files if p.endswith("/_version.py")), None)
+def version_member(dist: Dist, expected: Expected) -> Optional[str]:
+    """The member of ``dist`` that is the project's version file, if any."""
+    if dist.kind == "wheel":
+        return expected.version_member
+    top = top_folder(dist)
+    return f"{top}/{expected.version_file}" if expected.version_file and top else None
+
+
+def check_version_file(
+    dist: Dist, expected: Expected, head: Optional[str]
+) -> Tuple[List[str], List[str]]:
+    """``(problems, notes)``: the shipped version file (``Project.version_file``)
+    tells the version and the commit it was built from. A template that writes
+    no commit still gets the version check; the skipped commit check is noted."""
+    path = version_member(dist, expected)
     if path is None or dist.metadata_version is None:
-        return []  # a missing _version.py: the contents stage (manifest) says so
+        if expected.version_file is None and dist.kind == "wheel":
+            return [], [
+                "no version file configured ([tool.hatch.build.hooks.vcs] "
+                "version-file): the version and commit checks are skipped"
+            ]
+        return [], []
+    if path not in dist.files:
+        return [], []  # a missing version file: the contents stage says so
     text = dist.files[path].decode("utf-8", "replace")
     version = _VERSION_LINE.search(text)
     commit = _COMMIT_LINE.search(text)
-    problems = []
+    problems, notes = [], []
     if not version or version.group(1) != str(dist.metadata_version):
         found = version.group(1) if version else "no version"
         problems.append(
             f"{dist.label}: {path} says {found}, the metadata says "
-            f"{dist.metadata_version}: rebuild with make dist (hatch_build.py "
-            "writes it)"
+            f"{dist.metadata_version}: rebuild with make dist (the build writes it)"
         )
-    if not commit or not commit.group(2):
+    if commit is None:
+        notes.append(
+            f"{dist.label}: {path} has no __commit_id__ line (its template writes "
+            "none): the built-from-HEAD check is skipped"
+        )
+    elif not commit.group(2) and not expected.commit_required:
+        notes.append(
+            f"{dist.label}: {path} records no commit (setuptools-scm's template "
+            "writes none for a tagged build): the built-from-HEAD check is skipped"
+        )
+    elif not commit.group(2):
         problems.append(
             f"{dist.label}: {path} records no commit, so the installed package "
             "cannot tell where it came from: build from a git clone (make dist)"
         )
-    elif head and commit.group(2) != head:
+    elif head and not head.startswith(commit.group(2)):
         problems.append(
             f"{dist.label} was built from commit {commit.group(2)[:12]}, HEAD is "
             f"{head[:12]}: dist/ is stale; rebuild it with make dist"
         )
-    return problems
+    return problems, notes
 
 
 def check_sizes(
@@ -305,7 +396,9 @@ def check_dist(
         return result
     found = find_dists(dist_dir)
     result.problems += check_dist_dir(found, dist_dir)
-    dists = [read_dist(p, expected.import_name) for p in found.sdists + found.wheels]
+    dists = [
+        read_dist(p, _version_members(expected)) for p in found.sdists + found.wheels
+    ]
     for dist in dists:
         result.problems += dist.problems
         result.problems += check_name(dist, expected)
@@ -314,7 +407,11 @@ def check_dist(
             continue
         if dist.kind == "wheel":
             result.problems += check_wheel_contents(dist, expected)
-        result.problems += check_version_file(dist, head)
+        else:
+            result.problems += check_license_files(dist, expected)
+        problems, notes = check_version_file(dist, expected, head)
+        result.problems += problems
+        result.notes += notes
     result.problems += check_versions(dists)
     paths = found.sdists + found.wheels
     sizes = {f"{dist_dir.name}/{p.name}": p.stat().st_size for p in paths}
@@ -362,7 +459,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"guard: {note}")
     if report(problems, "sanity"):
         return 1
-    print(f"sanity: passed: {'; '.join(guard_notes)}")
+    skipped = [n for n in result.notes if n.endswith("skipped")]
+    said = f" ({skipped[0]})" if skipped else ""  # the last line: release-check's
+    print(f"sanity: passed: {'; '.join(guard_notes)}{said}")
     return 0
 
 

@@ -36,7 +36,6 @@ from tools.common import (
     ROOT,
     GitError,
     git,
-    import_name,
     load_pyproject,
     project_name,
     report,
@@ -333,7 +332,7 @@ def run_guard(
     ``report_dist=False`` leaves out the problems of an inconsistent
     ``dist/`` (sanity reports them in more detail).
     """
-    built, problems = compute_version(dist_dir, project_name(root), import_name(root))
+    built, problems = compute_version(dist_dir, project_name(root))
     problems = problems if report_dist else []
     state = read_git_state(root, tag or None)
     if not tag and not state.error:
