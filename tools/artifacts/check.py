@@ -3,7 +3,11 @@
     python -m tools.artifacts.check [--dist-dir dist]
 
 Runs, in parallel, ``twine check --strict`` (the metadata and the README as
-PyPI will render them), ``check-wheel-contents`` (the wheel's layout) and
+PyPI will render them), ``check-wheel-contents`` (the wheel's layout; its W2
+checks get every import package the project declares, unless the project's
+own check-wheel-contents settings, ``[tool.check-wheel-contents]`` or its
+other configuration files, set ``toplevel``; its other settings apply as
+they are) and
 ``validate-pyproject`` (pyproject.toml against its schemas). Each tool that
 fails gives one line saying what is wrong and how to fix it, followed by the
 tool's own output; all are printed before exiting 1.
@@ -32,11 +36,11 @@ from tools.common import (
     DIST_DIR,
     ROOT,
     child_env,
-    import_name,
     report,
     run_main,
     tail,
 )
+from tools.project import load as load_project
 
 PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
 # The twine each release of the publish action bundles (its requirements/
@@ -138,6 +142,46 @@ class Outcome:
     output: str
 
 
+def project_toplevel(root: Path) -> Optional[List[str]]:
+    """The ``toplevel`` of the project's own check-wheel-contents settings.
+
+    check-wheel-contents reads them from the first folder, from ``root`` up,
+    holding one of its configuration files (its ``find_default``); ``None``
+    when they set no ``toplevel`` or cannot be read (the tool itself then says
+    what is wrong with them).
+    """
+    from check_wheel_contents.config import (  # type: ignore[import-untyped]
+        CONFIG_FILES,
+        Configuration,
+    )
+    from check_wheel_contents.errors import (  # type: ignore[import-untyped]
+        UserInputError,
+    )
+
+    for folder in (root, *root.resolve().parents):
+        found = [folder / name for name in CONFIG_FILES if (folder / name).exists()]
+        if not found:
+            continue
+        for path in found:
+            try:
+                config = Configuration.from_file(path)
+            except (UserInputError, ValueError, OSError):
+                return None
+            if config is not None:
+                toplevel: Optional[List[str]] = config.toplevel
+                return toplevel
+        return None
+    return None
+
+
+def toplevel_args(root: Path) -> List[str]:
+    """``--toplevel`` with every declared import package (the W2 checks),
+    unless the project's check-wheel-contents settings choose their own."""
+    if project_toplevel(root) is not None:
+        return []
+    return ["--toplevel", ",".join(p.name for p in load_project(root).packages)]
+
+
 def tools(root: Path, dist_dir: Path) -> List[Tool]:
     """The tools to run; the dist/ ones only when there is something to check."""
     py = sys.executable
@@ -158,14 +202,7 @@ def tools(root: Path, dist_dir: Path) -> List[Tool]:
         out.append(
             Tool(
                 "check-wheel-contents",
-                [
-                    py,
-                    "-m",
-                    "check_wheel_contents",
-                    "--toplevel",
-                    import_name(root),
-                    *wheels,
-                ],
+                [py, "-m", "check_wheel_contents", *toplevel_args(root), *wheels],
                 "fix what the check code names (see "
                 "https://github.com/jwodder/check-wheel-contents#checks) in the "
                 "package or [tool.hatch.build], then make dist",

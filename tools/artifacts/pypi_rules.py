@@ -431,7 +431,11 @@ def _valid_email(text: str) -> Optional[str]:
 
 def valid_uri(url: str) -> bool:
     """warehouse's ``http.is_valid_uri(url, require_authority=False)``."""
-    from rfc3986 import exceptions, uri_reference, validators
+    from rfc3986 import (  # type: ignore[import-untyped]
+        exceptions,
+        uri_reference,
+        validators,
+    )
 
     uri = uri_reference(url).normalize()
     validator = validators.Validator().allow_schemes("http", "https")
