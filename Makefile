@@ -143,7 +143,7 @@ bench: $(TOOLS)
 	@$(PY) -m tools.dev.bench --runs "$(RUNS)"
 
 # ---- publish dry run -----------------------------------------------------
-# Both expect dist/ built (make dist). See README.md, "Publish dry run".
+# Both expect dist/ built (make dist). See docs/pipeline.md, "Publish dry run".
 
 .PHONY: smoke  ## install the wheel on every claimed Python found (the sdist built on the oldest and newest) and use it
 smoke: $(TOOLS)
