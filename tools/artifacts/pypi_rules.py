@@ -793,12 +793,12 @@ def check_file(path: Path, release: bool = True) -> Tuple[List[str], List[str]]:
     reader = read_wheel if path.name.endswith(".whl") else read_sdist
     built, found = reader(path)
     problems += found
-    if built is None or built.metadata_name not in built.files:
-        return problems, []
     warnings: List[str] = []
-    if built.kind == "wheel":
+    if built is not None and built.kind == "wheel" and built.metadata_name:
         more, warnings = check_wheel_files(built)
         problems += more
+    if built is None or built.metadata_name not in built.files:
+        return problems, warnings
     meta, found = parse_metadata(built, built.files[built.metadata_name])
     problems += found
     if meta is None:
