@@ -19,7 +19,7 @@ from typing import Callable, Dict, Optional
 import pytest
 
 from tests.release.helpers import failed, output, passed
-from tools.artifacts import pypi_rules
+from tools.artifacts import pypi_files
 
 PKG = "glyph_phase_engine"
 VERSION = "1.2.3"
@@ -462,11 +462,11 @@ def test_a_file_name_pypi_refuses(released, dist_copy):
     bad = f"{PKG}-{VERSION}\x7f.tar.gz"
     (dist_copy / SDIST).rename(dist_copy / bad)
     refused(stage(released, dist_copy), f"{bad!r} has a control character in its name")
-    assert "invalid extension" in pypi_rules.check_filename(Path("x-1.0.zip"))[0]
+    assert "invalid extension" in pypi_files.check_filename(Path("x-1.0.zip"))[0]
 
 
 def test_the_platform_tags_pypi_accepts():
     for tag in ("any", "manylinux_2_28_x86_64", "macosx_11_0_arm64", "win_amd64"):
-        assert pypi_rules.valid_platform_tag(tag), tag
+        assert pypi_files.valid_platform_tag(tag), tag
     for tag in ("linux_x86_64", "macosx_11_3_arm64", "musllinux_1_2_ppc64"):
-        assert not pypi_rules.valid_platform_tag(tag), tag
+        assert not pypi_files.valid_platform_tag(tag), tag

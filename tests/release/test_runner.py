@@ -38,6 +38,7 @@ def test_default_stages_in_order_with_the_smoke_command():
         "smoke",
         "publish-dry-run",
         "validate",
+        "pypi-rules",
     ]
     assert plan[0].alone and not any(s.alone for s in plan[1:])
     assert [s.name for s in plan if s.independent] == ["validate"]
