@@ -14,7 +14,9 @@ def test_the_readme_example_runs_as_written():
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     for number, block in enumerate(blocks, 1):
-        test = parser.get_doctest(block, {}, f"README.md block {number}", str(README), 0)
+        test = parser.get_doctest(
+            block, {}, f"README.md block {number}", str(README), 0
+        )
         assert test.examples, f"README.md block {number} has no >>> example"
         runner.run(test)
     assert runner.failures == 0, f"{runner.failures} README example(s) failed"

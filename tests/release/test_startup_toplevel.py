@@ -119,7 +119,7 @@ def test_allowed_start_up_files_pass_and_are_shown_everywhere(tagged_project, tm
     include_in_sdist(tagged_project.path, "/extras")
     configure(
         tagged_project.path,
-        '[tool.hatch.build.targets.wheel.force-include]\n'
+        "[tool.hatch.build.targets.wheel.force-include]\n"
         '"extras/glyph_init.pth" = "glyph_init.pth"\n',
     )
     pyproject = tagged_project.path / "pyproject.toml"

@@ -13,7 +13,8 @@ install unless allowed) and the top-level and portable-names check
 import packages; no member clashes on a case-insensitive file system or
 cannot be created on Windows). Every problem is printed on one line with how
 to fix it; allowed findings are printed as allowed (``contents: allowed:``,
-which ``make release-check`` and the step summary show too); exit 1 if there was any problem, 0 otherwise. It only reads
+which ``make release-check`` and the step summary show too); exit 1 if
+there was any problem, 0 otherwise. It only reads
 ``dist/``, so ``make release-check`` runs it in parallel with the other
 stages. The member lists go to the step summary through
 ``python -m tools.artifacts.dist --summary``.

@@ -263,7 +263,9 @@ def read_sdist(path: Path) -> Tuple[Optional[Built], List[str]]:
                 handle = None
             if handle is None:
                 problems.append(
-                    reject(built, f"PKG-INFO not found at {built.metadata_name}", REBUILD)
+                    reject(
+                        built, f"PKG-INFO not found at {built.metadata_name}", REBUILD
+                    )
                 )
             else:
                 built.files[built.metadata_name] = handle.read()
@@ -284,9 +286,7 @@ def check_sdist_name(built: Built, meta: Metadata) -> List[str]:
         return [reject(built, f"invalid source distribution filename: {name}", REBUILD)]
     expected_name = canonicalize_name(meta.name).replace("-", "_")
     if canonicalize_name(from_name) != canonicalize_name(meta.name):
-        return [
-            reject(built, f"start the file name with {expected_name!r}", REBUILD)
-        ]
+        return [reject(built, f"start the file name with {expected_name!r}", REBUILD)]
     expected = f"{expected_name}-{meta.version}.tar.gz"
     if name != expected:
         return [
@@ -318,7 +318,9 @@ def check_wheel_name(built: Built, meta: Metadata) -> List[str]:
     ]
     normalized = canonicalize_name(meta.name).replace("-", "_")
     if canonicalize_name(meta.name) != canonical:
-        problems.append(reject(built, f"start the file name with {normalized!r}", REBUILD))
+        problems.append(
+            reject(built, f"start the file name with {normalized!r}", REBUILD)
+        )
     elif name.split("-", 1)[0] != normalized:
         problems.append(
             reject(
@@ -371,7 +373,11 @@ def check_wheel_files(built: Built) -> Tuple[List[str], List[str]]:
     record = built.files.get(f"{info}/RECORD")
     if record is None:
         problems.append(
-            reject(built, f"it does not contain the required RECORD file {info}/RECORD", REBUILD)
+            reject(
+                built,
+                f"it does not contain the required RECORD file {info}/RECORD",
+                REBUILD,
+            )
         )
     else:
         try:
@@ -384,7 +390,9 @@ def check_wheel_files(built: Built) -> Tuple[List[str], List[str]]:
             listed = set()
             problems.append(reject(built, f"{info}/RECORD cannot be read", REBUILD))
         exempt = {f"{info}/RECORD.jws", f"{info}/RECORD.p7s"}
-        present = {n for n in built.names if not n.endswith(("/", "\\")) and n not in exempt}
+        present = {
+            n for n in built.names if not n.endswith(("/", "\\")) and n not in exempt
+        }
         if listed and listed != present:
             missing = sorted(present - listed)
             extra = sorted(listed - present)

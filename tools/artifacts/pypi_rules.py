@@ -82,8 +82,8 @@ having been used before (legacy L1205-1240); adding files to a release older
 than 14 days (legacy L1247-1260); a second sdist for a release already on
 PyPI (legacy L1262-1275; dist/ holding one sdist is sanity's rule); the
 per-file and per-project size limits of that project (legacy L1132-1175;
-sanity checks the default 100 MB); the YARA scan of members (``warehouse/utils/scanner.py``,
-rules for obfuscators); the attestations (legacy L1629-1650); 2FA, verified
+sanity checks the default 100 MB); the YARA scan of members
+(``warehouse/utils/scanner.py``, rules for obfuscators); the attestations (legacy L1629-1650); 2FA, verified
 e-mail, organisation standing and rate limits (legacy L565-610, L850);
 and the ZIP framing checks that need the raw bytes of local headers
 (mismatched sizes between local and central headers, ZIP64 extensible data).
@@ -265,7 +265,9 @@ def check_metadata(
         if not label:
             add("project-url", "must have a label")
         elif len(label) > URL_LABEL_LIMIT:
-            add("project-url", f"{label!r} must be {URL_LABEL_LIMIT} characters or less")
+            add(
+                "project-url", f"{label!r} must be {URL_LABEL_LIMIT} characters or less"
+            )
         elif not url:
             add("project-url", f"{label!r} must have a URL")
         elif not valid_uri(url):
@@ -357,7 +359,11 @@ class _Links(html.parser.HTMLParser):
 def is_relative(url: str) -> bool:
     """A link PyPI resolves against its own pages (an in-page #anchor is fine)."""
     url = url.strip()
-    return bool(url) and not url.startswith("#") and not re.match(r"^[a-z][\w+.-]*:|^//", url, re.I)
+    return (
+        bool(url)
+        and not url.startswith("#")
+        and not re.match(r"^[a-z][\w+.-]*:|^//", url, re.I)
+    )
 
 
 def relative_links(built: Built, rendered: str) -> List[str]:
@@ -438,9 +444,9 @@ def on_release_tag(root: Path) -> bool:
     from tools.common import GitError, git
 
     try:
-        return bool(release_tags(
-            git("tag", "--points-at", "HEAD", root=root).split(), root
-        ))
+        return bool(
+            release_tags(git("tag", "--points-at", "HEAD", root=root).split(), root)
+        )
     except GitError:
         return False
 

@@ -205,7 +205,11 @@ def sdist_findings(archive: Archive) -> Tuple[List[Finding], List[str]]:
         hits = sorted(
             name
             for name in members
-            if (name.startswith(path) if path.endswith("/") or not path else name == path)
+            if (
+                name.startswith(path)
+                if path.endswith("/") or not path
+                else name == path
+            )
             and name.endswith(".py")
         )
         for name in hits:

@@ -122,7 +122,7 @@ def windows_problem(path: str) -> Optional[str]:
         if not part:
             continue
         if WINDOWS_FORBIDDEN.search(part):
-            return f"{part!r} has a character Windows forbids (<>:\"|?*\\ or a control)"
+            return f'{part!r} has a character Windows forbids (<>:"|?*\\ or a control)'
         if part.endswith((".", " ")):
             return f"{part!r} ends with a dot or a space, which Windows drops"
         if part.split(".", 1)[0].rstrip(" ").lower() in WINDOWS_RESERVED:
