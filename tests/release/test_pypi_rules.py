@@ -265,7 +265,8 @@ def test_an_unknown_and_a_deprecated_classifier(released, dist_copy):
     rewrite_wheel(
         wheel,
         metadata=add_header(
-            "Classifier: Framework :: Glyphs\nClassifier: Framework :: Django CMS :: 4.2"
+            "Classifier: Framework :: Glyphs\n"
+            "Classifier: Framework :: Django CMS :: 4.2"
         ),
     )
     refused(
