@@ -85,8 +85,9 @@ per-file and per-project size limits of that project (legacy L1132-1175;
 sanity checks the default 100 MB); the YARA scan of members
 (``warehouse/utils/scanner.py``, rules for obfuscators); the attestations
 (legacy L1629-1650); 2FA, verified e-mail, organisation standing and rate
-limits (legacy L565-610, L850); and the ZIP framing checks that need the raw bytes of local headers
-(mismatched sizes between local and central headers, ZIP64 extensible data).
+limits (legacy L565-610, L850); and the ZIP framing checks that need the
+raw bytes of local headers (mismatched sizes between local and central
+headers, ZIP64 extensible data).
 """
 
 import argparse
