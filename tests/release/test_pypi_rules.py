@@ -247,7 +247,7 @@ def test_a_local_version_warns_for_a_dev_build_and_fails_for_testpypi(project):
     passed(project.make("dist"))
     text = passed(project.make("pypi-rules"))
     assert "pypi-rules: warning: version 0.1.dev1+g" in text
-    assert "is a local development build's: PyPI would reject this upload" in text
+    assert "has a local part (a development build of this machine): PyPI would " in text
     refused(
         project.make("pypi-rules", "DEV=1"),
         "version: the use of local versions in '0.1.dev1+g",

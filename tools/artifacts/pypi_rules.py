@@ -234,8 +234,9 @@ def check_metadata(
             problems.append(local)
         else:
             warnings.append(
-                f"version {meta.version} is a local development build's: {PREFIX} "
-                "of it (a local version); release from a tag or with DEV=1"
+                f"version {meta.version} has a local part (a development build of "
+                f"this machine): {PREFIX}; build from a release tag (TAG=vX.Y.Z) "
+                "or with DEV=1 for TestPyPI"
             )
     if meta.summary and len(meta.summary) > SUMMARY_LIMIT:
         add("summary", f"must be {SUMMARY_LIMIT} characters or less")
