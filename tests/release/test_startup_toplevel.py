@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.release.helpers import failed, output, passed
-from tools.artifacts import startup, toplevel
+from tools.artifacts import check, startup, toplevel
 from tools.artifacts.manifest import Archive, Member
 
 PKG = "glyph_phase_engine"
@@ -306,3 +306,19 @@ def test_the_owner_of_an_import_name_is_found_offline():
     if sys.version_info >= (3, 10):  # sys.stdlib_module_names
         shadowed = "the standard library's module (it would shadow it)"
         assert toplevel.owners("json") == [shadowed]
+
+
+def test_the_check_wheel_contents_config_files_are_its_own():
+    from check_wheel_contents.config import CONFIG_FILES
+
+    assert list(check.CWC_CONFIG_FILES) == list(CONFIG_FILES)
+
+
+def test_the_project_toplevel_setting_is_read_from_its_config(tmp_path):
+    (tmp_path / "tox.ini").write_text("[tox]\n")
+    (tmp_path / "setup.cfg").write_text(
+        "[tool:check-wheel-contents]\ntoplevel = one,two\n"
+    )
+    assert check.project_toplevel(tmp_path) == ["one", "two"]
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = x\n")
+    assert check.project_toplevel(tmp_path) is None

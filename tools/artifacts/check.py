@@ -142,6 +142,23 @@ class Outcome:
     output: str
 
 
+# check_wheel_contents.config.CONFIG_FILES, in its order (a test compares them)
+CWC_CONFIG_FILES = (
+    "pyproject.toml",
+    "tox.ini",
+    "setup.cfg",
+    "check-wheel-contents.cfg",
+    ".check-wheel-contents.cfg",
+)
+
+
+def _mentions_cwc(path: Path) -> bool:
+    try:
+        return "check-wheel-contents" in path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return True  # let check-wheel-contents read it and say what is wrong
+
+
 def project_toplevel(root: Path) -> Optional[List[str]]:
     """The ``toplevel`` of the project's own check-wheel-contents settings.
 
@@ -150,18 +167,19 @@ def project_toplevel(root: Path) -> Optional[List[str]]:
     when they set no ``toplevel`` or cannot be read (the tool itself then says
     what is wrong with them).
     """
-    from check_wheel_contents.config import (  # type: ignore[import-untyped]
-        CONFIG_FILES,
-        Configuration,
-    )
-    from check_wheel_contents.errors import (  # type: ignore[import-untyped]
-        UserInputError,
-    )
-
     for folder in (root, *root.resolve().parents):
-        found = [folder / name for name in CONFIG_FILES if (folder / name).exists()]
+        found = [folder / name for name in CWC_CONFIG_FILES if (folder / name).exists()]
         if not found:
             continue
+        if not any(_mentions_cwc(path) for path in found):
+            return None  # the usual case: no settings, no import (pydantic: 0.3 s)
+        from check_wheel_contents.config import (  # type: ignore[import-untyped]
+            Configuration,
+        )
+        from check_wheel_contents.errors import (  # type: ignore[import-untyped]
+            UserInputError,
+        )
+
         for path in found:
             try:
                 config = Configuration.from_file(path)
