@@ -270,7 +270,10 @@ def test_sitecustomize_in_every_form_and_pth_only_at_the_top():
 def test_build_hooks_from_the_sdists_pyproject():
     hooks = startup.build_hook_files(
         {
-            "build-system": {"backend-path": ["backend"]},
+            "build-system": {
+                "backend-path": ["backend"],
+                "build-backend": "my_backend.build",
+            },
             "tool": {
                 "hatch": {
                     "metadata": {"hooks": {"custom": {"path": "meta_hook.py"}}},
@@ -282,7 +285,8 @@ def test_build_hooks_from_the_sdists_pyproject():
     assert hooks == {
         "meta_hook.py": "hatchling's custom metadata hook",
         "hatch_build.py": "hatchling's custom wheel build hook",
-        "backend/": "an in-tree build backend",
+        "backend/my_backend/build.py": "an in-tree build backend",
+        "backend/my_backend/build/__init__.py": "an in-tree build backend",
     }
 
 

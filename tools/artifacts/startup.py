@@ -37,7 +37,8 @@ the wheel spec and pip's installer):
   project's own code: ``setup.py``; hatchling's custom build and metadata
   hooks (``hatch_build.py`` or the ``path`` of ``[tool.hatch.build.hooks.custom]``,
   of each target's and of ``[tool.hatch.metadata.hooks.custom]``); an in-tree
-  backend (``[build-system] backend-path``). They are read from the sdist's
+  backend (the ``build-backend`` module under ``[build-system]
+  backend-path``). They are read from the sdist's
   own ``pyproject.toml``, the one a build uses.
 
 Not failed here, since they run only when called: console and GUI scripts
@@ -173,9 +174,12 @@ def build_hook_files(pyproject: Dict[str, Any]) -> Dict[str, str]:
             path = str(custom.get("path") or "hatch_build.py").strip("/")
             found.setdefault(path, f"hatchling's custom {what}")
     backend = _table(pyproject, "build-system")
-    for folder in backend.get("backend-path") or []:
-        folder = str(folder).strip("/").strip(".").strip("/")
-        found[f"{folder}/" if folder else ""] = "an in-tree build backend"
+    module = str(backend.get("build-backend") or "").split(":")[0].replace(".", "/")
+    for folder in backend.get("backend-path") or [] if module else []:
+        folder = str(folder).strip("/")
+        base = f"{folder}/{module}" if folder not in ("", ".") else module
+        for path in (f"{base}.py", f"{base}/__init__.py"):
+            found[path] = "an in-tree build backend"
     return found
 
 
@@ -202,20 +206,10 @@ def sdist_findings(archive: Archive) -> Tuple[List[Finding], List[str]]:
         )
         return found, problems
     for path, what in build_hook_files(data).items():
-        hits = sorted(
-            name
-            for name in members
-            if (
-                name.startswith(path)
-                if path.endswith("/") or not path
-                else name == path
-            )
-            and name.endswith(".py")
-        )
-        for name in hits:
+        if path in members:
             found.append(
                 Finding(
-                    name,
+                    path,
                     BUILD_HOOK,
                     f"{what}: runs when the sdist is built (pip installs from the "
                     "sdist when no wheel fits)",
