@@ -28,7 +28,8 @@ SDIST = f"{PKG}-{VERSION}.tar.gz"
 INFO = f"{PKG}-{VERSION}.dist-info"
 REJECT = "PyPI would reject this upload: "
 
-e2e = pytest.mark.e2e
+# Every test here builds (the session's ``released`` copy, or its own).
+pytestmark = pytest.mark.e2e
 
 
 # -- rewriting built files (hatchling would not build these) ------------------
@@ -150,7 +151,6 @@ def replace(old: str, new: str) -> Callable[[str], str]:
 # -- the good case -------------------------------------------------------------
 
 
-@e2e
 def test_the_release_passes(released):
     text = passed(released.make("pypi-rules"))
     assert "pypi-rules: passed: 2 files meet PyPI's upload rules" in text
@@ -165,7 +165,6 @@ def build(proj) -> None:
     passed(proj.make("dist"))
 
 
-@e2e
 def test_a_direct_url_dependency(tagged_project):
     """Issue 16's example: hatchling builds it, twine and pypiserver take it."""
     pyproject = tagged_project.path / "pyproject.toml"
@@ -188,7 +187,6 @@ def test_a_direct_url_dependency(tagged_project):
     assert "pypi-rules: 2 problems" in text
 
 
-@e2e
 def test_metadata_hatchling_builds_and_pypi_refuses(tagged_project):
     """A long summary, an address with no dot in its domain, a long URL label."""
     pyproject = tagged_project.path / "pyproject.toml"
@@ -219,7 +217,6 @@ def test_metadata_hatchling_builds_and_pypi_refuses(tagged_project):
     assert "pypi-rules: 6 problems" in text  # three rules, two files
 
 
-@e2e
 def test_relative_links_in_the_long_description(tagged_project):
     readme = tagged_project.path / "README.md"
     readme.write_text(
@@ -233,14 +230,13 @@ def test_relative_links_in_the_long_description(tagged_project):
         f"wheel {WHEEL}: the long description has a relative link 'docs/pipeline.md': "
         "it is broken on PyPI (relative to pypi.org); make it absolute to the "
         "repository at the release's tag (https://github.com/glyph-phase-engine/"
-        "glyph-phase-engine/blob/<the release tag>/docs/pipeline.md)",
+        "glyph-phase-engine/blob/v1.2.3/docs/pipeline.md)",
         "has a relative image './docs/logo.png'",
     )
     assert "#install" not in text and "'https://pypi.org/'" not in text
     assert "pypi-rules: 4 problems" in text
 
 
-@e2e
 def test_a_local_version_warns_for_a_dev_build_and_fails_for_testpypi(project):
     """An untagged build has a +g<commit> local part: fine on this machine,
     refused by PyPI and TestPyPI."""

@@ -116,7 +116,7 @@ from tools.artifacts.pypi_files import (
     reject,
 )
 from tools.common import DIST_DIR, ROOT, notices, report, run_main
-from tools.project import ConfigError
+from tools.project import ConfigError, Project
 from tools.project import load as load_project
 
 # metadata SUPPORTED_METADATA_VERSIONS
@@ -345,7 +345,7 @@ def check_description(built: Built, meta: Metadata) -> List[str]:
                 "make dist",
             )
         ]
-    return relative_links(built, rendered)
+    return relative_links(built, rendered, str(meta.version))
 
 
 class _Links(html.parser.HTMLParser):
@@ -369,19 +369,29 @@ def is_relative(url: str) -> bool:
     )
 
 
-def relative_links(built: Built, rendered: str) -> List[str]:
+def release_tag(project: Project, version: str) -> str:
+    """The release tag of ``version`` (``v1.2.3`` or ``1.2.3``, whichever the
+    project's tag pattern reads as that version), or a placeholder."""
+    for tag in (f"v{version}", version):
+        found = project.tag_version(tag)
+        if found is not None and str(found) == version:
+            return tag
+    return "<the release tag>"
+
+
+def relative_links(built: Built, rendered: str, version: str = "") -> List[str]:
     parser = _Links()
     parser.feed(rendered)
+    project: Optional[Project]
     try:
         project = load_project(ROOT)
-        repository = project.repository
     except ConfigError:
-        repository = None
-    base = (
-        f"https://github.com/{repository}/blob/<the release tag>/"
-        if repository
-        else "the repository's URL at the release tag"
-    )
+        project = None
+    if project is not None and project.repository:
+        tag = release_tag(project, version)
+        base = f"https://github.com/{project.repository}/blob/{tag}/"
+    else:
+        base = "the repository's URL at the release's tag, "
     return [
         f"{built.label}: the long description has a relative {kind} {url!r}: it is "
         f"broken on PyPI (relative to pypi.org); make it absolute to the "
