@@ -109,6 +109,10 @@ dist: $(TOOLS)
 check: $(TOOLS)
 	@$(PY) -m tools.artifacts.check
 
+.PHONY: pypi-rules  ## PyPI's upload rules (warehouse's forklift) that can be checked offline, on dist/ [TAG=] [DEV=1]
+pypi-rules: $(TOOLS)
+	@$(PY) -m tools.artifacts.pypi_rules --dist-dir dist $(RELEASE_ARGS)
+
 .PHONY: sanity  ## dist/ names, versions, sizes, forbidden files, and the tag/version guard [TAG=] [DEV=1]
 sanity: $(TOOLS)
 	@$(PY) -m tools.artifacts.sanity $(RELEASE_ARGS) --warn-total "$(WARN_TOTAL)" --max-file "$(MAX_FILE)"
@@ -125,7 +129,7 @@ reproducibility: $(TOOLS)
 dev-version: $(TOOLS)
 	@$(PY) -m tools.artifacts.versioning dev-version
 
-.PHONY: release-check  ## the main command: dist, check, sanity, contents, reproducibility, smoke, publish-dry-run, validate [TAG=] [DEV=1] [STAGES=]
+.PHONY: release-check  ## the main command: dist, check, sanity, contents, reproducibility, smoke, publish-dry-run, validate, pypi-rules [TAG=] [DEV=1] [STAGES=]
 release-check: $(TOOLS)
 	@$(PY) -m tools.release_check $(RELEASE_ARGS) $(if $(STAGES),--only "$(STAGES)") --warn-total "$(WARN_TOTAL)" --max-file "$(MAX_FILE)"
 
@@ -134,7 +138,7 @@ bench: $(TOOLS)
 	@$(PY) -m tools.dev.bench --runs "$(RUNS)"
 
 # ---- publish dry run -----------------------------------------------------
-# Both expect dist/ built (make dist). See README.md, "Publish dry run".
+# Both expect dist/ built (make dist). See docs/pipeline.md, "Publish dry run".
 
 .PHONY: smoke  ## install the wheel on every claimed Python found (the sdist built on the oldest and newest) and use it
 smoke: $(TOOLS)

@@ -213,3 +213,31 @@ def run_main(main: Callable[[], int]) -> NoReturn:
         print(f"{name}: {what}: temporary folders removed", file=sys.stderr)
         code = interrupted_code(exc)
     sys.exit(code)
+
+
+NOTICE_KINDS = ("warning", "allowed")
+
+
+def notices(stage: str, kind: str, lines: Iterable[str]) -> None:
+    """Print what a maintainer must see even when the stage passes.
+
+    Each line reads ``<stage>: <kind>: <text>`` (``kind`` is one of
+    :data:`NOTICE_KINDS`); ``make release-check`` shows these lines under the
+    stage's own line, and in a GitHub job (``$GITHUB_STEP_SUMMARY`` set) they
+    are added to the step summary too.
+    """
+    lines = list(lines)
+    for line in lines:
+        print(f"{stage}: {kind}: {line}")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if lines and summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(f"\n**{stage}: {kind}**\n\n")
+                for line in lines:
+                    handle.write(f"- {line}\n")
+        except OSError as exc:
+            print(f"{stage}: warning: cannot write the step summary ({exc})")
+
+
+NOTICE_LINE = re.compile(r"^(?:[\w-]+: )?(?:warning|allowed): ")

@@ -12,7 +12,9 @@ for those marked ``independent`` (they read nothing that dist builds), which
 start at once; the others run in parallel after it, at most ``--jobs`` at a
 time, each in a process of its own (so a stopped stage cleans up after
 itself). Results are printed in the list's order, each with a mark and its
-time; the check stops at the first stage (in that order) that fails, prints
+time, and under it the lines a maintainer must see even when the stage
+passes (its warnings and allowed findings, ``tools.common.notices``); the
+check stops at the first stage (in that order) that fails, prints
 that stage's output, stops the stages still running, and exits 1. It exits 0
 only when every stage passed.
 
@@ -35,6 +37,7 @@ from tools.artifacts.versioning import parse_tag, release_tags
 from tools.common import (
     EXIT_INTERRUPTED,
     EXIT_PROBLEMS,
+    NOTICE_LINE,
     ROOT,
     GitError,
     git,
@@ -92,6 +95,10 @@ def stages(
             "validate",
             tool("tools.workflows.checks", "--zizmor-args=--offline"),
             independent=True,
+        ),
+        Stage(
+            "pypi-rules",
+            tool("tools.artifacts.pypi_rules", "--dist-dir", "dist", *release),
         ),
     ]
 
@@ -234,7 +241,7 @@ class Runner:
             print(self._line(ok, index, result), file=self.out, flush=True)
             if ok:
                 for line in result.output.splitlines():
-                    if line.startswith("warning:"):
+                    if NOTICE_LINE.match(line):
                         print(f"    {line}", file=self.out)
             self.printed += 1
             if not ok:

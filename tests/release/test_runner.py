@@ -38,6 +38,7 @@ def test_default_stages_in_order_with_the_smoke_command():
         "smoke",
         "publish-dry-run",
         "validate",
+        "pypi-rules",
     ]
     assert plan[0].alone and not any(s.alone for s in plan[1:])
     assert [s.name for s in plan if s.independent] == ["validate"]
@@ -283,6 +284,24 @@ def test_missing_command_fails_the_stage():
 def test_warnings_of_passing_stages_are_shown():
     ok, out, _ = run([stage("s", "print('warning: big'); print('done')")])
     assert ok and "    warning: big" in out
+
+
+def test_allowed_findings_and_stage_warnings_of_passing_stages_are_shown(
+    monkeypatch,
+):
+    """What a stage prints with tools.common.notices shows under its line; its
+    other lines (notes, progress) do not."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    code = (
+        "from tools.common import notices; print('s: a note'); "
+        "notices('s', 'allowed', ['a fake key (allowed: a test)']); "
+        "notices('s', 'warning', ['RECORD differs']); print('s: passed')"
+    )
+    ok, out, _ = run([stage("s", code)])
+    assert ok, out
+    assert "    s: allowed: a fake key (allowed: a test)" in out
+    assert "    s: warning: RECORD differs" in out
+    assert "a note" not in out
 
 
 def test_main_lists_the_stages(capsys):

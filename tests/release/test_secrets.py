@@ -171,14 +171,24 @@ def test_an_allowlist_entry_allows_with_its_reason():
     assert_never_printed(problem + allowed, key)
 
 
+def add_to_release_check(pyproject: Path, lines: str) -> None:
+    """Add ``lines`` to pyproject.toml's [tool.release-check] (made if missing)."""
+    text = pyproject.read_text()
+    header = "[tool.release-check]\n"
+    if header in text:
+        text = text.replace(header, header + lines, 1)
+    else:
+        text += "\n" + header + lines
+    pyproject.write_text(text)
+
+
 def test_the_allowlist_is_read_from_pyproject(project):
-    pyproject = project.path / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text()
-        + "\n[tool.release-check]\nallow-secrets = [\n"
+    add_to_release_check(
+        project.path / "pyproject.toml",
+        "allow-secrets = [\n"
         + '  { member = "tests/x.pem", kind = "file name", reason = "a CA bundle" },\n'
         + '  { member = "tests/y.pem", kind = "file name" },\n'
-        + "]\n"
+        + "]\n",
     )
     entries, problems = secrets.load_allowlist(project.path)
     assert entries == [secrets.Allow("tests/x.pem", "file name", "a CA bundle")]
@@ -271,12 +281,11 @@ def test_tokens_left_in_a_module(tagged_project):
 @pytest.mark.slow
 def test_allowed_findings_pass_and_are_printed(tagged_project):
     key, token = fake_private_key("RSA "), fake_github_token()
-    pyproject = tagged_project.path / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text()
-        + "\n[tool.release-check]\nallow-secrets = [\n"
+    add_to_release_check(
+        tagged_project.path / "pyproject.toml",
+        "allow-secrets = [\n"
         + '  { member = "tests/data/fake_key.txt", kind = "Private Key",'
-        + ' reason = "a fake key the tests parse" },\n]\n'
+        + ' reason = "a fake key the tests parse" },\n]\n',
     )
     files = {
         "tests/data/fake_key.txt": key,

@@ -3,7 +3,11 @@
     python -m tools.artifacts.check [--dist-dir dist]
 
 Runs, in parallel, ``twine check --strict`` (the metadata and the README as
-PyPI will render them), ``check-wheel-contents`` (the wheel's layout) and
+PyPI will render them), ``check-wheel-contents`` (the wheel's layout; its W2
+checks get every import package the project declares, unless the project's
+own check-wheel-contents settings, ``[tool.check-wheel-contents]`` or its
+other configuration files, set ``toplevel``; its other settings apply as
+they are) and
 ``validate-pyproject`` (pyproject.toml against its schemas). Each tool that
 fails gives one line saying what is wrong and how to fix it, followed by the
 tool's own output; all are printed before exiting 1.
@@ -32,11 +36,11 @@ from tools.common import (
     DIST_DIR,
     ROOT,
     child_env,
-    import_name,
     report,
     run_main,
     tail,
 )
+from tools.project import load as load_project
 from tools.tool_output import headline
 
 PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
@@ -139,6 +143,64 @@ class Outcome:
     output: str
 
 
+# check_wheel_contents.config.CONFIG_FILES, in its order (a test compares them)
+CWC_CONFIG_FILES = (
+    "pyproject.toml",
+    "tox.ini",
+    "setup.cfg",
+    "check-wheel-contents.cfg",
+    ".check-wheel-contents.cfg",
+)
+
+
+def _mentions_cwc(path: Path) -> bool:
+    try:
+        return "check-wheel-contents" in path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return True  # let check-wheel-contents read it and say what is wrong
+
+
+def project_toplevel(root: Path) -> Optional[List[str]]:
+    """The ``toplevel`` of the project's own check-wheel-contents settings.
+
+    check-wheel-contents reads them from the first folder, from ``root`` up,
+    holding one of its configuration files (its ``find_default``); ``None``
+    when they set no ``toplevel`` or cannot be read (the tool itself then says
+    what is wrong with them).
+    """
+    for folder in (root, *root.resolve().parents):
+        found = [folder / name for name in CWC_CONFIG_FILES if (folder / name).exists()]
+        if not found:
+            continue
+        if not any(_mentions_cwc(path) for path in found):
+            return None  # the usual case: no settings, no import (pydantic: 0.3 s)
+        from check_wheel_contents.config import (  # type: ignore[import-untyped]
+            Configuration,
+        )
+        from check_wheel_contents.errors import (  # type: ignore[import-untyped]
+            UserInputError,
+        )
+
+        for path in found:
+            try:
+                config = Configuration.from_file(path)
+            except (UserInputError, ValueError, OSError):
+                return None
+            if config is not None:
+                toplevel: Optional[List[str]] = config.toplevel
+                return toplevel
+        return None
+    return None
+
+
+def toplevel_args(root: Path) -> List[str]:
+    """``--toplevel`` with every declared import package (the W2 checks),
+    unless the project's check-wheel-contents settings choose their own."""
+    if project_toplevel(root) is not None:
+        return []
+    return ["--toplevel", ",".join(p.name for p in load_project(root).packages)]
+
+
 def tools(root: Path, dist_dir: Path) -> List[Tool]:
     """The tools to run; the dist/ ones only when there is something to check."""
     py = sys.executable
@@ -159,14 +221,7 @@ def tools(root: Path, dist_dir: Path) -> List[Tool]:
         out.append(
             Tool(
                 "check-wheel-contents",
-                [
-                    py,
-                    "-m",
-                    "check_wheel_contents",
-                    "--toplevel",
-                    import_name(root),
-                    *wheels,
-                ],
+                [py, "-m", "check_wheel_contents", *toplevel_args(root), *wheels],
                 "fix what the check code names (see "
                 "https://github.com/jwodder/check-wheel-contents#checks) in the "
                 "package or [tool.hatch.build], then make dist",

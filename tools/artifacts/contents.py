@@ -5,10 +5,16 @@
 Reads the one sdist and the one wheel of ``dist/`` once, in memory, then runs
 the exact manifest (:mod:`tools.artifacts.manifest`: every member a tracked
 file the build configuration selects or a file the build generates, and every
-such file present) and the credentials scan (:mod:`tools.artifacts.secrets`:
-detect-secrets over every member, and file-name rules). Every problem is
-printed on one line with how to fix it; allowed findings are printed as
-allowed; exit 1 if there was any problem, 0 otherwise. It only reads
+such file present), the credentials scan (:mod:`tools.artifacts.secrets`:
+detect-secrets over every member, and file-name rules), the start-up check
+(:mod:`tools.artifacts.startup`: nothing runs at interpreter start or at
+install unless allowed) and the top-level and portable-names check
+(:mod:`tools.artifacts.toplevel`: the wheel installs only the project's
+import packages; no member clashes on a case-insensitive file system or
+cannot be created on Windows). Every problem is printed on one line with how
+to fix it; allowed findings are printed as allowed (``contents: allowed:``,
+which ``make release-check`` and the step summary show too); exit 1 if
+there was any problem, 0 otherwise. It only reads
 ``dist/``, so ``make release-check`` runs it in parallel with the other
 stages. The member lists go to the step summary through
 ``python -m tools.artifacts.dist --summary``.
@@ -20,9 +26,11 @@ import zipfile
 from pathlib import Path
 from typing import List, Optional, Set, Tuple
 
-from tools.artifacts import manifest, secrets
+from tools.artifacts import manifest, secrets, startup, toplevel
 from tools.artifacts.archives import one_of_each
-from tools.common import DIST_DIR, ROOT, report, run_main
+from tools.common import DIST_DIR, ROOT, notices, report, run_main
+from tools.project import ConfigError
+from tools.project import load as load_project
 
 
 def check_contents(
@@ -53,10 +61,24 @@ def check_contents(
     results, config_problems = secrets.check_archives(archives, root)
     problems += config_problems
     allowed: List[str] = []
+    more, allowed_startup, startup_members = startup.check_archives(archives, root)
+    problems += more
+    try:
+        project = load_project(root)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    else:
+        for archive in archives:
+            if archive.kind == manifest.WHEEL:
+                problems += toplevel.check_toplevel(archive, project, startup_members)
+    for archive in archives:
+        problems += toplevel.check_names(archive)
     notes = []
     for archive, result in zip(archives, results):
         problems += result.problems
         allowed += result.allowed
+    allowed += allowed_startup
+    for archive, result in zip(archives, results):
         binary = f", {result.binary} binary (names only)" if result.binary else ""
         notes.append(
             f"{archive.label}: {len(archive.members)} files, "
@@ -75,11 +97,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     problems, allowed, notes = check_contents(args.dist_dir)
     for note in notes:
         print(f"contents: {note}")
-    for line in allowed:
-        print(f"contents: allowed: {line}")
+    notices("contents", "allowed", allowed)
     if report(problems, "contents"):
         return 1
-    print("contents: passed: every member expected, none missing, no credentials")
+    print(
+        "contents: passed: every member expected, none missing, no credentials, "
+        "nothing run at start-up or install unless allowed, only declared "
+        "top-level names"
+    )
     return 0
 
 

@@ -29,7 +29,6 @@ import argparse
 import configparser
 import fnmatch
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -52,6 +51,7 @@ from tools.common import (
     GitError,
     git,
     human_size,
+    notices,
     parse_size,
     report,
     run_main,
@@ -452,8 +452,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         ROOT, args.dist_dir, args.tag, args.dev, report_dist=False
     )
     problems = result.problems + guard_problems
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    notices("sanity", "warning", result.warnings)
     print(f"sanity: {', '.join(result.notes) or 'no files'}")
     for note in guard_notes:
         print(f"guard: {note}")
