@@ -11,6 +11,7 @@ fails. zizmor and the schemas know nothing of PyPI: none of this overlaps them.
 import re
 from typing import Any, Dict, Iterator, Optional, Tuple, Union
 
+from .. import analysis
 from ..expressions import Context, ExpressionError, Unknown, condition
 from ..model import Map, as_map
 from ..registry import Problem, Rule, rule
@@ -203,11 +204,11 @@ def publish_chain(repo: Repo, this: Rule) -> Iterator[Problem]:
 def publish_job(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         for job_id, job in publish_jobs(doc).items():
-            yield from _publish_job_content(this, doc, job_id, job)
+            yield from _publish_job_content(repo, this, doc, job_id, job)
 
 
 def _publish_job_content(
-    this: Rule, doc: Doc, job_id: str, job: Map
+    repo: Repo, this: Rule, doc: Doc, job_id: str, job: Map
 ) -> Iterator[Problem]:
     publish_at, _ = publish_step(job)
     downloaded = checked = attested = -1
@@ -241,8 +242,11 @@ def _publish_job_content(
         (downloaded, "download the build artifact (actions/download-artifact)"),
         (checked, "check it against the build job's digests (`sha256sum --check`)"),
         (attested, "attest dist/* (actions/attest-build-provenance)"),
+        (publish_at, "publish"),
     ]
     previous = -1
+    steps = steps_of(job)
+    path = analysis.of(repo)
     for position, what in order:
         if position < 0 or position > publish_at or position < previous:
             yield this.problem(
@@ -251,7 +255,35 @@ def _publish_job_content(
                 f"publish job {job_id} does not {what} before publishing",
                 "publish job steps: download, sha256sum --check, attest, publish",
             )
+        else:
+            step = steps[position]
+            command = SUMS_CHECK if position == checked else None
+            why = path.step_weakness(doc, job_id, step, command)
+            if why:
+                yield weakened(this, doc, step, f"publish job {job_id}'s step to {what}", why)
         previous = max(previous, position)
+
+
+def weakened(this: Rule, doc: Doc, step: Map, what: str, why: str) -> Problem:
+    """The problem of a protection whose failure does not stop the release."""
+    if "runs after it fails" in why:
+        fix = (
+            "drop always(), !cancelled() and failure() from that job's `if:` (a job "
+            "that needs a failed job must be skipped)"
+        )
+    elif "continue-on-error" in why:
+        fix = "remove continue-on-error: a failed check must stop the release"
+    elif "`if:`" in why:
+        fix = "remove that `if:` (or make it hold on every run that publishes)"
+    else:
+        fix = (
+            "let the command's exit status fail the step: no `|| true`/`|| :`/"
+            "`|| echo`, no `set +e`, no pipe without pipefail (`shell: bash` sets "
+            "it), nothing after it that decides the status"
+        )
+    return this.problem(
+        doc, step.line, f"{what} does not stop the release when it fails: {why}", fix
+    )
 
 
 def _dispatch(dry_run: bool, ref_type: str = "tag") -> Context:
@@ -299,7 +331,7 @@ def dry_run(repo: Repo, this: Rule) -> Iterator[Problem]:
             )
         for job_id, job in publishers.items():
             yield from _publish_condition(this, doc, job_id, job, on)
-        yield from _dry_run_jobs(this, doc)
+        yield from _dry_run_jobs(repo, this, doc)
 
 
 def _publish_condition(
@@ -347,7 +379,7 @@ def _publish_condition(
             )
 
 
-def _dry_run_jobs(this: Rule, doc: Doc) -> Iterator[Problem]:
+def _dry_run_jobs(repo: Repo, this: Rule, doc: Doc) -> Iterator[Problem]:
     dry_jobs = {
         j: job
         for j, job in jobs_of(doc).items()
@@ -387,6 +419,13 @@ def _dry_run_jobs(this: Rule, doc: Doc) -> Iterator[Problem]:
                 "download the build job's artifact, run `sha256sum -c SHA256SUMS`, "
                 "then `make publish-dry-run` (no make dist)",
             )
+        for step in steps[: target + 1]:
+            is_check = SUMS_CHECK.search(str(step.get("run", "")))
+            if step is steps[target] or is_check:
+                command = DRY_RUN_TARGET if step is steps[target] else SUMS_CHECK
+                why = analysis.of(repo).step_weakness(doc, job_id, step, command)
+                if why:
+                    yield weakened(this, doc, step, f"dry-run job {job_id}'s step", why)
         line, value = job.kline("if"), job.get("if")
         question = f"whether dry-run job {job_id} runs exactly on a dry run"
         on_dry = decide(this, doc, line, value, _dispatch(True), question)
@@ -413,10 +452,11 @@ def _dry_run_jobs(this: Rule, doc: Doc) -> Iterator[Problem]:
 )
 def environments(repo: Repo, this: Rule) -> Iterator[Problem]:
     seen = set()
+    path = analysis.of(repo)
     for doc in repo.workflows.values():
         for job_id, job in jobs_of(doc).items():
             name, _ = environment(job)
-            if name and job_id not in publish_jobs(doc):
+            if name and job_id not in publish_jobs(doc) and path.owns(doc):
                 yield this.problem(
                     doc,
                     job.kline("environment"),
@@ -539,3 +579,42 @@ def _says_publisher(step: Map, environment_name: Optional[str]) -> bool:
         and env.get("ENVIRONMENT") == environment_name
         and all(k in env for k in ("OWNER", "REPOSITORY", "WORKFLOW_REF"))
     )
+
+
+@rule(
+    "after-failure",
+    "no job on the way to a publish (the publish job, the jobs between it and "
+    "the build, the smoke job) runs after a job it needs failed: its `if:` calls "
+    "no always(), !cancelled() or failure() that would hold then",
+)
+def after_failure(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = analysis.of(repo)
+    for doc in repo.workflows.values():
+        flow = path.publishing(doc)
+        for job_id, need, label in path.after_failure(doc):
+            job = jobs_of(doc)[job_id]
+            kind = (
+                "publish job"
+                if flow and job_id in flow.publishers
+                else "dry-run job" if flow and job_id in flow.dry_runs else "job"
+            )
+            yield this.problem(
+                doc,
+                job.kline("if"),
+                f"{kind} {job_id} runs after a job it needs failed ({need} or "
+                f"another, on {label}): its `if:` holds then",
+                "drop always(), !cancelled() and failure() from its `if:` (a job "
+                "that needs a failed or skipped job must be skipped)",
+            )
+        for job_id, job in jobs_of(doc).items():
+            if path.publishing(doc) is None and doc.path not in path.called_runs:
+                break
+            why = analysis.continue_on_error(job, "the job")
+            if why:
+                yield this.problem(
+                    doc,
+                    job.kline("continue-on-error"),
+                    f"job {job_id} is on the way to a publish and its failure does "
+                    f"not stop it: {why}",
+                    "remove continue-on-error: a failed check must stop the release",
+                )

@@ -15,11 +15,12 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from tools import project
 
+from .. import analysis
 from ..expressions import Context, ExpressionError, Unknown, condition, interpolate
 from ..model import Map, as_map, line_of
 from ..registry import Problem, Rule, rule
 from ..repo import Doc, Repo, ancestors, jobs_of, needs_of, steps_of, triggers, uses_of
-from .publish import decide, publish_jobs, publish_step, target_index
+from .publish import decide, publish_jobs, publish_step, target_index, weakened
 
 GUARD = re.compile(
     r"github\.repository\s*==\s*'([^']*)'|'([^']*)'\s*==\s*github\.repository"
@@ -90,7 +91,16 @@ def own_repository(repo: Repo, this: Rule) -> Iterator[Problem]:
                         "pyproject.toml)",
                     )
         for job_id, job in publishers.items():
-            if not _guarded(jobs, job_id, set()):
+            if STATUS_CALL.search(str(job.get("if", ""))):
+                yield this.problem(
+                    doc,
+                    job.kline("if"),
+                    f"publish job {job_id} also runs in a fork: its `if:` calls a "
+                    "status function, so it runs even when the guarded job it needs "
+                    "is skipped",
+                    "drop always()/!cancelled()/failure() from its `if:`",
+                )
+            elif not _guarded(jobs, job_id, set()):
                 entry = [
                     j for j in sorted(ancestors(jobs, job_id)) if not needs_of(jobs[j])
                 ]
@@ -122,7 +132,7 @@ RELEASE = Context(
 
 
 def _refusals(
-    this: Rule, doc: Doc, jobs: Dict[str, Map], job_id: str
+    repo: Repo, this: Rule, doc: Doc, jobs: Dict[str, Map], job_id: str
 ) -> Iterator[Union[bool, Problem]]:
     """Steps before the publish that fail a real publish from a branch: each
     yields True (refuses a branch, lets a tag through), False, or a problem."""
@@ -142,6 +152,13 @@ def _refusals(
                 yield problems[0]
                 continue
             on_branch, on_tag, on_release = answers
+            why = analysis.of(repo).step_weakness(
+                doc, other, step, FAILS, conditional=True
+            ) or analysis.of(repo).job_weakness(doc, other)
+            if why and on_branch:
+                what = f"the step at line {line_of(step)} of job {other}"
+                yield weakened(this, doc, step, what, why)
+                continue
             if on_tag or on_release:
                 yield this.problem(
                     doc,
@@ -182,7 +199,7 @@ def pypi_from_tag(repo: Repo, this: Rule) -> Iterator[Problem]:
             if not runs:
                 continue
             refused = False
-            for answer in _refusals(this, doc, jobs, job_id):
+            for answer in _refusals(repo, this, doc, jobs, job_id):
                 if isinstance(answer, Problem):
                     yield answer
                 else:
