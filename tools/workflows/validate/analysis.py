@@ -358,6 +358,10 @@ class Analysis:
         publishing workflow calls it)."""
         return doc.path in self.owned
 
+    def owned_workflows(self) -> List[Doc]:
+        """The workflows the project's policy applies to, in path order."""
+        return [d for p, d in sorted(self.repo.workflows.items()) if p in self.owned]
+
     def publishing(self, doc: Doc) -> Optional[Workflow]:
         return self.workflows.get(doc.path)
 

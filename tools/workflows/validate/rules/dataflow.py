@@ -21,6 +21,7 @@ from ..repo import (
     all_steps,
     ancestors,
     composite_steps,
+    is_local,
     is_true,
     jobs_of,
     needs_of,
@@ -272,8 +273,29 @@ def _with_inputs(text: str, given: Map, declared: Any) -> str:
     return substitute(text, replace)
 
 
+# Remote actions known to upload no artifact; any other remote action may
+# upload one under a name it chooses (hynek/build-and-inspect-python-package
+# uploads "Packages"), so a download after it is not reported.
+NO_ARTIFACTS = frozenset(
+    {
+        "actions/checkout",
+        "actions/setup-python",
+        "actions/download-artifact",
+        "actions/cache",
+        "actions/attest-build-provenance",
+        "actions/attest",
+        "astral-sh/setup-uv",
+        "pypa/gh-action-pypi-publish",
+        "re-actors/alls-green",
+        "codecov/codecov-action",
+    }
+)
+ANY_NAME = "*"
+
+
 def _uploads(repo: Repo, doc: Doc) -> List[Tuple[str, str]]:
-    """(job id, artifact name pattern) of every upload in a workflow."""
+    """(job id, artifact name pattern) of every upload in a workflow; ``*`` for
+    a remote action that may upload one under a name of its own."""
     found = []
     for job_id, job in jobs_of(doc).items():
         called = repo.local_workflow(uses_of(job))
@@ -284,6 +306,8 @@ def _uploads(repo: Repo, doc: Doc) -> List[Tuple[str, str]]:
             if action_name(uses) == UPLOAD:
                 name = str(with_of(step).get("name") or "artifact")
                 found.append((job_id, substitute(name, lambda _: "*")))
+            elif uses and not is_local(uses) and _may_upload(uses):
+                found.append((job_id, ANY_NAME))
             action = repo.local_action(uses)
             if action is None:
                 continue
@@ -317,6 +341,11 @@ def _matching(
     return list(uploads), "every artifact", ""
 
 
+def _may_upload(uses: str) -> bool:
+    name = "/".join(action_name(uses).split("/")[:2])
+    return not uses.startswith("docker://") and name not in NO_ARTIFACTS
+
+
 @rule(
     "artifacts",
     "every downloaded artifact is uploaded under that name by a job it needs",
@@ -325,7 +354,7 @@ def artifacts(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         jobs: Dict[str, Map] = jobs_of(doc)
         uploads = _uploads(repo, doc)
-        names = sorted({up for _, up in uploads})
+        names = sorted({up for _, up in uploads if up != ANY_NAME})
         for job_id, job in jobs.items():
             for step in steps_of(job):
                 if action_name(uses_of(step)) != DOWNLOAD:

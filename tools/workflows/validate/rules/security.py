@@ -9,6 +9,7 @@ in a script (``template-injection``).
 import re
 from typing import Any, Iterator, Tuple
 
+from .. import analysis
 from ..model import Map, as_map, line_of
 from ..registry import Problem, Rule, rule
 from ..repo import (
@@ -91,13 +92,20 @@ def _grants(job: Map) -> Iterator[Tuple[Any, Any, int]]:
     "this where the workflow grants something at the top)",
 )
 def job_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
-    for doc in repo.workflows.values():
+    for doc in analysis.of(repo).owned_workflows():
         for job_id, job in jobs_of(doc).items():
             if "permissions" not in job:
+                top = doc.data.get("permissions")
+                gets = (
+                    "none: the workflow's are {}, so a grant it needs is missing "
+                    "unseen"
+                    if isinstance(top, Map) and not top
+                    else "the workflow's"
+                )
                 yield this.problem(
                     doc,
                     job.line,
-                    f"job {job_id} declares no permissions (it gets the workflow's)",
+                    f"job {job_id} declares no permissions (it gets {gets})",
                     "add `permissions:` with what it needs (or {}) and a comment why",
                 )
 
@@ -108,7 +116,7 @@ def job_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
     "(zizmor's undocumented-permissions asks it of write grants only)",
 )
 def permissions_comment(repo: Repo, this: Rule) -> Iterator[Problem]:
-    for doc in repo.workflows.values():
+    for doc in analysis.of(repo).owned_workflows():
         for job_id, job in jobs_of(doc).items():
             for scope, level, line in _grants(job):
                 if level != "none" and "#" not in doc.line_text(line):
@@ -126,7 +134,7 @@ def permissions_comment(repo: Repo, this: Rule) -> Iterator[Problem]:
     "attests, and there both are granted",
 )
 def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
-    for doc in repo.workflows.values():
+    for doc in analysis.of(repo).owned_workflows():
         for job_id, job in jobs_of(doc).items():
             perms = job.get("permissions")
             scopes = as_map(perms)
@@ -185,8 +193,11 @@ def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
     "`persist-credentials: true` through where nothing is uploaded after it",
 )
 def persist_credentials(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = analysis.of(repo)
     for doc, job_id, step in all_steps(repo):
         if action_name(uses_of(step)) != CHECKOUT:
+            continue
+        if job_id is not None and not path.owns(doc):
             continue
         if not is_false(with_of(step).get("persist-credentials")):
             where = f" in job {job_id}" if job_id else ""

@@ -5,7 +5,6 @@ The classifiers are read once, by :func:`tools.dev.pythons.supported_versions`.
 Nothing else compares these four lists.
 """
 
-import configparser
 import re
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ from tools import project
 from tools.dev.matrix import compute_matrix
 from tools.dev.pythons import supported_versions
 
+from .. import toxenvs
 from ..model import Map, YAMLError, as_map, error_line, load_yaml
 from ..registry import Problem, Rule, rule
 from ..repo import (
@@ -35,45 +35,27 @@ from ..repo import (
 )
 
 
-def _expand_braces(word: str) -> List[str]:
-    match = re.search(r"\{([^{}]*)\}", word)
-    if not match:
-        return [word]
-    head, tail = word[: match.start()], word[match.end() :]
-    return [
-        out
-        for choice in match.group(1).split(",")
-        for out in _expand_braces(head + choice.strip() + tail)
-    ]
-
-
 def _version_key(version: str) -> Tuple[int, ...]:
     return tuple(int(p) for p in version.split(".") if p.isdigit())
 
 
-def tox_versions(root: Path) -> Tuple[Set[str], int]:
-    """The Pythons of tox's env_list, and the line of env_list."""
-    path = root / "tox.ini"
-    if not path.is_file():
-        return set(), 0
-    text = path.read_text(encoding="utf-8")
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read_string(text)
-    raw = ""
-    for key in ("env_list", "envlist"):
-        if parser.has_option("tox", key):
-            raw = parser.get("tox", key)
-    line = next(
-        (i for i, t in enumerate(text.splitlines(), 1) if re.match(r"env_?list\b", t)),
-        1,
-    )
-    envs = [e for w in re.split(r"[\s,]+(?![^{]*\})", raw) for e in _expand_braces(w)]
-    versions = set()
-    for env in envs:
-        match = re.fullmatch(r"py(\d)(\d+)", env.strip())
-        if match:
-            versions.add(f"{match.group(1)}.{match.group(2)}")
-    return versions, line
+def tox_versions(root: Path) -> Tuple[Set[str], int, str, str]:
+    """The Pythons of tox's default environments (as tox reads its configuration),
+    the line of env_list, the configuration file, and tox's error if any."""
+    envs = toxenvs.load(root)
+    versions = {envs.pythons[name] for name in envs.default if name in envs.pythons}
+    line = 1
+    if envs.config:
+        text = (root / envs.config).read_text(encoding="utf-8", errors="replace")
+        line = next(
+            (
+                i
+                for i, t in enumerate(text.splitlines(), 1)
+                if re.match(r"\s*(?:\[?tool\.tox\]?\s*)?\"?env_?list\b", t)
+            ),
+            1,
+        )
+    return versions, line, envs.config or "tox.ini", envs.error
 
 
 def pyproject_versions(root: Path) -> Tuple[Set[str], int, Optional[str], int]:
@@ -206,9 +188,17 @@ def python_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
                 "pass `${{ matrix.allow-prereleases }}` (python -m tools.dev.matrix "
                 "allows them only for a Python not final yet)",
             )
-    tox, tox_line = tox_versions(repo.root)
+    tox, tox_line, tox_file, tox_error = tox_versions(repo.root)
+    if tox_error:
+        yield this.problem(
+            tox_file,
+            1,
+            f"tox cannot read its configuration: {tox_error}",
+            f"fix {tox_file} until `tox list` works",
+        )
+        return
     sources: List[Tuple[str, int, str, Set[str]]] = [
-        ("tox.ini", tox_line, "tox's env_list", tox),
+        (tox_file, tox_line, "tox's env_list", tox),
         ("pyproject.toml", class_line, "the classifiers", classifiers),
     ]
     for where, versions in matrices.items():
