@@ -308,10 +308,16 @@ class Analysis:
 
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
+        self.own: Optional[str] = None
+        self.project_name = ""
+        self.project_error = ""
+        self.publishers: Dict[str, project.Publisher] = {}
         try:
-            self.own: Optional[str] = project.load(repo.root).repository
-        except project.ConfigError:
-            self.own = None
+            facts = project.load(repo.root)
+            self.own, self.project_name = facts.repository, facts.name
+            self.publishers = dict(facts.publishers)
+        except project.ConfigError as exc:
+            self.project_error = str(exc)
         self.workflows: Dict[str, Workflow] = {}
         for path, doc in repo.workflows.items():
             jobs = jobs_of(doc)

@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from tools.dev import matrix
 
+from .. import analysis
 from ..expressions import ExpressionError, find_expressions
 from ..model import Map, as_map, line_of
 from ..registry import Problem, Rule, rule
@@ -348,16 +349,40 @@ def _may_upload(uses: str) -> bool:
 
 @rule(
     "artifacts",
-    "every downloaded artifact is uploaded under that name by a job it needs",
+    "every downloaded artifact is uploaded under that name by a job it needs; on "
+    "the way to a publish, exactly the build's artifact is downloaded, by name",
 )
 def artifacts(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = analysis.of(repo)
     for doc in repo.workflows.values():
         jobs: Dict[str, Map] = jobs_of(doc)
         uploads = _uploads(repo, doc)
         names = sorted({up for _, up in uploads if up != ANY_NAME})
+        flow = path.publishing(doc)
+        on_path = (flow.before | flow.after) if flow else set()
         for job_id, job in jobs.items():
             for step in steps_of(job):
                 if action_name(uses_of(step)) != DOWNLOAD:
+                    continue
+                options = with_of(step)
+                if job_id in on_path and (
+                    "name" not in options
+                    or "${{" in str(options.get("name"))
+                    or "merge-multiple" in options
+                ):
+                    yield this.problem(
+                        doc,
+                        step.line,
+                        f"job {job_id} is on the way to a publish and downloads "
+                        + (
+                            f"every artifact matching {options.get('pattern')!r}"
+                            if "pattern" in options
+                            else "artifacts not named exactly"
+                        )
+                        + ", not exactly the one the build job uploaded",
+                        "download it by name (`name: dist`), with no pattern and "
+                        "no merge-multiple",
+                    )
                     continue
                 matching, label, asked = _matching(uploads, with_of(step))
                 if not matching:

@@ -74,12 +74,19 @@ def upload_url(step: Map) -> str:
     return str(options.get("repository-url") or options.get("repository_url") or "")
 
 
-def target_index(doc: Doc, step: Map) -> str:
-    """ "pypi" or "testpypi": where a publish step uploads (or is meant to)."""
-    testpypi_file = "testpypi" in doc.path.rsplit("/", 1)[-1]
-    if upload_url(step).startswith("https://test.pypi.org/") or testpypi_file:
-        return "testpypi"
-    return "pypi"
+def uploads_to(step: Map) -> str:
+    """ "pypi" or "testpypi": where a publish step's upload goes."""
+    return "testpypi" if upload_url(step).startswith("https://test.pypi.org/") else "pypi"
+
+
+def target_index(repo: Repo, doc: Doc, step: Map) -> str:
+    """ "pypi" or "testpypi": the index a publish step is meant for. The
+    workflow a trusted publisher names ([tool.release-check.trusted-publishers])
+    is that index's, whatever its upload URL says; another one goes by its URL."""
+    for index, publisher in analysis.of(repo).publishers.items():
+        if doc.path.rsplit("/", 1)[-1] == publisher.workflow:
+            return index
+    return uploads_to(step)
 
 
 def environment(job: Map) -> Tuple[Optional[str], Optional[str]]:
@@ -330,11 +337,12 @@ def dry_run(repo: Repo, this: Rule) -> Iterator[Problem]:
                 "unless asked otherwise)",
             )
         for job_id, job in publishers.items():
-            yield from _publish_condition(this, doc, job_id, job, on)
+            yield from _publish_condition(repo, this, doc, job_id, job, on)
         yield from _dry_run_jobs(repo, this, doc)
 
 
 def _publish_condition(
+    repo: Repo,
     this: Rule, doc: Doc, job_id: str, job: Map, on: Map
 ) -> Iterator[Problem]:
     line, value = job.kline("if"), job.get("if")
@@ -361,7 +369,9 @@ def _publish_condition(
                 )
             )
             return
-    for event in [e for e in on if e in ("push", "release")]:
+    index = target_index(repo, doc, publish_step(job)[1])
+    allowed = {"pypi": ("release",), "testpypi": ("push",)}[index]
+    for event in [e for e in on if e in allowed]:
         context = Context(
             {"github.event_name": event, "github.ref_type": "tag"},
             complete=("inputs",),
@@ -447,8 +457,9 @@ def _dry_run_jobs(repo: Repo, this: Rule, doc: Doc) -> Iterator[Problem]:
 
 @rule(
     "environments",
-    "the PyPI publish job uses environment pypi and the TestPyPI one testpypi, "
-    "each with its project URL on that index; no other job names an environment",
+    "every publish job names an environment with a URL on its index (the name "
+    "is trusted-publisher's); only the publish jobs of the workflows that publish "
+    "(and those they call) name an environment",
 )
 def environments(repo: Repo, this: Rule) -> Iterator[Problem]:
     seen = set()
@@ -465,19 +476,20 @@ def environments(repo: Repo, this: Rule) -> Iterator[Problem]:
                     "remove `environment:` from it",
                 )
         for job_id, job in publish_jobs(doc).items():
-            expected = target_index(doc, publish_step(job)[1])
+            expected = target_index(repo, doc, publish_step(job)[1])
             name, env_url = environment(job)
             line = job.kline("environment")
-            seen.add(name)
-            if name != expected:
+            seen.add(expected)
+            wanted = path.publishers.get(expected)
+            env = wanted.environment if wanted else expected
+            if not name:
                 yield this.problem(
                     doc,
                     line,
-                    f"publish job {job_id} uses environment {name or '(none)'}; an "
-                    f"upload to {expected} needs environment {expected}",
-                    f"set `environment: {{name: {expected}, url: "
-                    f"{INDEX_PROJECT_URLS[expected]}project/...}}` (the trusted "
-                    "publisher names it)",
+                    f"publish job {job_id} names no environment (no reviewers, no "
+                    "deployment rule, and the trusted publisher names one)",
+                    f"set `environment: {{name: {env}, url: "
+                    f"{INDEX_PROJECT_URLS[expected]}project/...}}`",
                 )
             elif not (env_url or "").startswith(INDEX_PROJECT_URLS[expected]):
                 yield this.problem(
@@ -488,28 +500,30 @@ def environments(repo: Repo, this: Rule) -> Iterator[Problem]:
                     f"add `url: {INDEX_PROJECT_URLS[expected]}project/<name>/"
                     "<version>/`",
                 )
-    for wanted in ("pypi", "testpypi"):
-        if repo.workflows and wanted not in seen:
+    for index in ("pypi", "testpypi"):
+        if repo.workflows and index not in seen:
             yield this.problem(
                 ".github/workflows",
                 1,
-                f"no publish job uses environment {wanted}",
-                "publish to PyPI (publish-pypi.yml, environment pypi) and to TestPyPI "
-                "(publish-testpypi.yml, environment testpypi)",
+                f"no publish job publishes to {index}",
+                "publish to PyPI and to TestPyPI, each from the workflow its trusted "
+                "publisher names ([tool.release-check.trusted-publishers])",
             )
 
 
 @rule(
     "upload-url",
-    "TestPyPI uploads go to TestPyPI's upload URL with skip-existing; PyPI "
-    "uploads to the default URL",
+    "the PyPI workflow uploads to PyPI (no repository-url), without skip-existing "
+    "(a file with other bytes must fail, never be skipped); the TestPyPI workflow "
+    "uploads to TestPyPI's upload URL with skip-existing",
 )
 def upload_urls(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         for job_id, job in publish_jobs(doc).items():
             _, step = publish_step(job)
             options, url = with_of(step), upload_url(step)
-            if target_index(doc, step) == "testpypi":
+            index = target_index(repo, doc, step)
+            if index == "testpypi":
                 if url != TESTPYPI_UPLOAD:
                     yield this.problem(
                         doc,
@@ -526,13 +540,26 @@ def upload_urls(repo: Repo, this: Rule) -> Iterator[Problem]:
                         "finds its files there",
                         "set `skip-existing: true`",
                     )
-            elif url not in ("", PYPI_UPLOAD):
+                continue
+            if url not in ("", PYPI_UPLOAD):
+                where = "TestPyPI" if uploads_to(step) == "testpypi" else url
                 yield this.problem(
                     doc,
                     options.kline("repository-url"),
-                    f"the PyPI upload of job {job_id} goes to {url}",
-                    "remove repository-url (PyPI is the default)",
+                    f"{doc.path} is the PyPI workflow (PyPI's trusted publisher names "
+                    f"it), but the upload of job {job_id} goes to {where} ({url})",
+                    "remove repository-url: the PyPI workflow uploads to PyPI",
                 )
+            for key in ("skip-existing", "skip_existing"):
+                if is_true(options.get(key)):
+                    yield this.problem(
+                        doc,
+                        options.kline(key),
+                        f"the PyPI upload of job {job_id} has {key}: true: a file "
+                        "already on PyPI with other bytes would be skipped silently",
+                        f"remove {key} (build-verify's index check skips identical "
+                        "files and fails on other bytes, before anything is uploaded)",
+                    )
 
 
 @rule("attestations", "the publish step makes PEP 740 attestations (not false)")
@@ -617,4 +644,77 @@ def after_failure(repo: Repo, this: Rule) -> Iterator[Problem]:
                     f"job {job_id} is on the way to a publish and its failure does "
                     f"not stop it: {why}",
                     "remove continue-on-error: a failed check must stop the release",
+                )
+
+
+@rule(
+    "trusted-publisher",
+    "the workflows match the trusted publishers written once in pyproject.toml's "
+    "[tool.release-check.trusted-publishers]: the named workflow file publishes "
+    "to that index from a job whose environment has the named name and the "
+    "index's URL of the project",
+)
+def trusted_publisher(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = analysis.of(repo)
+    if path.project_error:
+        yield this.problem("pyproject.toml", 1, path.project_error, "fix it")
+        return
+    if not path.publishers and path.workflows:
+        yield this.problem(
+            "pyproject.toml",
+            1,
+            "no [tool.release-check.trusted-publishers]: nothing says which workflow "
+            "file and environment PyPI's and TestPyPI's trusted publishers hold",
+            'add pypi = { workflow = "publish-pypi.yml", environment = "pypi" } and '
+            "the same for testpypi under [tool.release-check.trusted-publishers]",
+        )
+    name = path.project_name
+    for index, publisher in sorted(path.publishers.items()):
+        label = "PyPI" if index == "pypi" else "TestPyPI"
+        wanted = f".github/workflows/{publisher.workflow}"
+        doc = repo.workflows.get(wanted)
+        if doc is None or not publish_jobs(doc):
+            found = sorted(
+                d.path.rsplit("/", 1)[-1]
+                for d in repo.workflows.values()
+                for job in publish_jobs(d).values()
+                if uploads_to(publish_step(job)[1]) == index
+            )
+            yield this.problem(
+                "pyproject.toml",
+                1,
+                f"{label}'s trusted publisher names the workflow {publisher.workflow}"
+                f", but {wanted} "
+                + ("does not exist" if doc is None else "publishes nothing")
+                + (f" (the {label} upload is in {', '.join(found)})" if found else ""),
+                f"rename the workflow file back to {publisher.workflow}, or change "
+                f"the trusted publisher on {label} (Workflow name: "
+                f"{found[0] if found else '<file>'}) and {index}.workflow in "
+                "[tool.release-check.trusted-publishers] together",
+            )
+            continue
+        for job_id, job in publish_jobs(doc).items():
+            env_name, env_url = environment(job)
+            line = job.kline("environment")
+            if env_name != publisher.environment:
+                yield this.problem(
+                    doc,
+                    line,
+                    f"publish job {job_id} uses environment {env_name or '(none)'}, "
+                    f"but {label}'s trusted publisher names environment "
+                    f"{publisher.environment} (a 403 invalid-publisher after the "
+                    "tests, the build and the approval)",
+                    f"set `environment: name: {publisher.environment}`, or change "
+                    f"the trusted publisher on {label} (Environment name: "
+                    f"{env_name}) and {index}.environment in "
+                    "[tool.release-check.trusted-publishers] together",
+                )
+            project_url = f"{INDEX_PROJECT_URLS[index]}project/{name}/"
+            if name and not (env_url or "").startswith(project_url):
+                yield this.problem(
+                    doc,
+                    line,
+                    f"the environment URL of publish job {job_id} is "
+                    f"{env_url or '(none)'}, not the project on {label}",
+                    f"set `url: {project_url}${{{{ needs.build.outputs.version }}}}/`",
                 )

@@ -8,7 +8,7 @@ evaluated with the expression evaluator, for a release and for a push.
 """
 
 import re
-from typing import Any, Dict, Iterator, List, Pattern, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Pattern, Tuple
 
 from tools.release_check import stages as release_stages
 
@@ -152,7 +152,7 @@ def index_check(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         jobs = jobs_of(doc)
         for job_id, job in publish_jobs(doc).items():
-            index = target_index(doc, publish_step(job)[1])
+            index = target_index(repo, doc, publish_step(job)[1])
             found: List[Tuple[int, str, bool]] = []  # (line, url, skip-existing)
             for _, step in _build_steps(jobs, job_id):
                 url = str(_input_of(repo, step, "index-url") or "")
@@ -258,7 +258,7 @@ def release_build(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         jobs = jobs_of(doc)
         for job_id, job in publish_jobs(doc).items():
-            index = target_index(doc, publish_step(job)[1])
+            index = target_index(repo, doc, publish_step(job)[1])
             for builder, step in _build_steps(jobs, job_id):
                 path = analysis.of(repo)
                 why = path.step_weakness(doc, builder, step) or path.job_weakness(
@@ -311,7 +311,7 @@ def smoke_index(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         jobs = jobs_of(doc)
         for job_id, job in publish_jobs(doc).items():
-            index = target_index(doc, publish_step(job)[1])
+            index = target_index(repo, doc, publish_step(job)[1])
             for smoker, other in jobs.items():
                 if job_id not in ancestors(jobs, smoker):
                     continue
@@ -455,7 +455,7 @@ def smoke_attestations(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         jobs = jobs_of(doc)
         for job_id, job in publish_jobs(doc).items():
-            index = target_index(doc, publish_step(job)[1])
+            index = target_index(repo, doc, publish_step(job)[1])
             after = [j for j in jobs if job_id in ancestors(jobs, j)]
             checked = []
             for j in after:
@@ -479,3 +479,63 @@ def smoke_attestations(repo: Repo, this: Rule) -> Iterator[Problem]:
                     f"tools.publish.attestations --index {index} --repository "
                     '"$REPOSITORY" --workflow-ref "$WORKFLOW_REF"`',
                 )
+
+
+# Installing a tool: pip/uv/pipx/npm/gem/curl|sh, outside the locked environments.
+INSTALLS = re.compile(
+    r"\b(?:(?:python3?(?:\.\d+)?\s+-m\s+)?pip3?\s+install|uv\s+pip\s+install|"
+    r"uv\s+tool\s+install|uvx|pipx\s+(?:install|run)|npm\s+(?:install|i)\b|npx|"
+    r"gem\s+install|apt-get\s+install|(?:curl|wget)\b[^|\n]*\|\s*(?:ba)?sh)\b[^\n;&|]*"
+)
+LOCKED = re.compile(r"--require-hashes\b.*-r\s+\S*requirements/|-r\s+\S*requirements/\S+\.txt.*--require-hashes")
+
+
+def _installs(script: str) -> Optional[str]:
+    for match in INSTALLS.finditer(" ".join(script.replace("\\\n", " ").split("\n"))):
+        if not LOCKED.search(match.group(0)):
+            return match.group(0).strip()
+    return None
+
+
+@rule(
+    "locked-tools",
+    "no job on the way to a publish installs a tool outside the hash-locked "
+    "environments (make tools: requirements/tools.txt with hashes); pip/uv/pipx "
+    "installs there are unpinned, unhashed and without the cooldown",
+)
+def locked_tools(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = analysis.of(repo)
+    seen_actions = set()
+    for doc in repo.workflows.values():
+        flow = path.publishing(doc)
+        jobs = jobs_of(doc)
+        on_path = (flow.before | flow.after) if flow else set()
+        if doc.path in path.called_runs:
+            on_path = set(jobs)
+        for job_id in sorted(on_path):
+            for step in steps_of(jobs.get(job_id, Map())):
+                found = _installs(str(step.get("run", "")))
+                if found:
+                    yield this.problem(
+                        doc,
+                        step.kline("run"),
+                        f"job {job_id} is on the way to a publish and installs "
+                        f"`{found}` outside the hash-locked environments",
+                        "add the tool to requirements/tools.in, `make lock`, and run "
+                        "it from .venv (the setup action's `make tools`)",
+                    )
+                action = repo.local_action(uses_of(step))
+                if action is not None and action.path not in seen_actions:
+                    seen_actions.add(action.path)
+                    for inner in composite_steps(action):
+                        found = _installs(str(inner.get("run", "")))
+                        if found:
+                            yield this.problem(
+                                action,
+                                inner.kline("run"),
+                                f"{action.path} runs on the way to a publish and "
+                                f"installs `{found}` outside the hash-locked "
+                                "environments",
+                                "add the tool to requirements/tools.in, `make "
+                                "lock`, and run it from .venv",
+                            )

@@ -7,7 +7,7 @@ in a script (``template-injection``).
 """
 
 import re
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
 from .. import analysis
 from ..model import Map, as_map, line_of
@@ -131,7 +131,7 @@ def permissions_comment(repo: Repo, this: Rule) -> Iterator[Problem]:
 @rule(
     "publish-permissions",
     "id-token: write and attestations: write only in a job that publishes or "
-    "attests, and there both are granted",
+    "attests, and there both are granted, on a GitHub-hosted runner",
 )
 def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in analysis.of(repo).owned_workflows():
@@ -149,6 +149,20 @@ def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
                     line,
                     f"job {job_id} is granted write-all",
                     "grant only the scopes it needs",
+                )
+            hosted = _github_hosted(job.get("runs-on"))
+            if granted.get("id-token") == "write" and hosted is not True:
+                yield this.problem(
+                    doc,
+                    job.kline("runs-on"),
+                    f"job {job_id} holds id-token: write on runs-on "
+                    f"{job.get('runs-on')!r}, "
+                    + (
+                        "a self-hosted runner (a persistent machine)"
+                        if hosted is False
+                        else "which is not known to be GitHub-hosted"
+                    ),
+                    "run it on a GitHub-hosted runner: `runs-on: ubuntu-latest`",
                 )
             if granted.get("id-token") == "write" and not (publishes or attests):
                 yield this.problem(
@@ -184,6 +198,22 @@ def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
                     "attestations: write",
                     "grant both to this job (only)",
                 )
+
+
+HOSTED = re.compile(r"(ubuntu|windows|macos)-(latest|\d[\w.-]*)$")
+
+
+def _github_hosted(runs_on: Any) -> Optional[bool]:
+    """True for a GitHub-hosted label, False for self-hosted, None unknown."""
+    labels = runs_on if isinstance(runs_on, list) else [runs_on]
+    if isinstance(runs_on, Map):
+        return None
+    texts = [str(label) for label in labels]
+    if any(t == "self-hosted" for t in texts):
+        return False
+    if len(texts) == 1 and HOSTED.match(texts[0]):
+        return True
+    return None
 
 
 @rule(
