@@ -60,7 +60,7 @@ class Tree:
     def __init__(self, path: Path) -> None:
         self.path = path
         shutil.copytree(ROOT / ".github", path / ".github")
-        for name in ("tox.ini", "pyproject.toml", ".pre-commit-config.yaml"):
+        for name in ("tox.ini", "pyproject.toml", ".pre-commit-config.yaml", "Makefile"):
             shutil.copy2(ROOT / name, path / name)
 
     def apply(self, *edits: Edit) -> "Tree":

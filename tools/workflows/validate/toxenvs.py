@@ -22,10 +22,12 @@ import hashlib
 import io
 import json
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
+FORMAT = 2  # of the cached answer: a new field, a new number
 CONFIG_FILES = ("tox.ini", "tox.toml", "pyproject.toml", "setup.cfg")
 
 
@@ -37,6 +39,9 @@ class ToxEnvs:
     default: List[str] = field(default_factory=list)  # env_list, expanded
     every: List[str] = field(default_factory=list)  # every env it knows of
     pythons: Dict[str, str] = field(default_factory=dict)  # env -> "3.10"
+    # env -> its commands, each one shell-quoted; "- " in front of a command
+    # whose exit code tox ignores (a "-" prefix, or ignore_errors)
+    commands: Dict[str, List[str]] = field(default_factory=dict)
     error: str = ""
 
 
@@ -58,7 +63,7 @@ def _config_file(root: Path) -> str:
 def _key(root: Path) -> str:
     from importlib.metadata import version
 
-    digest = hashlib.sha256(version("tox").encode())
+    digest = hashlib.sha256(f"{FORMAT}\0{version('tox')}".encode())
     for name in CONFIG_FILES:
         path = root / name
         digest.update(name.encode() + b"\0")
@@ -80,6 +85,7 @@ def _load(root: Path) -> ToxEnvs:
             state = State(parsed, [])
             default = list(state.envs.iter(only_active=True, package=False))
             every = list(state.envs.iter(only_active=False, package=False))
+            commands = {name: _commands(state, name) for name in every}
     except Exception as exc:  # noqa: BLE001 (any error of tox's loader)
         return ToxEnvs(config, error=" ".join(str(exc).split()) or type(exc).__name__)
     pythons = {}
@@ -91,7 +97,19 @@ def _load(root: Path) -> ToxEnvs:
         spec = PythonSpec.from_string_spec(base) if base else None
         if spec is not None and spec.major is not None and spec.minor is not None:
             pythons[name] = f"{spec.major}.{spec.minor}"
-    return ToxEnvs(config, default, sorted(set(every) | set(default)), pythons)
+    return ToxEnvs(
+        config, default, sorted(set(every) | set(default)), pythons, commands
+    )
+
+
+def _commands(state: Any, name: str) -> List[str]:
+    conf = state.envs[name].conf
+    ignore_all = bool(conf["ignore_errors"])
+    out = []
+    for command in conf["commands"]:
+        ignored = ignore_all or bool(getattr(command, "ignore_exit_code", False))
+        out.append(("- " if ignored else "") + shlex.join(command.args))
+    return out
 
 
 _MEMO: Dict[Tuple[Path, str], ToxEnvs] = {}

@@ -11,10 +11,13 @@
 - :mod:`.triggers`: when a publish runs: the project's own repository only,
   PyPI from a tag only, never cancelled half-way;
 - :mod:`.release`: what the build before a publish must do, and the smoke after;
-- :mod:`.versions`: one set of Pythons in tox, the test matrix and the metadata.
+- :mod:`.versions`: one set of Pythons in tox, the test matrix and the metadata;
+- :mod:`.ci`: the test workflow runs, with effect, every check the protections
+  rely on; every tox environment and make target called exists.
 """
 
 from . import (
+    ci,
     dataflow,
     digests,
     publish,
@@ -35,10 +38,12 @@ THEMES = (
     triggers,
     release,
     versions,
+    ci,
 )
 
 __all__ = [
     "THEMES",
+    "ci",
     "dataflow",
     "digests",
     "publish",
