@@ -34,6 +34,7 @@ from ..repo import (
 )
 
 STEP_REF = re.compile(r"\bsteps\.([A-Za-z_][\w-]*)\.(outputs\.([A-Za-z_][\w-]*)|\w+)")
+INPUT_REF = re.compile(r"\binputs\.([A-Za-z_][\w-]*)")
 NEEDS_REF = re.compile(r"\bneeds\.([A-Za-z_][\w-]*)\.(outputs\.([A-Za-z_][\w-]*)|\w+)")
 # Outputs of the remote actions whose outputs are referenced or likely to be;
 # an action missing here is not checked.
@@ -108,6 +109,19 @@ def _check_call(
     "and every required one; a called workflow has `on: workflow_call`",
 )
 def action_inputs(repo: Repo, this: Rule) -> Iterator[Problem]:
+    for doc in repo.actions.values():
+        declared = as_map(doc.data.get("inputs"))
+        for text in strings_in(doc.data.get("runs")):
+            for match in INPUT_REF.finditer(text):
+                if match.group(1) not in declared:
+                    yield this.problem(
+                        doc,
+                        line_of(text),
+                        f"the action refers to input {match.group(1)}, which it "
+                        "does not declare (it reads as empty)",
+                        f"{suggest(match.group(1), list(declared))}use one of: "
+                        f"{', '.join(declared) or '(none)'}",
+                    )
     for doc, _, step in all_steps(repo):
         uses = uses_of(step)
         action = repo.local_action(uses)

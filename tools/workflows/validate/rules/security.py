@@ -10,7 +10,7 @@ import re
 from typing import Any, Iterator, Optional, Tuple
 
 from .. import analysis
-from ..model import Map, as_map, line_of
+from ..model import Map, YAMLError, as_map, line_of, load_yaml
 from ..registry import Problem, Rule, rule
 from ..repo import (
     ATTEST_ACTIONS,
@@ -237,3 +237,56 @@ def persist_credentials(repo: Repo, this: Rule) -> Iterator[Problem]:
                 f"a checkout{where} leaves the token in .git/config",
                 "add `persist-credentials: false` under its `with:`",
             )
+
+
+DEPENDABOT = ".github/dependabot.yml"
+COOLDOWN_DAYS = 7
+
+
+@rule(
+    "cooldown",
+    "every Dependabot update waits a week after a release (cooldown: "
+    "default-days and every semver-*-days at least 7). zizmor's dependabot-"
+    "cooldown reads default-days only; a shorter semver-*-days lets most updates "
+    "through at once",
+)
+def cooldown(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = repo.root / DEPENDABOT
+    if not path.is_file():
+        return
+    try:
+        config = as_map(load_yaml(path.read_text(encoding="utf-8")))
+    except YAMLError:
+        return  # check-jsonschema reports it
+    updates = config.get("updates")
+    for update in updates if isinstance(updates, list) else []:
+        update = as_map(update)
+        ecosystem = update.get("package-ecosystem", "?")
+        block = update.get("cooldown")
+        if not isinstance(block, Map):
+            yield this.problem(
+                DEPENDABOT,
+                update.line,
+                f"the {ecosystem} updates have no cooldown",
+                f"add `cooldown: default-days: {COOLDOWN_DAYS}`",
+            )
+            continue
+        if "default-days" not in block:
+            yield this.problem(
+                DEPENDABOT,
+                block.line,
+                f"the {ecosystem} updates' cooldown has no default-days",
+                f"add `default-days: {COOLDOWN_DAYS}`",
+            )
+        for key, days in block.items():
+            if not str(key).endswith("-days"):
+                continue
+            if not isinstance(days, int) or days < COOLDOWN_DAYS:
+                yield this.problem(
+                    DEPENDABOT,
+                    block.kline(key),
+                    f"the {ecosystem} updates' cooldown has {key}: {days}, less "
+                    f"than {COOLDOWN_DAYS} days",
+                    f"set it to {COOLDOWN_DAYS} or more (or remove it: "
+                    "default-days applies)",
+                )
