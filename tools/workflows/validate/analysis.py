@@ -84,6 +84,7 @@ def _runs(doc: Doc, own: Optional[str]) -> List[Run]:
     on = triggers(doc)
     repository = {"github.repository": own} if own else {}
     out = []
+    values: Dict[str, object]
     if "release" in on:
         values = {
             "github.event_name": "release",

@@ -136,7 +136,7 @@ def index_check(repo: Repo, this: Rule) -> Iterator[Problem]:
     action_checks = _action_checks_index(repo)
     action = repo.actions.get(BUILD_ACTION)
     for step in composite_steps(action) if action and action_checks else []:
-        if INDEX_CHECK.search(str(step.get("run", ""))):
+        if action is not None and INDEX_CHECK.search(str(step.get("run", ""))):
             why = analysis.of(repo).action_weakness(action, step, INDEX_CHECK)
             if why:
                 yield weakened(this, action, step, "build-verify's index check", why)

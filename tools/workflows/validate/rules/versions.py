@@ -5,7 +5,11 @@ The classifiers are read once, by :func:`tools.dev.pythons.supported_versions`.
 Nothing else compares these four lists.
 """
 
+import ast
+from functools import lru_cache
+from importlib import metadata
 import re
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
@@ -297,3 +301,156 @@ def lint_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
                     "give both the same version (pyproject.toml's lint group and "
                     "the hook's rev)",
                 )
+
+
+TOOLS_LOCK = "requirements/tools.txt"
+
+
+def _lock_pins(root: Path) -> Dict[str, Set[str]]:
+    """{normalized name: {"name==version; marker", ...}} of requirements/tools.txt."""
+    path = root / TOOLS_LOCK
+    pins: Dict[str, Set[str]] = {}
+    if not path.is_file():
+        return pins
+    text = path.read_text(encoding="utf-8").replace("\\\n", " ")
+    for line in text.splitlines():
+        line = line.split(" --hash", 1)[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        pins.setdefault(canonicalize_name(req.name), set()).add(_normal(req))
+    return pins
+
+
+def _normal(req: Requirement) -> str:
+    marker = f"; {req.marker}" if req.marker else ""
+    return f"{canonicalize_name(req.name)}{req.specifier}{marker}"
+
+
+def _mypy_imports(root: Path) -> Set[str]:
+    """The top-level modules the files [tool.mypy] checks import, minus the
+    project's own and those [tool.mypy] does not follow or lets go untyped."""
+    try:
+        config = project.load(root).pyproject.get("tool", {}).get("mypy", {})
+    except project.ConfigError:
+        return set()
+    files = config.get("files", [])
+    ignored: Set[str] = set()
+    for override in config.get("overrides", []):
+        if not isinstance(override, dict) or not (
+            override.get("ignore_missing_imports")
+            or override.get("follow_imports") in ("skip", "silent")
+        ):
+            continue
+        modules = override.get("module")
+        for module in modules if isinstance(modules, list) else [modules]:
+            ignored.add(str(module).split(".")[0])
+    paths: List[Path] = []
+    own: Set[str] = set()
+    for entry in files if isinstance(files, list) else [files]:
+        base = root / str(entry)
+        if base.is_dir():
+            paths += sorted(base.rglob("*.py"))
+            own |= {p.name for p in base.iterdir() if p.is_dir()} | {base.name}
+        elif base.is_file():
+            paths.append(base)
+    stamps = tuple((str(p.resolve()), p.stat().st_mtime_ns) for p in paths)
+    stdlib = set(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
+    return _imports(stamps) - stdlib - own - ignored - {"tools", "tests"}
+
+
+@lru_cache(maxsize=8)
+def _imports(stamps: Tuple[Tuple[str, int], ...]) -> Set[str]:
+    """Top-level modules imported by the files (cached on path and mtime)."""
+    found: Set[str] = set()
+    for path, _ in stamps:
+        try:
+            tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def _packages_distributions() -> Dict[str, List[str]]:
+    """{top-level module: [distribution]} of the installed distributions
+    (importlib.metadata.packages_distributions, which Python 3.9 lacks)."""
+    out: Dict[str, List[str]] = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        top = (dist.read_text("top_level.txt") or "").split()
+        if not top:
+            top = [
+                str(f.parts[0]).split(".")[0]
+                for f in dist.files or []
+                if f.parts and (f.suffix == ".py" or len(f.parts) > 1)
+                and not str(f.parts[0]).endswith((".dist-info", ".data"))
+            ]
+        for module in set(top):
+            out.setdefault(module, []).append(name)
+    return out
+
+
+@rule(
+    "hook-dependencies",
+    "the pre-commit mypy hook can run: its additional_dependencies hold every "
+    "distribution the files [tool.mypy] checks import, at requirements/tools.txt's "
+    "pins (with their markers), as the lint env has them",
+)
+def hook_dependencies(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = repo.root / PRE_COMMIT
+    if not path.is_file():
+        return
+    try:
+        config = as_map(load_yaml(path.read_text(encoding="utf-8")))
+    except YAMLError:
+        return  # lint-versions reports it
+    pins = _lock_pins(repo.root)
+    distributions = _packages_distributions()
+    hook_repos = config.get("repos")
+    for entry in hook_repos if isinstance(hook_repos, list) else []:
+        hooks = as_map(entry).get("hooks")
+        for hook in hooks if isinstance(hooks, list) else []:
+            hook = as_map(hook)
+            if hook.get("id") != "mypy":
+                continue
+            deps = hook.get("additional_dependencies")
+            given: Dict[str, Set[str]] = {}  # normalized name -> requirements
+            for text in deps if isinstance(deps, list) else []:
+                try:
+                    req = Requirement(str(text))
+                except InvalidRequirement:
+                    continue
+                given.setdefault(canonicalize_name(req.name), set()).add(_normal(req))
+            line = hook.kline("additional_dependencies") if deps else hook.line
+            needed: Set[str] = {
+                canonicalize_name(dist)
+                for module in _mypy_imports(repo.root)
+                for dist in distributions.get(module, [])
+            }
+            for name in sorted(needed - set(given)):
+                yield this.problem(
+                    PRE_COMMIT,
+                    line,
+                    f"the mypy hook lacks {name}, which the files mypy checks "
+                    "import (the hook fails on it)",
+                    f"add {' and '.join(sorted(pins.get(name, {name})))} to its "
+                    f"additional_dependencies ({TOOLS_LOCK}'s pins)",
+                )
+            for name, reqs in sorted(given.items()):
+                if name in pins and reqs != pins[name]:
+                    yield this.problem(
+                        PRE_COMMIT,
+                        line,
+                        f"the mypy hook takes {', '.join(sorted(reqs))}; "
+                        f"{TOOLS_LOCK} pins {', '.join(sorted(pins[name]))}",
+                        f"write {TOOLS_LOCK}'s pins (with their markers) in its "
+                        "additional_dependencies",
+                    )
