@@ -160,10 +160,10 @@ def publish_chain(repo: Repo, this: Rule) -> Iterator[Problem]:
             for j, job in jobs.items()
             if any(local_path(uses_of(s)) == BUILD_ACTION for s in steps_of(job))
         }
+        # The tests: a local workflow the publish workflow calls (ci-runs checks
+        # that it runs every check), test.yml or test.yaml alike.
         testers = {
-            j
-            for j, job in jobs.items()
-            if is_local(uses_of(job)) and local_path(uses_of(job)) == TEST_WORKFLOW
+            j for j, job in jobs.items() if repo.local_workflow(uses_of(job)) is not None
         }
         for job_id, job in publish_jobs(doc).items():
             mine = ancestors(jobs, job_id)
