@@ -23,6 +23,7 @@ from tools.workflows.validate.rules import (
     ci,
     digests,
     publish,
+    publishers,
     release,
     security,
     triggers,
@@ -33,7 +34,7 @@ HEADING = "## Protections of the publish path"
 COLUMNS = ["protection", "what it prevents", "where it lives", "what fails without it"]
 # The themes whose every rule guards the publish path.
 PUBLISH_PATH = {
-    module.__name__ for module in (security, publish, digests, triggers, release, ci)
+    module.__name__ for module in (security, publish, publishers, digests, triggers, release, ci)
 }
 
 

@@ -68,7 +68,7 @@ def test_the_mypy_hook_runs(tmp_path):
     subprocess.run(install, check=True, env=env)
     copy = tmp_path / "copy"
     files = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True
     ).stdout.decode().split("\0")
     for name in filter(None, files):
         if (ROOT / name).is_file():

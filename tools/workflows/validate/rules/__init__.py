@@ -6,6 +6,8 @@
   exist, composite actions' metadata, one concurrency block, job names;
 - :mod:`.dataflow`: inputs, outputs and artifacts that exist where they are used;
 - :mod:`.publish`: the publish job and its chain, dry run, environments, URLs;
+- :mod:`.publishers`: the workflows match the trusted publishers written once
+  in pyproject.toml;
 - :mod:`.digests`: every job that uploads checks the files against the build
   job's digests, which travel apart from the artifact;
 - :mod:`.triggers`: when a publish runs: the project's own repository only,
@@ -21,6 +23,7 @@ from . import (
     dataflow,
     digests,
     publish,
+    publishers,
     release,
     security,
     structure,
@@ -34,6 +37,7 @@ THEMES = (
     structure,
     dataflow,
     publish,
+    publishers,
     digests,
     triggers,
     release,
@@ -47,6 +51,7 @@ __all__ = [
     "dataflow",
     "digests",
     "publish",
+    "publishers",
     "release",
     "security",
     "structure",

@@ -332,7 +332,7 @@ def _normal(req: Requirement) -> str:
 
 def _mypy_imports(root: Path) -> Set[str]:
     """The top-level modules the files [tool.mypy] checks import, minus the
-    project's own and those [tool.mypy] does not follow or lets go untyped."""
+    project's own and those [tool.mypy] lets be missing."""
     try:
         config = project.load(root).pyproject.get("tool", {}).get("mypy", {})
     except project.ConfigError:
@@ -340,10 +340,9 @@ def _mypy_imports(root: Path) -> Set[str]:
     files = config.get("files", [])
     ignored: Set[str] = set()
     for override in config.get("overrides", []):
-        if not isinstance(override, dict) or not (
-            override.get("ignore_missing_imports")
-            or override.get("follow_imports") in ("skip", "silent")
-        ):
+        # follow_imports = "skip" still needs the module installed (mypy says
+        # import-not-found); ignore_missing_imports does not.
+        if not isinstance(override, dict) or not override.get("ignore_missing_imports"):
             continue
         modules = override.get("module")
         for module in modules if isinstance(modules, list) else [modules]:
