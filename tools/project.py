@@ -228,7 +228,9 @@ def _publishers(data: Dict[str, Any]) -> Dict[str, Publisher]:
                 f"{PUBLISHERS_TABLE} {index} workflow {workflow!r} must be a file "
                 'name under .github/workflows/, such as "publish-pypi.yml"'
             )
-        found[index] = Publisher(index=index, workflow=workflow, environment=environment)
+        found[index] = Publisher(
+            index=index, workflow=workflow, environment=environment
+        )
     return found
 
 

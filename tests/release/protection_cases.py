@@ -430,7 +430,11 @@ CASES.update(
             "ci-names",
             "job release-tooling runs tox environment releases, which tox.ini does "
             "not define",
-            Edit(TEST, "run: .venv/bin/tox run -e release", "run: .venv/bin/tox run -e releases"),
+            Edit(
+                TEST,
+                "run: .venv/bin/tox run -e release",
+                "run: .venv/bin/tox run -e releases",
+            ),
         ),
     }
 )
@@ -443,7 +447,11 @@ CASES["Environments `pypi` and `testpypi`, with their URLs"] = mutation(
         "    environment:\n      name: testpypi\n",
         "    environment:\n",
     ),
-    Edit(TESTPYPI, "      url: https://test.pypi.org/project/", "    # https://test.pypi.org/project/"),
+    Edit(
+        TESTPYPI,
+        "      url: https://test.pypi.org/project/",
+        "    # https://test.pypi.org/project/",
+    ),
 )
 
 COE = "        continue-on-error: true\n"
@@ -524,7 +532,9 @@ NEUTRALISED: Dict[str, Mutation] = {
     "Event data and inputs reach `run:` only through `env:`": mutation(
         "zizmor:template-injection",
         "code injection via template expansion",
-        Edit(BUILD, "run: make check", 'run: make check INDEX="${{ inputs.index-url }}"'),
+        Edit(
+            BUILD, "run: make check", 'run: make check INDEX="${{ inputs.index-url }}"'
+        ),
     ),
     "Trusted publishing, no API token": mutation(
         "zizmor:use-trusted-publishing",
@@ -695,9 +705,8 @@ NEUTRALISED: Dict[str, Mutation] = {
         "publish job publish runs a build or project code (python)",
         Edit(
             PYPI,
-            '          printf \'%s\\n\' "$BUILT_SHA256SUMS" > "$RUNNER_TEMP/built.sha256"\n',
-            '          printf \'%s\\n\' "$BUILT_SHA256SUMS" > "$RUNNER_TEMP/built.sha256"\n'
-            "          python -c 'import glyph_phase_engine'\n",
+            BUILT_SUMS_CHECK,
+            BUILT_SUMS_CHECK + "\n          python -c 'import glyph_phase_engine'",
             after="  publish:",
         ),
     ),
@@ -705,7 +714,12 @@ NEUTRALISED: Dict[str, Mutation] = {
         "publish-job",
         "publish job publish's step to check it against the build job's digests "
         "(`sha256sum --check`) does not stop the release when it fails: `|| true`",
-        Edit(TESTPYPI, BUILT_SUMS_CHECK, BUILT_SUMS_CHECK + " || true", after="  publish:"),
+        Edit(
+            TESTPYPI,
+            BUILT_SUMS_CHECK,
+            BUILT_SUMS_CHECK + " || true",
+            after="  publish:",
+        ),
     ),
     "Digests by a second channel: the publish and dry-run jobs check `dist/` "
     "against the build job's `sha256sums` output, not the artifact's own "
@@ -714,7 +728,9 @@ NEUTRALISED: Dict[str, Mutation] = {
         "dry-run job dry-run's digest check does not stop the release when it fails:"
         " the step has `continue-on-error: true`",
         step_coe(
-            PYPI, "Check the files against the digests the build job output", DRY_RUN_JOB
+            PYPI,
+            "Check the files against the digests the build job output",
+            DRY_RUN_JOB,
         ),
     ),
     "Build provenance attested": mutation(
@@ -749,7 +765,11 @@ NEUTRALISED: Dict[str, Mutation] = {
     "TestPyPI uploads go to TestPyPI, skipping existing files": mutation(
         "upload-url",
         "the TestPyPI upload of job publish fails when a re-run finds its files there",
-        Edit(TESTPYPI, "          skip-existing: true\n", "          skip-existing: false\n"),
+        Edit(
+            TESTPYPI,
+            "          skip-existing: true\n",
+            "          skip-existing: false\n",
+        ),
     ),
     "PEP 740 attestations on": mutation(
         "attestations",
@@ -763,7 +783,12 @@ NEUTRALISED: Dict[str, Mutation] = {
     "A failed publish names the trusted publisher it needs": mutation(
         "publisher-summary",
         "publish job publish does not say, when it fails, which trusted publisher",
-        Edit(PYPI, "        if: failure()\n", "        if: success()\n", after="  publish:"),
+        Edit(
+            PYPI,
+            "        if: failure()\n",
+            "        if: success()\n",
+            after="  publish:",
+        ),
     ),
     "The smoke job installs from the index just published to": mutation(
         "smoke-index",

@@ -34,7 +34,8 @@ HEADING = "## Protections of the publish path"
 COLUMNS = ["protection", "what it prevents", "where it lives", "what fails without it"]
 # The themes whose every rule guards the publish path.
 PUBLISH_PATH = {
-    module.__name__ for module in (security, publish, publishers, digests, triggers, release, ci)
+    module.__name__
+    for module in (security, publish, publishers, digests, triggers, release, ci)
 }
 
 

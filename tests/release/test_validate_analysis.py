@@ -17,7 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.release.validate_helpers import PYPI, TEST, TESTPYPI, Edit, Tree, lines, pinned
+from tests.release.validate_helpers import (
+    PYPI,
+    TEST,
+    TESTPYPI,
+    Edit,
+    Tree,
+    lines,
+    pinned,
+)
 from tools.workflows import checks
 from tools.workflows.validate.analysis import masked
 
@@ -83,8 +91,10 @@ def test_a_skipping_condition_on_a_check_is_reported(tmp_path):
         )
     )
     said = lines(tree.problems())
-    assert "attest-build-provenance) does not stop the release when it fails: its " \
-        "`if:` skips it on a release" in said, said
+    assert (
+        "attest-build-provenance) does not stop the release when it fails: its "
+        "`if:` skips it on a release" in said
+    ), said
 
 
 # ---- tox, as tox reads it ---------------------------------------------------------
@@ -120,7 +130,9 @@ def test_tox_toml_missing_a_python_points_at_tox_toml(tmp_path):
     (tree.path / "tox.ini").unlink()
     (tree.path / "tox.toml").write_text(TOX_TOML.replace('"3.9", ', ""), "utf-8")
     said = lines(tree.problems())
-    assert "tox.toml:1: python-versions: Python 3.9 is missing from tox's env_list" in said
+    assert (
+        "tox.toml:1: python-versions: Python 3.9 is missing from tox's env_list" in said
+    )
 
 
 def test_tox_ini_ranges_and_factors(tmp_path):
@@ -129,7 +141,9 @@ def test_tox_ini_ranges_and_factors(tmp_path):
     text = ini.read_text("utf-8")
     old = re.search(r"env_list =\n    py3\{[^}]*\}\n", text)
     assert old, "tox.ini's env_list changed shape"
-    ini.write_text(text.replace(old.group(0), "env_list =\n    3.{8-15}-tests\n"), "utf-8")
+    ini.write_text(
+        text.replace(old.group(0), "env_list =\n    3.{8-15}-tests\n"), "utf-8"
+    )
     problems = [p for p in tree.problems() if p.rule == "python-versions"]
     assert problems == [], lines(problems)
 
@@ -152,7 +166,9 @@ def test_yaml_workflows_are_read_and_checked(tmp_path):
     for name in ("publish-pypi.yml", "publish-testpypi.yml"):
         path = workflows / name
         path.write_text(
-            path.read_text("utf-8").replace("workflows/test.yml", "workflows/test.yaml"),
+            path.read_text("utf-8").replace(
+                "workflows/test.yml", "workflows/test.yaml"
+            ),
             "utf-8",
         )
     assert tree.problems() == [], lines(tree.problems())
@@ -185,7 +201,7 @@ def test_no_workflows_and_no_actions_run_no_schema(tmp_path, capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
-# ---- what validate owns ---------------------------------------------------------------
+# ---- what validate owns -----------------------------------------------------
 
 CHECKOUT = pinned("actions/checkout")
 SETUP_PYTHON = pinned("actions/setup-python")
@@ -234,7 +250,7 @@ def test_a_workflow_that_does_not_publish_gets_no_policy(tmp_path):
 
 def test_a_workflow_that_does_not_publish_still_gets_the_correctness_rules(tmp_path):
     tree = Tree(tmp_path / "repo")
-    broken = OTHER_CI.replace("needs: [build]", "needs: [biuld]").replace(
+    broken = OTHER_CI.replace("needs: [build]", "needs: [compile]").replace(
         "- uses: " + BUILDER, "- uses: ./.github/actions/missing"
     )
     (tree.path / ".github" / "workflows" / "check.yaml").write_text(broken, "utf-8")
@@ -252,7 +268,10 @@ def test_permissions_empty_at_the_top_is_read_as_none(tmp_path):
         )
     )
     said = lines(tree.problems())
-    assert "job dry-run declares no permissions (it gets none: the workflow's are {}" in said
+    assert (
+        "job dry-run declares no permissions (it gets none: the workflow's are {}"
+        in said
+    )
 
 
 def test_the_test_workflow_is_owned_because_a_publish_calls_it(tmp_path):
@@ -263,7 +282,9 @@ def test_the_test_workflow_is_owned_because_a_publish_calls_it(tmp_path):
 
 
 def test_testpypi_environment_renamed_names_both_fixes(tmp_path):
-    tree = Tree(tmp_path / "repo").apply(Edit(TESTPYPI, "      name: testpypi\n", "      name: staging\n"))
+    tree = Tree(tmp_path / "repo").apply(
+        Edit(TESTPYPI, "      name: testpypi\n", "      name: staging\n")
+    )
     said = lines(tree.problems())
     assert (
         "set `environment: name: testpypi`, or change the trusted publisher on "

@@ -35,15 +35,18 @@ def test_the_mypy_hook_lacking_a_library_fails_validate(tmp_path):
         Edit(".pre-commit-config.yaml", "          - detect-secrets==1.5.0\n", "")
     )
     assert any(
-        p.rule == "hook-dependencies"
-        and "the mypy hook lacks detect-secrets" in str(p)
+        p.rule == "hook-dependencies" and "the mypy hook lacks detect-secrets" in str(p)
         for p in tree.problems()
     )
 
 
 def test_the_mypy_hook_taking_the_newest_packaging_fails_validate(tmp_path):
     tree = Tree(tmp_path / "repo").apply(
-        Edit(".pre-commit-config.yaml", "          - packaging==26.3\n", "          - packaging\n")
+        Edit(
+            ".pre-commit-config.yaml",
+            "          - packaging==26.3\n",
+            "          - packaging\n",
+        )
     )
     assert any(
         p.rule == "hook-dependencies" and "the mypy hook takes packaging;" in str(p)
@@ -67,9 +70,16 @@ def test_the_mypy_hook_runs(tmp_path):
     install += [f"mypy=={rev.lstrip('v')}", *map(str, hook["additional_dependencies"])]
     subprocess.run(install, check=True, env=env)
     copy = tmp_path / "copy"
-    files = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, files):
         if (ROOT / name).is_file():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)

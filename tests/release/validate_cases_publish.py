@@ -327,13 +327,22 @@ CASES = [
         "publish-permissions",
         "job publish holds id-token: write on runs-on 'my-runner', which is not "
         "known to be GitHub-hosted",
-        Edit(TESTPYPI, "    runs-on: ubuntu-latest\n", "    runs-on: my-runner\n", after="  publish:"),
+        Edit(
+            TESTPYPI,
+            "    runs-on: ubuntu-latest\n",
+            "    runs-on: my-runner\n",
+            after="  publish:",
+        ),
     ),
     case(
         "the TestPyPI workflow on a tag push",
         "publish-triggers",
         "the TestPyPI workflow's push trigger filters on tags",
-        Edit(TESTPYPI, "    branches: [main]\n", "    branches: [main]\n    tags: ['v*']\n"),
+        Edit(
+            TESTPYPI,
+            "    branches: [main]\n",
+            "    branches: [main]\n    tags: ['v*']\n",
+        ),
     ),
     case(
         "a concurrency group without the ref",
@@ -351,7 +360,12 @@ CASES = [
             "        env:\n          BUILT_SHA256SUMS",
             after="  publish:",
         ),
-        Edit(TESTPYPI, BUILT_SUMS_CHECK, BUILT_SUMS_CHECK + " | tee check.log", after="  publish:"),
+        Edit(
+            TESTPYPI,
+            BUILT_SUMS_CHECK,
+            BUILT_SUMS_CHECK + " | tee check.log",
+            after="  publish:",
+        ),
     ),
     case(
         "the digest check under set +e",

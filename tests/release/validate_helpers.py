@@ -61,7 +61,12 @@ class Tree:
     def __init__(self, path: Path) -> None:
         self.path = path
         shutil.copytree(ROOT / ".github", path / ".github")
-        for name in ("tox.ini", "pyproject.toml", ".pre-commit-config.yaml", "Makefile"):
+        for name in (
+            "tox.ini",
+            "pyproject.toml",
+            ".pre-commit-config.yaml",
+            "Makefile",
+        ):
             shutil.copy2(ROOT / name, path / name)
         (path / "requirements").mkdir()
         shutil.copy2(ROOT / TOOLS_LOCK, path / TOOLS_LOCK)

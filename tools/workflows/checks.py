@@ -39,7 +39,9 @@ def _bin(name: str) -> str:
 def commands(root: Path, zizmor_args: Sequence[str]) -> List[Tuple[str, List[str]]]:
     github = root / ".github"
     workflows = sorted(
-        str(p) for ext in ("yml", "yaml") for p in (github / "workflows").glob(f"*.{ext}")
+        str(p)
+        for ext in ("yml", "yaml")
+        for p in (github / "workflows").glob(f"*.{ext}")
     )
     actions = sorted(
         str(p)

@@ -57,7 +57,6 @@ from .repo import (
     Repo,
     action_name,
     ancestors,
-    composite_steps,
     jobs_of,
     needs_of,
     steps_of,
@@ -221,9 +220,7 @@ def _unquoted_ops(text: str) -> Iterator[Tuple[int, str]]:
         i += 1
 
 
-def masked(
-    script: str, command: Pattern[str], shell: Optional[str]
-) -> Optional[str]:
+def masked(script: str, command: Pattern[str], shell: Optional[str]) -> Optional[str]:
     """Why ``command``'s failure does not fail the script (None: it does)."""
     errexit, pipefail = _shell_flags(shell)
     if errexit is None:
@@ -247,12 +244,16 @@ def masked(
         why = _masked_on_line(line, match.start(), match.end(), pipefail)
         if why:
             return why
-        rest = [t for t in lines[number + 1 :] if t.strip() and not t.strip().startswith("#")]
+        rest = [
+            t
+            for t in lines[number + 1 :]
+            if t.strip() and not t.strip().startswith("#")
+        ]
         head = line[: match.start()]
         if re.search(r"(?:^|[;&|(]\s*)(?:if|while|until|!)\s*$|(?:^|\s)!\s*$", head):
-            if not any(_FAILS.search(t) or " exit 1" in t for t in rest) and not re.search(
-                r"\bexit\s+[1-9]", line
-            ):
+            if not any(
+                _FAILS.search(t) or " exit 1" in t for t in rest
+            ) and not re.search(r"\bexit\s+[1-9]", line):
                 return "it is a condition whose failing branch does not exit non-zero"
             continue
         if not errexit:

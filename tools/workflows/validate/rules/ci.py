@@ -1,4 +1,4 @@
-"""Rules on what CI runs: the checks the protection table relies on, and names that exist.
+"""Rules on what CI runs: the checks the protections rely on, and names that exist.
 
 The required check (the test workflow's all-green job) is green only if the
 test workflow runs, with effect, every check the rest of the pipeline counts
@@ -203,4 +203,3 @@ def ci_runs(repo: Repo, this: Rule) -> Iterator[Problem]:
                     "let it fail the job: no continue-on-error, `|| true`, `set +e` "
                     "or ignored exit code",
                 )
-

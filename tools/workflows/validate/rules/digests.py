@@ -13,6 +13,7 @@ nothing of this.
 import re
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from .. import analysis
 from ..model import Map
 from ..registry import Problem, Rule, rule
 from ..repo import (
@@ -29,7 +30,6 @@ from ..repo import (
     steps_of,
     uses_of,
 )
-from .. import analysis
 from .publish import DRY_RUN_TARGET, SUMS_CHECK, weakened
 from .versions import STEP_OUTPUT
 
@@ -178,9 +178,13 @@ def _check_job(
         i for i, s in enumerate(steps) if _checks_digests(s, build, builds[build])
     ]
     if checked and checked[0] < first:
-        why = analysis.of(repo).step_weakness(doc, job_id, steps[checked[0]], SUMS_CHECK)
+        why = analysis.of(repo).step_weakness(
+            doc, job_id, steps[checked[0]], SUMS_CHECK
+        )
         if why:
-            yield weakened(this, doc, steps[checked[0]], f"{what} {job_id}'s digest check", why)
+            yield weakened(
+                this, doc, steps[checked[0]], f"{what} {job_id}'s digest check", why
+            )
         return
     check_lines = [
         line

@@ -76,7 +76,9 @@ def upload_url(step: Map) -> str:
 
 def uploads_to(step: Map) -> str:
     """ "pypi" or "testpypi": where a publish step's upload goes."""
-    return "testpypi" if upload_url(step).startswith("https://test.pypi.org/") else "pypi"
+    return (
+        "testpypi" if upload_url(step).startswith("https://test.pypi.org/") else "pypi"
+    )
 
 
 def target_index(repo: Repo, doc: Doc, step: Map) -> str:
@@ -163,7 +165,9 @@ def publish_chain(repo: Repo, this: Rule) -> Iterator[Problem]:
         # The tests: a local workflow the publish workflow calls (ci-runs checks
         # that it runs every check), test.yml or test.yaml alike.
         testers = {
-            j for j, job in jobs.items() if repo.local_workflow(uses_of(job)) is not None
+            j
+            for j, job in jobs.items()
+            if repo.local_workflow(uses_of(job)) is not None
         }
         for job_id, job in publish_jobs(doc).items():
             mine = ancestors(jobs, job_id)
@@ -267,7 +271,9 @@ def _publish_job_content(
             command = SUMS_CHECK if position == checked else None
             why = path.step_weakness(doc, job_id, step, command)
             if why:
-                yield weakened(this, doc, step, f"publish job {job_id}'s step to {what}", why)
+                yield weakened(
+                    this, doc, step, f"publish job {job_id}'s step to {what}", why
+                )
         previous = max(previous, position)
 
 
@@ -342,8 +348,7 @@ def dry_run(repo: Repo, this: Rule) -> Iterator[Problem]:
 
 
 def _publish_condition(
-    repo: Repo,
-    this: Rule, doc: Doc, job_id: str, job: Map, on: Map
+    repo: Repo, this: Rule, doc: Doc, job_id: str, job: Map, on: Map
 ) -> Iterator[Problem]:
     line, value = job.kline("if"), job.get("if")
     for ref_type in ("tag", "branch"):

@@ -487,7 +487,10 @@ INSTALLS = re.compile(
     r"uv\s+tool\s+install|uvx|pipx\s+(?:install|run)|npm\s+(?:install|i)\b|npx|"
     r"gem\s+install|apt-get\s+install|(?:curl|wget)\b[^|\n]*\|\s*(?:ba)?sh)\b[^\n;&|]*"
 )
-LOCKED = re.compile(r"--require-hashes\b.*-r\s+\S*requirements/|-r\s+\S*requirements/\S+\.txt.*--require-hashes")
+LOCKED = re.compile(
+    r"--require-hashes\b.*-r\s+\S*requirements/"
+    r"|-r\s+\S*requirements/\S+\.txt.*--require-hashes"
+)
 
 
 def _installs(script: str) -> Optional[str]:

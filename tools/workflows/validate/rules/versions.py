@@ -6,11 +6,11 @@ Nothing else compares these four lists.
 """
 
 import ast
-from functools import lru_cache
-from importlib import metadata
 import re
 import sys
 from datetime import date
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
@@ -389,7 +389,8 @@ def _packages_distributions() -> Dict[str, List[str]]:
             top = [
                 str(f.parts[0]).split(".")[0]
                 for f in dist.files or []
-                if f.parts and (f.suffix == ".py" or len(f.parts) > 1)
+                if f.parts
+                and (f.suffix == ".py" or len(f.parts) > 1)
                 and not str(f.parts[0]).endswith((".dist-info", ".data"))
             ]
         for module in set(top):
