@@ -19,7 +19,6 @@ loads tox.
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 import shlex
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-FORMAT = 2  # of the cached answer: a new field, a new number
+FORMAT = 3  # of the cached answer: a new field, a new number
 CONFIG_FILES = ("tox.ini", "tox.toml", "pyproject.toml", "setup.cfg")
 
 
@@ -40,7 +39,8 @@ class ToxEnvs:
     every: List[str] = field(default_factory=list)  # every env it knows of
     pythons: Dict[str, str] = field(default_factory=dict)  # env -> "3.10"
     # env -> its commands, each one shell-quoted; "- " in front of a command
-    # whose exit code tox ignores (a "-" prefix, or ignore_errors)
+    # whose exit code tox ignores (a "-" prefix, or ignore_errors); an env
+    # whose commands tox cannot tell on this machine has none
     commands: Dict[str, List[str]] = field(default_factory=dict)
     error: str = ""
 
@@ -80,7 +80,8 @@ def _load(root: Path) -> ToxEnvs:
     from tox.tox_env.python.api import Python, PythonSpec
 
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        # tox may print, and may write to sys.stdout.buffer: a real file.
+        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
             parsed = get_options("--root", str(root), "-c", str(root / config), "l")
             state = State(parsed, [])
             default = list(state.envs.iter(only_active=True, package=False))
@@ -103,10 +104,16 @@ def _load(root: Path) -> ToxEnvs:
 
 
 def _commands(state: Any, name: str) -> List[str]:
-    conf = state.envs[name].conf
-    ignore_all = bool(conf["ignore_errors"])
+    """An env's commands; none where tox cannot tell them on this machine (a
+    command that names the env's interpreter, and no such Python here)."""
+    try:
+        conf = state.envs[name].conf
+        ignore_all = bool(conf["ignore_errors"])
+        commands = list(conf["commands"])
+    except Exception:  # noqa: BLE001 (tox's errors have no common base)
+        return []
     out = []
-    for command in conf["commands"]:
+    for command in commands:
         ignored = ignore_all or bool(getattr(command, "ignore_exit_code", False))
         out.append(("- " if ignored else "") + shlex.join(command.args))
     return out
@@ -133,10 +140,12 @@ def load(root: Path) -> ToxEnvs:
         found = None
     if found is None:
         found = _load(root)
+        if found.error:
+            return found  # never cached: it may come from the machine
         with contextlib.suppress(OSError):
             cache.parent.mkdir(parents=True, exist_ok=True)
             text = json.dumps({"key": key, "envs": found.__dict__}, indent=1)
-            tmp = cache.with_suffix(".tmp")
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(text, encoding="utf-8")
             tmp.replace(cache)
     _MEMO[(root, key)] = found
