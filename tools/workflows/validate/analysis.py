@@ -165,15 +165,14 @@ _FAILS = re.compile(r"^\s*(?:exit|return)\s+(?:[1-9]\d*|\"?\$\w+)|^\s*false\b")
 
 
 def _shell(step: Map, job: Optional[Map], doc: Optional[Doc]) -> Optional[str]:
-    """The ``shell:`` a run step gets (its own, the job's or the workflow's default)."""
-    for holder in (step, as_map(as_map(job).get("defaults")).get("run")):
-        shell = as_map(holder).get("shell") if holder is not step else step.get("shell")
-        if shell:
-            return str(shell)
+    """The ``shell:`` a run step gets: its own, else the job's, else the
+    workflow's ``defaults.run.shell`` (None: GitHub's default)."""
+    holders = [step, as_map(as_map(as_map(job).get("defaults")).get("run"))]
     if doc is not None:
-        shell = as_map(as_map(doc.data.get("defaults")).get("run")).get("shell")
-        if shell:
-            return str(shell)
+        holders.append(as_map(as_map(doc.data.get("defaults")).get("run")))
+    for holder in holders:
+        if holder.get("shell"):
+            return str(holder["shell"])
     return None
 
 
