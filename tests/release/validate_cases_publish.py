@@ -312,6 +312,18 @@ CASES = [
         ),
     ),
     case(
+        "the publish job downloading the tests' wheel instead of the verified files",
+        "artifacts",
+        "job publish is on the way to a publish and downloads artifact wheel, not "
+        "the build job's (dist), the files that were verified",
+        Edit(
+            TESTPYPI,
+            "          name: dist\n",
+            "          name: wheel\n",
+            after="  publish:",
+        ),
+    ),
+    case(
         "skip-existing on the PyPI upload",
         "upload-url",
         "the PyPI upload of job publish has skip-existing: true: a file already on "

@@ -14,6 +14,7 @@ from ..expressions import ExpressionError, find_expressions
 from ..model import Map, as_map, line_of
 from ..registry import Problem, Rule, rule
 from ..repo import (
+    BUILD_ACTION,
     DOWNLOAD,
     UPLOAD,
     Doc,
@@ -25,6 +26,7 @@ from ..repo import (
     is_local,
     is_true,
     jobs_of,
+    local_path,
     needs_of,
     steps_of,
     strings_in,
@@ -356,6 +358,22 @@ def _matching(
     return list(uploads), "every artifact", ""
 
 
+def _build_artifacts(repo: Repo, doc: Doc) -> Set[str]:
+    """The names of the artifacts the build (build-verify) uploads in ``doc``."""
+    names: Set[str] = set()
+    for job in jobs_of(doc).values():
+        for step in steps_of(job):
+            action = repo.local_action(uses_of(step))
+            if action is None or local_path(uses_of(step)) != BUILD_ACTION:
+                continue
+            for inner in composite_steps(action):
+                if action_name(uses_of(inner)) == UPLOAD:
+                    raw = str(with_of(inner).get("name") or "artifact")
+                    declared = action.data.get("inputs")
+                    names.add(_with_inputs(raw, with_of(step), declared))
+    return names
+
+
 def _may_upload(uses: str) -> bool:
     name = "/".join(action_name(uses).split("/")[:2])
     return not uses.startswith("docker://") and name not in NO_ARTIFACTS
@@ -407,6 +425,18 @@ def artifacts(repo: Repo, this: Rule) -> Iterator[Problem]:
                         "workflow uploads",
                         f"{suggest(asked, names)}download one that is uploaded "
                         f"({', '.join(names) or 'none is'})",
+                    )
+                    continue
+                built = _build_artifacts(repo, doc)
+                name = substitute(str(options.get("name")), lambda _: "*")
+                if job_id in on_path and built and name not in built:
+                    yield this.problem(
+                        doc,
+                        step.line,
+                        f"job {job_id} is on the way to a publish and downloads "
+                        f"artifact {name}, not the build job's "
+                        f"({', '.join(sorted(built))}), the files that were verified",
+                        f"download `name: {sorted(built)[0]}`",
                     )
                     continue
                 upstream = ancestors(jobs, job_id) | {job_id}
