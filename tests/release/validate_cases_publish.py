@@ -324,6 +324,19 @@ CASES = [
         ),
     ),
     case(
+        "a job of the called tests whose failure is ignored",
+        "after-failure",
+        "job release-tooling is on the way to a publish and its failure does not "
+        "stop it: the job has `continue-on-error: true`",
+        Edit(
+            TEST,
+            "    needs: [matrix]\n    runs-on: ubuntu-latest\n",
+            "    needs: [matrix]\n    continue-on-error: true\n"
+            "    runs-on: ubuntu-latest\n",
+            after="  release-tooling:",
+        ),
+    ),
+    case(
         "skip-existing on the PyPI upload",
         "upload-url",
         "the PyPI upload of job publish has skip-existing: true: a file already on "

@@ -638,9 +638,12 @@ def after_failure(repo: Repo, this: Rule) -> Iterator[Problem]:
                 "drop always(), !cancelled() and failure() from its `if:` (a job "
                 "that needs a failed or skipped job must be skipped)",
             )
+        on_path = (flow.before | flow.after) if flow else set()
+        if doc.path in path.called_runs:
+            on_path = set(jobs_of(doc))
         for job_id, job in jobs_of(doc).items():
-            if path.publishing(doc) is None and doc.path not in path.called_runs:
-                break
+            if job_id not in on_path:
+                continue
             why = analysis.continue_on_error(job, "the job")
             if why:
                 yield this.problem(
