@@ -15,18 +15,27 @@ from typing import Dict, List
 
 import pytest
 
-from tests.release.protection_cases import CASES, Mutation
+from tests.release.protection_cases import CASES, NEUTRALISED, Mutation
 from tests.release.validate_helpers import ROOT, Tree, lines
 from tools.workflows import checks
 from tools.workflows.validate import RULES
-from tools.workflows.validate.rules import digests, publish, release, security, triggers
+from tools.workflows.validate.rules import (
+    ci,
+    digests,
+    publish,
+    publishers,
+    release,
+    security,
+    triggers,
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HEADING = "## Protections of the publish path"
 COLUMNS = ["protection", "what it prevents", "where it lives", "what fails without it"]
 # The themes whose every rule guards the publish path.
 PUBLISH_PATH = {
-    module.__name__ for module in (security, publish, digests, triggers, release)
+    module.__name__
+    for module in (security, publish, publishers, digests, triggers, release, ci)
 }
 
 
@@ -58,6 +67,23 @@ def test_every_row_has_a_mutation_naming_the_same_check():
     assert sorted(ROWS) == sorted(CASES)
     for protection, fails in ROWS.items():
         assert CASES[protection].fails == fails, protection
+
+
+def test_every_row_has_both_kinds_of_mutation():
+    """A removal (CASES) and a neutralisation (NEUTRALISED): the protection kept
+    in the text, its effect taken away."""
+    for protection in ROWS:
+        kinds = [
+            kind
+            for kind, cases in (("removal", CASES), ("neutralisation", NEUTRALISED))
+            if protection not in cases
+        ]
+        assert not kinds, (
+            f"RELEASING.md's row {protection!r} has no {' and no '.join(kinds)} "
+            "mutation in tests/release/protection_cases.py"
+        )
+    extra = sorted(set(NEUTRALISED) - set(ROWS))
+    assert not extra, f"neutralisations of no row of the table: {extra}"
 
 
 def test_every_row_names_a_check_that_exists():
@@ -93,7 +119,16 @@ def run_check(root, label_start: str) -> "subprocess.CompletedProcess[str]":
 
 @pytest.mark.parametrize("protection", sorted(CASES))
 def test_removing_the_protection_fails_validate(tmp_path, protection):
-    case: Mutation = CASES[protection]
+    assert_fails(tmp_path, CASES[protection])
+
+
+@pytest.mark.parametrize("protection", sorted(NEUTRALISED))
+def test_neutralising_the_protection_fails_validate(tmp_path, protection):
+    assert_fails(tmp_path, NEUTRALISED[protection])
+
+
+def assert_fails(tmp_path, case: Mutation) -> None:
+    """The component ``case`` names fails on the mutated copy, with its message."""
     tree = Tree(tmp_path / "repo").apply(*case.edits)
     kind, _, name = case.fails.partition(":")
     if kind == "zizmor":

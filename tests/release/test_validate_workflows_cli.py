@@ -19,6 +19,7 @@ from tests.release.validate_helpers import (
     pinned,
     zizmor,
 )
+from tools import project
 from tools.workflows import validate
 from tools.workflows.validate import RULES
 from tools.workflows.validate.model import load_yaml
@@ -228,10 +229,15 @@ def test_validate_make_target_fails_on_a_broken_workflow(project):
 # ---- RELEASING.md's trusted publisher table matches the workflows ---------------
 
 
-def releasing_table():
+SETUP_ROWS = ("PyPI project name", "Owner", "Repository name", "Workflow name")
+SETUP_ROWS += ("Environment name", "upload URL (in the workflow)")
+
+
+def releasing_table(root=ROOT):
     rows = {}
-    text = (ROOT / "RELEASING.md").read_text(encoding="utf-8")
-    for line in text.splitlines():
+    text = (root / "RELEASING.md").read_text(encoding="utf-8")
+    section = text.split("## One-time setup", 1)[-1].split("\n## ", 1)[0]
+    for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if line.startswith("|") and len(cells) == 3:
             values = [re.sub(r"`([^`]*)`.*", r"\1", c) for c in cells[1:]]
@@ -239,20 +245,53 @@ def releasing_table():
     return rows
 
 
+def setup_table_problems(root=ROOT):
+    """One line per cell of RELEASING.md's setup table that differs from
+    pyproject.toml (name, [project.urls] Source, the trusted publishers) and
+    the workflows."""
+    facts = project.load(root)
+    owner, _, name = (facts.repository or "/").partition("/")
+    rows = releasing_table(root)
+    repository = validate.Repo(root)
+    problems = []
+    for index, publisher in sorted(facts.publishers.items()):
+        doc = repository.workflows.get(f".github/workflows/{publisher.workflow}")
+        jobs = list(publish.publish_jobs(doc).values()) if doc else []
+        step = publish.publish_step(jobs[0])[1] if jobs else None
+        url = (publish.upload_url(step) or publish.PYPI_UPLOAD) if step else "?"
+        wanted = {
+            "PyPI project name": facts.name,
+            "Owner": owner,
+            "Repository name": name,
+            "Workflow name": publisher.workflow,
+            "Environment name": publisher.environment,
+            "upload URL (in the workflow)": url,
+        }
+        for row in SETUP_ROWS:
+            said = rows.get(row, {}).get(index)
+            if said != wanted[row]:
+                problems.append(
+                    f"RELEASING.md's setup table says {row} = {said!r} for {index}, "
+                    f"but pyproject.toml and the workflows say {wanted[row]!r}: "
+                    "write that value in the table"
+                )
+    return problems
+
+
 def test_validate_releasing_table_matches_the_workflows():
-    rows = releasing_table()
-    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    name = re.search(r'^name = "([^"]+)"', pyproject, re.M).group(1)
-    owner, repo = re.search(
-        r'^Source = "https://github.com/([^/]+)/([^/"]+)"', pyproject, re.M
-    ).groups()
-    repository = validate.Repo(ROOT)
-    for index in ("pypi", "testpypi"):
-        assert rows["PyPI project name"][index] == name
-        assert rows["Owner"][index] == owner
-        assert rows["Repository name"][index] == repo
-        doc = repository.workflows[f".github/workflows/{rows['Workflow name'][index]}"]
-        (job,) = publish.publish_jobs(doc).values()
-        assert publish.environment(job)[0] == rows["Environment name"][index] == index
-        url = publish.upload_url(publish.publish_step(job)[1]) or publish.PYPI_UPLOAD
-        assert rows["upload URL (in the workflow)"][index] == url
+    assert setup_table_problems() == []
+
+
+def test_validate_releasing_table_drift_is_one_line(tmp_path):
+    tree = Tree(tmp_path / "repo")
+    text = (ROOT / "RELEASING.md").read_text(encoding="utf-8")
+    (tree.path / "RELEASING.md").write_text(
+        text.replace("| Workflow name | `publish-pypi.yml` |", "| Workflow name | |"),
+        "utf-8",
+    )
+    (problem,) = setup_table_problems(tree.path)
+    assert problem == (
+        "RELEASING.md's setup table says Workflow name = '' for pypi, but "
+        "pyproject.toml and the workflows say 'publish-pypi.yml': write that "
+        "value in the table"
+    )

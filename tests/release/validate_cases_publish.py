@@ -154,7 +154,8 @@ CASES = [
     case(
         "the digests checked only under a condition",
         "built-digests",
-        "publish job publish checks the downloaded files only under a condition",
+        "publish job publish's digest check does not stop the release when it "
+        "fails: its `if:` skips it on a push to main",
         Edit(
             TESTPYPI,
             "      - name: Check the files against the digests the build job output\n",
@@ -259,8 +260,9 @@ CASES = [
     ),
     case(
         "another environment name",
-        "environments",
-        "uses environment production; an upload to pypi needs environment pypi",
+        "trusted-publisher",
+        "publish job publish uses environment production, but PyPI's trusted "
+        "publisher names environment pypi",
         Edit(PYPI, "      name: pypi\n", "      name: production\n"),
     ),
     case(
@@ -288,12 +290,127 @@ CASES = [
     case(
         "PyPI's upload sent elsewhere",
         "upload-url",
-        "the PyPI upload of job publish goes to https://pypi.example.org/legacy/",
+        "the upload of job publish goes to https://pypi.example.org/legacy/",
         Edit(
             PYPI,
             "          packages-dir: dist/\n",
             "          repository-url: https://pypi.example.org/legacy/\n"
             "          packages-dir: dist/\n",
+        ),
+    ),
+    case(
+        "the PyPI workflow uploading to TestPyPI",
+        "upload-url",
+        ".github/workflows/publish-pypi.yml is the PyPI workflow (PyPI's trusted "
+        "publisher names it), but the upload of job publish goes to TestPyPI "
+        "(https://test.pypi.org/legacy/); remove repository-url",
+        Edit(
+            PYPI,
+            "          packages-dir: dist/\n",
+            "          repository-url: https://test.pypi.org/legacy/\n"
+            "          packages-dir: dist/\n",
+        ),
+    ),
+    case(
+        "the publish job downloading the tests' wheel instead of the verified files",
+        "artifacts",
+        "job publish is on the way to a publish and downloads artifact wheel, not "
+        "the build job's (dist), the files that were verified",
+        Edit(
+            TESTPYPI,
+            "          name: dist\n",
+            "          name: wheel\n",
+            after="  publish:",
+        ),
+    ),
+    case(
+        "a job of the called tests whose failure is ignored",
+        "after-failure",
+        "job release-tooling is on the way to a publish and its failure does not "
+        "stop it: the job has `continue-on-error: true`",
+        Edit(
+            TEST,
+            "    needs: [matrix]\n    runs-on: ubuntu-latest\n",
+            "    needs: [matrix]\n    continue-on-error: true\n"
+            "    runs-on: ubuntu-latest\n",
+            after="  release-tooling:",
+        ),
+    ),
+    case(
+        "skip-existing on the PyPI upload",
+        "upload-url",
+        "the PyPI upload of job publish has skip-existing: true: a file already on "
+        "PyPI with other bytes would be skipped silently",
+        Edit(
+            PYPI,
+            "          attestations: true\n",
+            "          attestations: true\n          skip-existing: true\n",
+        ),
+    ),
+    case(
+        "a publish job on a runner that is not known to be GitHub-hosted",
+        "publish-permissions",
+        "job publish holds id-token: write on runs-on 'my-runner', which is not "
+        "known to be GitHub-hosted",
+        Edit(
+            TESTPYPI,
+            "    runs-on: ubuntu-latest\n",
+            "    runs-on: my-runner\n",
+            after="  publish:",
+        ),
+    ),
+    case(
+        "the TestPyPI workflow on a tag push",
+        "publish-triggers",
+        "the TestPyPI workflow's push trigger filters on tags",
+        Edit(
+            TESTPYPI,
+            "    branches: [main]\n",
+            "    branches: [main]\n    tags: ['v*']\n",
+        ),
+    ),
+    case(
+        "a concurrency group without the ref",
+        "publish-concurrency",
+        "the concurrency group of a publish workflow is not keyed on the ref",
+        Edit(PYPI, "group: publish-pypi-${{ github.ref }}", "group: publish-pypi"),
+    ),
+    case(
+        "the digest check piped without pipefail",
+        "publish-job",
+        "it is piped into another command without pipefail",
+        Edit(
+            TESTPYPI,
+            "        shell: bash\n        env:\n          BUILT_SHA256SUMS",
+            "        env:\n          BUILT_SHA256SUMS",
+            after="  publish:",
+        ),
+        Edit(
+            TESTPYPI,
+            BUILT_SUMS_CHECK,
+            BUILT_SUMS_CHECK + " | tee check.log",
+            after="  publish:",
+        ),
+    ),
+    case(
+        "the digest check under set +e",
+        "built-digests",
+        "the script runs without errexit",
+        Edit(
+            PYPI,
+            BUILT_SUMS_CHECK,
+            "set +e\n          " + BUILT_SUMS_CHECK,
+            after="  publish:",
+        ),
+    ),
+    case(
+        "a publish job that runs after a failed need, whatever else is wrong",
+        "after-failure",
+        "publish job publish runs after a job it needs failed",
+        Edit(
+            TESTPYPI,
+            "    if: github.event_name == 'push' ||",
+            "    if: always() || github.event_name == 'push' ||",
         ),
     ),
     case(

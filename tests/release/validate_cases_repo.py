@@ -327,4 +327,15 @@ CASES = [
         "which it does not need (it may not exist yet)",
         Edit(TEST, "    needs: [tests]\n", "", after="  coverage:"),
     ),
+    case(
+        "the mypy hook without a library mypy needs",
+        "hook-dependencies",
+        "the mypy hook lacks hatchling, which the files mypy checks import",
+        Edit(
+            ".pre-commit-config.yaml",
+            '          - hatchling==1.27.0; python_full_version < "3.10"\n'
+            '          - hatchling==1.33.0; python_full_version >= "3.10"\n',
+            "",
+        ),
+    ),
 ]

@@ -23,6 +23,7 @@ PYPI = ".github/workflows/publish-pypi.yml"
 TESTPYPI = ".github/workflows/publish-testpypi.yml"
 SETUP = ".github/actions/setup/action.yml"
 BUILD = ".github/actions/build-verify/action.yml"
+TOOLS_LOCK = "requirements/tools.txt"
 SMOKE = ".github/actions/smoke-install/action.yml"
 # The publish jobs' check of dist/ against the build job's digests.
 BUILT_SUMS_CHECK = 'sha256sum --check --strict "$RUNNER_TEMP/built.sha256"'
@@ -60,8 +61,19 @@ class Tree:
     def __init__(self, path: Path) -> None:
         self.path = path
         shutil.copytree(ROOT / ".github", path / ".github")
-        for name in ("tox.ini", "pyproject.toml", ".pre-commit-config.yaml"):
+        for name in (
+            "tox.ini",
+            "pyproject.toml",
+            ".pre-commit-config.yaml",
+            "Makefile",
+        ):
             shutil.copy2(ROOT / name, path / name)
+        (path / "requirements").mkdir()
+        shutil.copy2(ROOT / TOOLS_LOCK, path / TOOLS_LOCK)
+        # The files [tool.mypy] checks, read (never written) by hook-dependencies.
+        for name in ("src", "tools", "tests/typing"):
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            (path / name).symlink_to(ROOT / name, target_is_directory=True)
 
     def apply(self, *edits: Edit) -> "Tree":
         for edit in edits:

@@ -38,8 +38,16 @@ def _bin(name: str) -> str:
 
 def commands(root: Path, zizmor_args: Sequence[str]) -> List[Tuple[str, List[str]]]:
     github = root / ".github"
-    workflows = sorted(str(p) for p in (github / "workflows").glob("*.yml"))
-    actions = sorted(str(p) for p in (github / "actions").glob("*/action.yml"))
+    workflows = sorted(
+        str(p)
+        for ext in ("yml", "yaml")
+        for p in (github / "workflows").glob(f"*.{ext}")
+    )
+    actions = sorted(
+        str(p)
+        for ext in ("yml", "yaml")
+        for p in (github / "actions").glob(f"*/action.{ext}")
+    )
     schema = [_bin("check-jsonschema"), "--builtin-schema"]
     out = [
         (
@@ -54,12 +62,20 @@ def commands(root: Path, zizmor_args: Sequence[str]) -> List[Tuple[str, List[str
                 str(root),
             ],
         ),
-        (
-            "check-jsonschema: workflows",
-            [*schema, "vendor.github-workflows", *workflows],
-        ),
-        ("check-jsonschema: actions", [*schema, "vendor.github-actions", *actions]),
     ]
+    # check-jsonschema without a file to check fails with a traceback: a kind of
+    # file the repository does not have is not checked.
+    if workflows:
+        out.append(
+            (
+                "check-jsonschema: workflows",
+                [*schema, "vendor.github-workflows", *workflows],
+            )
+        )
+    if actions:
+        out.append(
+            ("check-jsonschema: actions", [*schema, "vendor.github-actions", *actions])
+        )
     dependabot = github / "dependabot.yml"
     if dependabot.exists():
         out.append(

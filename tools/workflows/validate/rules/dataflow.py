@@ -9,10 +9,12 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from tools.dev import matrix
 
+from .. import analysis
 from ..expressions import ExpressionError, find_expressions
 from ..model import Map, as_map, line_of
 from ..registry import Problem, Rule, rule
 from ..repo import (
+    BUILD_ACTION,
     DOWNLOAD,
     UPLOAD,
     Doc,
@@ -21,8 +23,10 @@ from ..repo import (
     all_steps,
     ancestors,
     composite_steps,
+    is_local,
     is_true,
     jobs_of,
+    local_path,
     needs_of,
     steps_of,
     strings_in,
@@ -32,6 +36,7 @@ from ..repo import (
 )
 
 STEP_REF = re.compile(r"\bsteps\.([A-Za-z_][\w-]*)\.(outputs\.([A-Za-z_][\w-]*)|\w+)")
+INPUT_REF = re.compile(r"\binputs\.([A-Za-z_][\w-]*)")
 NEEDS_REF = re.compile(r"\bneeds\.([A-Za-z_][\w-]*)\.(outputs\.([A-Za-z_][\w-]*)|\w+)")
 # Outputs of the remote actions whose outputs are referenced or likely to be;
 # an action missing here is not checked.
@@ -106,6 +111,19 @@ def _check_call(
     "and every required one; a called workflow has `on: workflow_call`",
 )
 def action_inputs(repo: Repo, this: Rule) -> Iterator[Problem]:
+    for doc in repo.actions.values():
+        declared = as_map(doc.data.get("inputs"))
+        for text in strings_in(doc.data.get("runs")):
+            for match in INPUT_REF.finditer(text):
+                if match.group(1) not in declared:
+                    yield this.problem(
+                        doc,
+                        line_of(text),
+                        f"the action refers to input {match.group(1)}, which it "
+                        "does not declare (it reads as empty)",
+                        f"{suggest(match.group(1), list(declared))}use one of: "
+                        f"{', '.join(declared) or '(none)'}",
+                    )
     for doc, _, step in all_steps(repo):
         uses = uses_of(step)
         action = repo.local_action(uses)
@@ -272,8 +290,29 @@ def _with_inputs(text: str, given: Map, declared: Any) -> str:
     return substitute(text, replace)
 
 
+# Remote actions known to upload no artifact; any other remote action may
+# upload one under a name it chooses (hynek/build-and-inspect-python-package
+# uploads "Packages"), so a download after it is not reported.
+NO_ARTIFACTS = frozenset(
+    {
+        "actions/checkout",
+        "actions/setup-python",
+        "actions/download-artifact",
+        "actions/cache",
+        "actions/attest-build-provenance",
+        "actions/attest",
+        "astral-sh/setup-uv",
+        "pypa/gh-action-pypi-publish",
+        "re-actors/alls-green",
+        "codecov/codecov-action",
+    }
+)
+ANY_NAME = "*"
+
+
 def _uploads(repo: Repo, doc: Doc) -> List[Tuple[str, str]]:
-    """(job id, artifact name pattern) of every upload in a workflow."""
+    """(job id, artifact name pattern) of every upload in a workflow; ``*`` for
+    a remote action that may upload one under a name of its own."""
     found = []
     for job_id, job in jobs_of(doc).items():
         called = repo.local_workflow(uses_of(job))
@@ -284,6 +323,8 @@ def _uploads(repo: Repo, doc: Doc) -> List[Tuple[str, str]]:
             if action_name(uses) == UPLOAD:
                 name = str(with_of(step).get("name") or "artifact")
                 found.append((job_id, substitute(name, lambda _: "*")))
+            elif uses and not is_local(uses) and _may_upload(uses):
+                found.append((job_id, ANY_NAME))
             action = repo.local_action(uses)
             if action is None:
                 continue
@@ -317,18 +358,63 @@ def _matching(
     return list(uploads), "every artifact", ""
 
 
+def _build_artifacts(repo: Repo, doc: Doc) -> Set[str]:
+    """The names of the artifacts the build (build-verify) uploads in ``doc``."""
+    names: Set[str] = set()
+    for job in jobs_of(doc).values():
+        for step in steps_of(job):
+            action = repo.local_action(uses_of(step))
+            if action is None or local_path(uses_of(step)) != BUILD_ACTION:
+                continue
+            for inner in composite_steps(action):
+                if action_name(uses_of(inner)) == UPLOAD:
+                    raw = str(with_of(inner).get("name") or "artifact")
+                    declared = action.data.get("inputs")
+                    names.add(_with_inputs(raw, with_of(step), declared))
+    return names
+
+
+def _may_upload(uses: str) -> bool:
+    name = "/".join(action_name(uses).split("/")[:2])
+    return not uses.startswith("docker://") and name not in NO_ARTIFACTS
+
+
 @rule(
     "artifacts",
-    "every downloaded artifact is uploaded under that name by a job it needs",
+    "every downloaded artifact is uploaded under that name by a job it needs; on "
+    "the way to a publish, exactly the build's artifact is downloaded, by name",
 )
 def artifacts(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = analysis.of(repo)
     for doc in repo.workflows.values():
         jobs: Dict[str, Map] = jobs_of(doc)
         uploads = _uploads(repo, doc)
-        names = sorted({up for _, up in uploads})
+        names = sorted({up for _, up in uploads if up != ANY_NAME})
+        flow = path.publishing(doc)
+        on_path = (flow.before | flow.after) if flow else set()
         for job_id, job in jobs.items():
             for step in steps_of(job):
                 if action_name(uses_of(step)) != DOWNLOAD:
+                    continue
+                options = with_of(step)
+                if job_id in on_path and (
+                    "name" not in options
+                    or "${{" in str(options.get("name"))
+                    or "merge-multiple" in options
+                ):
+                    yield this.problem(
+                        doc,
+                        step.line,
+                        f"job {job_id} is on the way to a publish and downloads "
+                        + (
+                            f"every artifact matching {options.get('pattern')!r}"
+                            if "pattern" in options
+                            else "artifacts not named exactly"
+                        )
+                        + ", not exactly the one the build job uploaded",
+                        "download it by name (`name: dist`), with no pattern and "
+                        "no merge-multiple",
+                    )
                     continue
                 matching, label, asked = _matching(uploads, with_of(step))
                 if not matching:
@@ -339,6 +425,18 @@ def artifacts(repo: Repo, this: Rule) -> Iterator[Problem]:
                         "workflow uploads",
                         f"{suggest(asked, names)}download one that is uploaded "
                         f"({', '.join(names) or 'none is'})",
+                    )
+                    continue
+                built = _build_artifacts(repo, doc)
+                name = substitute(str(options.get("name")), lambda _: "*")
+                if job_id in on_path and built and name not in built:
+                    yield this.problem(
+                        doc,
+                        step.line,
+                        f"job {job_id} is on the way to a publish and downloads "
+                        f"artifact {name}, not the build job's "
+                        f"({', '.join(sorted(built))}), the files that were verified",
+                        f"download `name: {sorted(built)[0]}`",
                     )
                     continue
                 upstream = ancestors(jobs, job_id) | {job_id}

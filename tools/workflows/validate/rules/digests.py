@@ -13,6 +13,7 @@ nothing of this.
 import re
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from .. import analysis
 from ..model import Map
 from ..registry import Problem, Rule, rule
 from ..repo import (
@@ -29,7 +30,7 @@ from ..repo import (
     steps_of,
     uses_of,
 )
-from .publish import DRY_RUN_TARGET, SUMS_CHECK
+from .publish import DRY_RUN_TARGET, SUMS_CHECK, weakened
 from .versions import STEP_OUTPUT
 
 DIGESTS_OUTPUT = "sha256sums"  # build-verify's output: the SHA256SUMS text
@@ -101,10 +102,10 @@ def _checks_file_from(run: str, var: str) -> bool:
 def _checks_digests(step: Map, build: str, outputs: List[str]) -> bool:
     """Does this step run ``sha256sum --check`` on the build job's digests?
 
-    A step under a condition (``if:``) does not count: it may not run.
+    Whether its failure stops the upload is the analysis's question.
     """
     run = str(step.get("run", ""))
-    if not SUMS_CHECK.search(run) or "if" in step:
+    if not SUMS_CHECK.search(run):
         return False
     env = step.get("env")
     for name, value in (env.items() if isinstance(env, Map) else []):
@@ -143,10 +144,11 @@ def built_digests(repo: Repo, this: Rule) -> Iterator[Problem]:
                     f"step id>.outputs.{DIGESTS_OUTPUT} }}}}`",
                 )
         for job_id, (what, first) in sorted(uploading.items()):
-            yield from _check_job(this, doc, jobs, job_id, what, first, builds)
+            yield from _check_job(repo, this, doc, jobs, job_id, what, first, builds)
 
 
 def _check_job(
+    repo: Repo,
     this: Rule,
     doc: Doc,
     jobs: Dict[str, Map],
@@ -176,6 +178,13 @@ def _check_job(
         i for i, s in enumerate(steps) if _checks_digests(s, build, builds[build])
     ]
     if checked and checked[0] < first:
+        why = analysis.of(repo).step_weakness(
+            doc, job_id, steps[checked[0]], SUMS_CHECK
+        )
+        if why:
+            yield weakened(
+                this, doc, steps[checked[0]], f"{what} {job_id}'s digest check", why
+            )
         return
     check_lines = [
         line
@@ -186,8 +195,6 @@ def _check_job(
     from_artifact = any("SHA256SUMS" in line for line in check_lines)
     if checked:
         detail = "only after it attests or uploads them"
-    elif any("if" in s and SUMS_CHECK.search(str(s.get("run", ""))) for s in steps):
-        detail = "only under a condition (if:)"
     elif from_artifact:
         detail = (
             "against the SHA256SUMS in the artifact, which travels with the files "

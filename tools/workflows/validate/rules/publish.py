@@ -11,6 +11,7 @@ fails. zizmor and the schemas know nothing of PyPI: none of this overlaps them.
 import re
 from typing import Any, Dict, Iterator, Optional, Tuple, Union
 
+from .. import analysis
 from ..expressions import Context, ExpressionError, Unknown, condition
 from ..model import Map, as_map
 from ..registry import Problem, Rule, rule
@@ -73,12 +74,21 @@ def upload_url(step: Map) -> str:
     return str(options.get("repository-url") or options.get("repository_url") or "")
 
 
-def target_index(doc: Doc, step: Map) -> str:
-    """ "pypi" or "testpypi": where a publish step uploads (or is meant to)."""
-    testpypi_file = "testpypi" in doc.path.rsplit("/", 1)[-1]
-    if upload_url(step).startswith("https://test.pypi.org/") or testpypi_file:
-        return "testpypi"
-    return "pypi"
+def uploads_to(step: Map) -> str:
+    """ "pypi" or "testpypi": where a publish step's upload goes."""
+    return (
+        "testpypi" if upload_url(step).startswith("https://test.pypi.org/") else "pypi"
+    )
+
+
+def target_index(repo: Repo, doc: Doc, step: Map) -> str:
+    """ "pypi" or "testpypi": the index a publish step is meant for. The
+    workflow a trusted publisher names ([tool.release-check.trusted-publishers])
+    is that index's, whatever its upload URL says; another one goes by its URL."""
+    for index, publisher in analysis.of(repo).publishers.items():
+        if doc.path.rsplit("/", 1)[-1] == publisher.workflow:
+            return index
+    return uploads_to(step)
 
 
 def environment(job: Map) -> Tuple[Optional[str], Optional[str]]:
@@ -152,10 +162,12 @@ def publish_chain(repo: Repo, this: Rule) -> Iterator[Problem]:
             for j, job in jobs.items()
             if any(local_path(uses_of(s)) == BUILD_ACTION for s in steps_of(job))
         }
+        # The tests: a local workflow the publish workflow calls (ci-runs checks
+        # that it runs every check), test.yml or test.yaml alike.
         testers = {
             j
             for j, job in jobs.items()
-            if is_local(uses_of(job)) and local_path(uses_of(job)) == TEST_WORKFLOW
+            if repo.local_workflow(uses_of(job)) is not None
         }
         for job_id, job in publish_jobs(doc).items():
             mine = ancestors(jobs, job_id)
@@ -203,11 +215,11 @@ def publish_chain(repo: Repo, this: Rule) -> Iterator[Problem]:
 def publish_job(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         for job_id, job in publish_jobs(doc).items():
-            yield from _publish_job_content(this, doc, job_id, job)
+            yield from _publish_job_content(repo, this, doc, job_id, job)
 
 
 def _publish_job_content(
-    this: Rule, doc: Doc, job_id: str, job: Map
+    repo: Repo, this: Rule, doc: Doc, job_id: str, job: Map
 ) -> Iterator[Problem]:
     publish_at, _ = publish_step(job)
     downloaded = checked = attested = -1
@@ -241,8 +253,11 @@ def _publish_job_content(
         (downloaded, "download the build artifact (actions/download-artifact)"),
         (checked, "check it against the build job's digests (`sha256sum --check`)"),
         (attested, "attest dist/* (actions/attest-build-provenance)"),
+        (publish_at, "publish"),
     ]
     previous = -1
+    steps = steps_of(job)
+    path = analysis.of(repo)
     for position, what in order:
         if position < 0 or position > publish_at or position < previous:
             yield this.problem(
@@ -251,7 +266,37 @@ def _publish_job_content(
                 f"publish job {job_id} does not {what} before publishing",
                 "publish job steps: download, sha256sum --check, attest, publish",
             )
+        else:
+            step = steps[position]
+            command = SUMS_CHECK if position == checked else None
+            why = path.step_weakness(doc, job_id, step, command)
+            if why:
+                yield weakened(
+                    this, doc, step, f"publish job {job_id}'s step to {what}", why
+                )
         previous = max(previous, position)
+
+
+def weakened(this: Rule, doc: Doc, step: Map, what: str, why: str) -> Problem:
+    """The problem of a protection whose failure does not stop the release."""
+    if "runs after it fails" in why:
+        fix = (
+            "drop always(), !cancelled() and failure() from that job's `if:` (a job "
+            "that needs a failed job must be skipped)"
+        )
+    elif "continue-on-error" in why:
+        fix = "remove continue-on-error: a failed check must stop the release"
+    elif "`if:`" in why:
+        fix = "remove that `if:` (or make it hold on every run that publishes)"
+    else:
+        fix = (
+            "let the command's exit status fail the step: no `|| true`/`|| :`/"
+            "`|| echo`, no `set +e`, no pipe without pipefail (`shell: bash` sets "
+            "it), nothing after it that decides the status"
+        )
+    return this.problem(
+        doc, step.line, f"{what} does not stop the release when it fails: {why}", fix
+    )
 
 
 def _dispatch(dry_run: bool, ref_type: str = "tag") -> Context:
@@ -298,12 +343,12 @@ def dry_run(repo: Repo, this: Rule) -> Iterator[Problem]:
                 "unless asked otherwise)",
             )
         for job_id, job in publishers.items():
-            yield from _publish_condition(this, doc, job_id, job, on)
-        yield from _dry_run_jobs(this, doc)
+            yield from _publish_condition(repo, this, doc, job_id, job, on)
+        yield from _dry_run_jobs(repo, this, doc)
 
 
 def _publish_condition(
-    this: Rule, doc: Doc, job_id: str, job: Map, on: Map
+    repo: Repo, this: Rule, doc: Doc, job_id: str, job: Map, on: Map
 ) -> Iterator[Problem]:
     line, value = job.kline("if"), job.get("if")
     for ref_type in ("tag", "branch"):
@@ -329,7 +374,9 @@ def _publish_condition(
                 )
             )
             return
-    for event in [e for e in on if e in ("push", "release")]:
+    index = target_index(repo, doc, publish_step(job)[1])
+    allowed = {"pypi": ("release",), "testpypi": ("push",)}[index]
+    for event in [e for e in on if e in allowed]:
         context = Context(
             {"github.event_name": event, "github.ref_type": "tag"},
             complete=("inputs",),
@@ -347,7 +394,7 @@ def _publish_condition(
             )
 
 
-def _dry_run_jobs(this: Rule, doc: Doc) -> Iterator[Problem]:
+def _dry_run_jobs(repo: Repo, this: Rule, doc: Doc) -> Iterator[Problem]:
     dry_jobs = {
         j: job
         for j, job in jobs_of(doc).items()
@@ -387,6 +434,13 @@ def _dry_run_jobs(this: Rule, doc: Doc) -> Iterator[Problem]:
                 "download the build job's artifact, run `sha256sum -c SHA256SUMS`, "
                 "then `make publish-dry-run` (no make dist)",
             )
+        for step in steps[: target + 1]:
+            is_check = SUMS_CHECK.search(str(step.get("run", "")))
+            if step is steps[target] or is_check:
+                command = DRY_RUN_TARGET if step is steps[target] else SUMS_CHECK
+                why = analysis.of(repo).step_weakness(doc, job_id, step, command)
+                if why:
+                    yield weakened(this, doc, step, f"dry-run job {job_id}'s step", why)
         line, value = job.kline("if"), job.get("if")
         question = f"whether dry-run job {job_id} runs exactly on a dry run"
         on_dry = decide(this, doc, line, value, _dispatch(True), question)
@@ -408,15 +462,17 @@ def _dry_run_jobs(this: Rule, doc: Doc) -> Iterator[Problem]:
 
 @rule(
     "environments",
-    "the PyPI publish job uses environment pypi and the TestPyPI one testpypi, "
-    "each with its project URL on that index; no other job names an environment",
+    "every publish job names an environment with a URL on its index (the name "
+    "is trusted-publisher's); only the publish jobs of the workflows that publish "
+    "(and those they call) name an environment",
 )
 def environments(repo: Repo, this: Rule) -> Iterator[Problem]:
     seen = set()
+    path = analysis.of(repo)
     for doc in repo.workflows.values():
         for job_id, job in jobs_of(doc).items():
             name, _ = environment(job)
-            if name and job_id not in publish_jobs(doc):
+            if name and job_id not in publish_jobs(doc) and path.owns(doc):
                 yield this.problem(
                     doc,
                     job.kline("environment"),
@@ -425,19 +481,20 @@ def environments(repo: Repo, this: Rule) -> Iterator[Problem]:
                     "remove `environment:` from it",
                 )
         for job_id, job in publish_jobs(doc).items():
-            expected = target_index(doc, publish_step(job)[1])
+            expected = target_index(repo, doc, publish_step(job)[1])
             name, env_url = environment(job)
             line = job.kline("environment")
-            seen.add(name)
-            if name != expected:
+            seen.add(expected)
+            wanted = path.publishers.get(expected)
+            env = wanted.environment if wanted else expected
+            if not name:
                 yield this.problem(
                     doc,
                     line,
-                    f"publish job {job_id} uses environment {name or '(none)'}; an "
-                    f"upload to {expected} needs environment {expected}",
-                    f"set `environment: {{name: {expected}, url: "
-                    f"{INDEX_PROJECT_URLS[expected]}project/...}}` (the trusted "
-                    "publisher names it)",
+                    f"publish job {job_id} names no environment (no reviewers, no "
+                    "deployment rule, and the trusted publisher names one)",
+                    f"set `environment: {{name: {env}, url: "
+                    f"{INDEX_PROJECT_URLS[expected]}project/...}}`",
                 )
             elif not (env_url or "").startswith(INDEX_PROJECT_URLS[expected]):
                 yield this.problem(
@@ -448,28 +505,30 @@ def environments(repo: Repo, this: Rule) -> Iterator[Problem]:
                     f"add `url: {INDEX_PROJECT_URLS[expected]}project/<name>/"
                     "<version>/`",
                 )
-    for wanted in ("pypi", "testpypi"):
-        if repo.workflows and wanted not in seen:
+    for index in ("pypi", "testpypi"):
+        if repo.workflows and index not in seen:
             yield this.problem(
                 ".github/workflows",
                 1,
-                f"no publish job uses environment {wanted}",
-                "publish to PyPI (publish-pypi.yml, environment pypi) and to TestPyPI "
-                "(publish-testpypi.yml, environment testpypi)",
+                f"no publish job publishes to {index}",
+                "publish to PyPI and to TestPyPI, each from the workflow its trusted "
+                "publisher names ([tool.release-check.trusted-publishers])",
             )
 
 
 @rule(
     "upload-url",
-    "TestPyPI uploads go to TestPyPI's upload URL with skip-existing; PyPI "
-    "uploads to the default URL",
+    "the PyPI workflow uploads to PyPI (no repository-url), without skip-existing "
+    "(a file with other bytes must fail, never be skipped); the TestPyPI workflow "
+    "uploads to TestPyPI's upload URL with skip-existing",
 )
 def upload_urls(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         for job_id, job in publish_jobs(doc).items():
             _, step = publish_step(job)
             options, url = with_of(step), upload_url(step)
-            if target_index(doc, step) == "testpypi":
+            index = target_index(repo, doc, step)
+            if index == "testpypi":
                 if url != TESTPYPI_UPLOAD:
                     yield this.problem(
                         doc,
@@ -486,13 +545,26 @@ def upload_urls(repo: Repo, this: Rule) -> Iterator[Problem]:
                         "finds its files there",
                         "set `skip-existing: true`",
                     )
-            elif url not in ("", PYPI_UPLOAD):
+                continue
+            if url not in ("", PYPI_UPLOAD):
+                where = "TestPyPI" if uploads_to(step) == "testpypi" else url
                 yield this.problem(
                     doc,
                     options.kline("repository-url"),
-                    f"the PyPI upload of job {job_id} goes to {url}",
-                    "remove repository-url (PyPI is the default)",
+                    f"{doc.path} is the PyPI workflow (PyPI's trusted publisher names "
+                    f"it), but the upload of job {job_id} goes to {where} ({url})",
+                    "remove repository-url: the PyPI workflow uploads to PyPI",
                 )
+            for key in ("skip-existing", "skip_existing"):
+                if is_true(options.get(key)):
+                    yield this.problem(
+                        doc,
+                        options.kline(key),
+                        f"the PyPI upload of job {job_id} has {key}: true: a file "
+                        "already on PyPI with other bytes would be skipped silently",
+                        f"remove {key} (build-verify's index check skips identical "
+                        "files and fails on other bytes, before anything is uploaded)",
+                    )
 
 
 @rule("attestations", "the publish step makes PEP 740 attestations (not false)")
@@ -539,3 +611,45 @@ def _says_publisher(step: Map, environment_name: Optional[str]) -> bool:
         and env.get("ENVIRONMENT") == environment_name
         and all(k in env for k in ("OWNER", "REPOSITORY", "WORKFLOW_REF"))
     )
+
+
+@rule(
+    "after-failure",
+    "no job on the way to a publish (the publish job, the jobs between it and "
+    "the build, the smoke job) runs after a job it needs failed: its `if:` calls "
+    "no always(), !cancelled() or failure() that would hold then",
+)
+def after_failure(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = analysis.of(repo)
+    for doc in repo.workflows.values():
+        flow = path.publishing(doc)
+        for job_id, need, label in path.after_failure(doc):
+            job = jobs_of(doc)[job_id]
+            kind = (
+                "publish job"
+                if flow and job_id in flow.publishers
+                else "dry-run job" if flow and job_id in flow.dry_runs else "job"
+            )
+            yield this.problem(
+                doc,
+                job.kline("if"),
+                f"{kind} {job_id} runs after a job it needs failed ({need} or "
+                f"another, on {label}): its `if:` holds then",
+                "drop always(), !cancelled() and failure() from its `if:` (a job "
+                "that needs a failed or skipped job must be skipped)",
+            )
+        on_path = (flow.before | flow.after) if flow else set()
+        if doc.path in path.called_runs:
+            on_path = set(jobs_of(doc))
+        for job_id, job in jobs_of(doc).items():
+            if job_id not in on_path:
+                continue
+            why = analysis.continue_on_error(job, "the job")
+            if why:
+                yield this.problem(
+                    doc,
+                    job.kline("continue-on-error"),
+                    f"job {job_id} is on the way to a publish and its failure does "
+                    f"not stop it: {why}",
+                    "remove continue-on-error: a failed check must stop the release",
+                )

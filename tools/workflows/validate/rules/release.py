@@ -8,10 +8,11 @@ evaluated with the expression evaluator, for a release and for a push.
 """
 
 import re
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Pattern, Tuple
 
 from tools.release_check import stages as release_stages
 
+from .. import analysis
 from ..expressions import Context, ExpressionError, Unknown, interpolate, truth
 from ..model import Map, as_map
 from ..registry import Problem, Rule, rule
@@ -40,6 +41,7 @@ from .publish import (
     publish_jobs,
     publish_step,
     target_index,
+    weakened,
 )
 
 BUILDS_RELEASE = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*(dist|release-check)\b")
@@ -132,6 +134,12 @@ def _action_checks_index(repo: Repo) -> bool:
 )
 def index_check(repo: Repo, this: Rule) -> Iterator[Problem]:
     action_checks = _action_checks_index(repo)
+    action = repo.actions.get(BUILD_ACTION)
+    for step in composite_steps(action) if action and action_checks else []:
+        if action is not None and INDEX_CHECK.search(str(step.get("run", ""))):
+            why = analysis.of(repo).action_weakness(action, step, INDEX_CHECK)
+            if why:
+                yield weakened(this, action, step, "build-verify's index check", why)
     if BUILD_ACTION in repo.actions and not action_checks:
         doc = repo.actions[BUILD_ACTION]
         yield this.problem(
@@ -144,7 +152,7 @@ def index_check(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         jobs = jobs_of(doc)
         for job_id, job in publish_jobs(doc).items():
-            index = target_index(doc, publish_step(job)[1])
+            index = target_index(repo, doc, publish_step(job)[1])
             found: List[Tuple[int, str, bool]] = []  # (line, url, skip-existing)
             for _, step in _build_steps(jobs, job_id):
                 url = str(_input_of(repo, step, "index-url") or "")
@@ -250,8 +258,15 @@ def release_build(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         jobs = jobs_of(doc)
         for job_id, job in publish_jobs(doc).items():
-            index = target_index(doc, publish_step(job)[1])
+            index = target_index(repo, doc, publish_step(job)[1])
             for builder, step in _build_steps(jobs, job_id):
+                path = analysis.of(repo)
+                why = path.step_weakness(doc, builder, step) or path.job_weakness(
+                    doc, builder
+                )
+                if why:
+                    what = f"the build-verify step of build job {builder}"
+                    yield weakened(this, doc, step, what, why)
                 when = "a release" if index == "pypi" else "a push to main"
                 inputs = _Inputs(this, repo, doc, step, when)
                 context = RELEASE_CONTEXT if index == "pypi" else PUSH_CONTEXT
@@ -296,13 +311,17 @@ def smoke_index(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         jobs = jobs_of(doc)
         for job_id, job in publish_jobs(doc).items():
-            index = target_index(doc, publish_step(job)[1])
+            index = target_index(repo, doc, publish_step(job)[1])
             for smoker, other in jobs.items():
                 if job_id not in ancestors(jobs, smoker):
                     continue
                 for step in steps_of(other):
                     if local_path(uses_of(step)) != SMOKE_ACTION:
                         continue
+                    why = analysis.of(repo).step_weakness(doc, smoker, step)
+                    if why:
+                        what = f"the smoke install of job {smoker}"
+                        yield weakened(this, doc, step, what, why)
                     url = str(with_of(step).get("index-url", ""))
                     if url != SIMPLE_URLS[index]:
                         yield this.problem(
@@ -346,8 +365,12 @@ ELSEWHERE = ("publish-dry-run", "validate")
 BUILD_STAGES = tuple(s.name for s in release_stages() if s.name not in ELSEWHERE)
 
 
+def _make_pattern(target: str) -> Pattern[str]:
+    return re.compile(rf"\bmake\s+(?:[A-Z_]+=\S*\s+)*{re.escape(target)}(?=\s|$|;|\|)")
+
+
 def _make_step(steps: List[Map], target: str) -> Tuple[int, Map]:
-    pattern = re.compile(rf"\bmake\s+(?:[A-Z_]+=\S*\s+)*{re.escape(target)}(\s|$)")
+    pattern = _make_pattern(target)
     for i, step in enumerate(steps):
         if pattern.search(str(step.get("run", ""))):
             return i, step
@@ -367,7 +390,8 @@ def build_stages(repo: Repo, this: Rule) -> Iterator[Problem]:
         return
     steps = composite_steps(doc)
     found = {stage: _make_step(steps, stage) for stage in BUILD_STAGES}
-    for stage, (position, _) in found.items():
+    path = analysis.of(repo)
+    for stage, (position, step) in found.items():
         if position < 0:
             yield this.problem(
                 doc,
@@ -376,6 +400,10 @@ def build_stages(repo: Repo, this: Rule) -> Iterator[Problem]:
                 f"add a step running `make {stage}`: CI runs what `make "
                 "release-check` runs",
             )
+            continue
+        why = path.action_weakness(doc, step, _make_pattern(stage))
+        if why:
+            yield weakened(this, doc, step, f"build-verify's `make {stage}`", why)
     _, sanity = found["sanity"]
     env = as_map(sanity.get("env"))
     if sanity and not (
@@ -415,6 +443,7 @@ def build_stages(repo: Repo, this: Rule) -> Iterator[Problem]:
 
 
 ATTESTATION_CHECK = re.compile(r"-m\s+tools\.publish\.attestations\b.*--index\s+(\w+)")
+VERIFY = re.compile(r"-m\s+tools\.publish\.attestations\b")
 
 
 @rule(
@@ -426,17 +455,20 @@ def smoke_attestations(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         jobs = jobs_of(doc)
         for job_id, job in publish_jobs(doc).items():
-            index = target_index(doc, publish_step(job)[1])
+            index = target_index(repo, doc, publish_step(job)[1])
             after = [j for j in jobs if job_id in ancestors(jobs, j)]
-            checked = [
-                m.group(1)
-                for j in after
-                for step in steps_of(jobs[j])
-                for m in [
-                    ATTESTATION_CHECK.search(" ".join(str(step.get("run", "")).split()))
-                ]
-                if m
-            ]
+            checked = []
+            for j in after:
+                for step in steps_of(jobs[j]):
+                    run = " ".join(str(step.get("run", "")).split())
+                    match = ATTESTATION_CHECK.search(run)
+                    if not match:
+                        continue
+                    checked.append(match.group(1))
+                    why = analysis.of(repo).step_weakness(doc, j, step, VERIFY)
+                    if why:
+                        what = f"the attestation check of job {j}"
+                        yield weakened(this, doc, step, what, why)
             if index not in checked:
                 yield this.problem(
                     doc,
@@ -447,3 +479,66 @@ def smoke_attestations(repo: Repo, this: Rule) -> Iterator[Problem]:
                     f"tools.publish.attestations --index {index} --repository "
                     '"$REPOSITORY" --workflow-ref "$WORKFLOW_REF"`',
                 )
+
+
+# Installing a tool: pip/uv/pipx/npm/gem/curl|sh, outside the locked environments.
+INSTALLS = re.compile(
+    r"\b(?:(?:python3?(?:\.\d+)?\s+-m\s+)?pip3?\s+install|uv\s+pip\s+install|"
+    r"uv\s+tool\s+install|uvx|pipx\s+(?:install|run)|npm\s+(?:install|i)\b|npx|"
+    r"gem\s+install|apt-get\s+install|(?:curl|wget)\b[^|\n]*\|\s*(?:ba)?sh)\b[^\n;&|]*"
+)
+LOCKED = re.compile(
+    r"--require-hashes\b.*-r\s+\S*requirements/"
+    r"|-r\s+\S*requirements/\S+\.txt.*--require-hashes"
+)
+
+
+def _installs(script: str) -> Optional[str]:
+    for match in INSTALLS.finditer(" ".join(script.replace("\\\n", " ").split("\n"))):
+        if not LOCKED.search(match.group(0)):
+            return match.group(0).strip()
+    return None
+
+
+@rule(
+    "locked-tools",
+    "no job on the way to a publish installs a tool outside the hash-locked "
+    "environments (make tools: requirements/tools.txt with hashes); pip/uv/pipx "
+    "installs there are unpinned, unhashed and without the cooldown",
+)
+def locked_tools(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = analysis.of(repo)
+    seen_actions = set()
+    for doc in repo.workflows.values():
+        flow = path.publishing(doc)
+        jobs = jobs_of(doc)
+        on_path = (flow.before | flow.after) if flow else set()
+        if doc.path in path.called_runs:
+            on_path = set(jobs)
+        for job_id in sorted(on_path):
+            for step in steps_of(jobs.get(job_id, Map())):
+                found = _installs(str(step.get("run", "")))
+                if found:
+                    yield this.problem(
+                        doc,
+                        step.kline("run"),
+                        f"job {job_id} is on the way to a publish and installs "
+                        f"`{found}` outside the hash-locked environments",
+                        "add the tool to requirements/tools.in, `make lock`, and run "
+                        "it from .venv (the setup action's `make tools`)",
+                    )
+                action = repo.local_action(uses_of(step))
+                if action is not None and action.path not in seen_actions:
+                    seen_actions.add(action.path)
+                    for inner in composite_steps(action):
+                        found = _installs(str(inner.get("run", "")))
+                        if found:
+                            yield this.problem(
+                                action,
+                                inner.kline("run"),
+                                f"{action.path} runs on the way to a publish and "
+                                f"installs `{found}` outside the hash-locked "
+                                "environments",
+                                "add the tool to requirements/tools.in, `make "
+                                "lock`, and run it from .venv",
+                            )

@@ -7,9 +7,10 @@ in a script (``template-injection``).
 """
 
 import re
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
-from ..model import Map, as_map, line_of
+from .. import analysis
+from ..model import Map, YAMLError, as_map, line_of, load_yaml
 from ..registry import Problem, Rule, rule
 from ..repo import (
     ATTEST_ACTIONS,
@@ -91,13 +92,20 @@ def _grants(job: Map) -> Iterator[Tuple[Any, Any, int]]:
     "this where the workflow grants something at the top)",
 )
 def job_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
-    for doc in repo.workflows.values():
+    for doc in analysis.of(repo).owned_workflows():
         for job_id, job in jobs_of(doc).items():
             if "permissions" not in job:
+                top = doc.data.get("permissions")
+                gets = (
+                    "none: the workflow's are {}, so a grant it needs is missing "
+                    "unseen"
+                    if isinstance(top, Map) and not top
+                    else "the workflow's"
+                )
                 yield this.problem(
                     doc,
                     job.line,
-                    f"job {job_id} declares no permissions (it gets the workflow's)",
+                    f"job {job_id} declares no permissions (it gets {gets})",
                     "add `permissions:` with what it needs (or {}) and a comment why",
                 )
 
@@ -108,7 +116,7 @@ def job_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
     "(zizmor's undocumented-permissions asks it of write grants only)",
 )
 def permissions_comment(repo: Repo, this: Rule) -> Iterator[Problem]:
-    for doc in repo.workflows.values():
+    for doc in analysis.of(repo).owned_workflows():
         for job_id, job in jobs_of(doc).items():
             for scope, level, line in _grants(job):
                 if level != "none" and "#" not in doc.line_text(line):
@@ -123,10 +131,10 @@ def permissions_comment(repo: Repo, this: Rule) -> Iterator[Problem]:
 @rule(
     "publish-permissions",
     "id-token: write and attestations: write only in a job that publishes or "
-    "attests, and there both are granted",
+    "attests, and there both are granted, on a GitHub-hosted runner",
 )
 def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
-    for doc in repo.workflows.values():
+    for doc in analysis.of(repo).owned_workflows():
         for job_id, job in jobs_of(doc).items():
             perms = job.get("permissions")
             scopes = as_map(perms)
@@ -141,6 +149,20 @@ def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
                     line,
                     f"job {job_id} is granted write-all",
                     "grant only the scopes it needs",
+                )
+            hosted = _github_hosted(job.get("runs-on"))
+            if granted.get("id-token") == "write" and hosted is not True:
+                yield this.problem(
+                    doc,
+                    job.kline("runs-on"),
+                    f"job {job_id} holds id-token: write on runs-on "
+                    f"{job.get('runs-on')!r}, "
+                    + (
+                        "a self-hosted runner (a persistent machine)"
+                        if hosted is False
+                        else "which is not known to be GitHub-hosted"
+                    ),
+                    "run it on a GitHub-hosted runner: `runs-on: ubuntu-latest`",
                 )
             if granted.get("id-token") == "write" and not (publishes or attests):
                 yield this.problem(
@@ -178,6 +200,22 @@ def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
                 )
 
 
+HOSTED = re.compile(r"(ubuntu|windows|macos)-(latest|\d[\w.-]*)$")
+
+
+def _github_hosted(runs_on: Any) -> Optional[bool]:
+    """True for a GitHub-hosted label, False for self-hosted, None unknown."""
+    labels = runs_on if isinstance(runs_on, list) else [runs_on]
+    if isinstance(runs_on, Map):
+        return None
+    texts = [str(label) for label in labels]
+    if any(t == "self-hosted" for t in texts):
+        return False
+    if len(texts) == 1 and HOSTED.match(texts[0]):
+        return True
+    return None
+
+
 @rule(
     "persist-credentials",
     "every checkout has persist-credentials: false. Overlaps zizmor's artipacked, "
@@ -185,8 +223,11 @@ def publish_permissions(repo: Repo, this: Rule) -> Iterator[Problem]:
     "`persist-credentials: true` through where nothing is uploaded after it",
 )
 def persist_credentials(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = analysis.of(repo)
     for doc, job_id, step in all_steps(repo):
         if action_name(uses_of(step)) != CHECKOUT:
+            continue
+        if job_id is not None and not path.owns(doc):
             continue
         if not is_false(with_of(step).get("persist-credentials")):
             where = f" in job {job_id}" if job_id else ""
@@ -196,3 +237,56 @@ def persist_credentials(repo: Repo, this: Rule) -> Iterator[Problem]:
                 f"a checkout{where} leaves the token in .git/config",
                 "add `persist-credentials: false` under its `with:`",
             )
+
+
+DEPENDABOT = ".github/dependabot.yml"
+COOLDOWN_DAYS = 7
+
+
+@rule(
+    "cooldown",
+    "every Dependabot update waits a week after a release (cooldown: "
+    "default-days and every semver-*-days at least 7). zizmor's dependabot-"
+    "cooldown reads default-days only; a shorter semver-*-days lets most updates "
+    "through at once",
+)
+def cooldown(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = repo.root / DEPENDABOT
+    if not path.is_file():
+        return
+    try:
+        config = as_map(load_yaml(path.read_text(encoding="utf-8")))
+    except YAMLError:
+        return  # check-jsonschema reports it
+    updates = config.get("updates")
+    for update in updates if isinstance(updates, list) else []:
+        update = as_map(update)
+        ecosystem = update.get("package-ecosystem", "?")
+        block = update.get("cooldown")
+        if not isinstance(block, Map):
+            yield this.problem(
+                DEPENDABOT,
+                update.line,
+                f"the {ecosystem} updates have no cooldown",
+                f"add `cooldown: default-days: {COOLDOWN_DAYS}`",
+            )
+            continue
+        if "default-days" not in block:
+            yield this.problem(
+                DEPENDABOT,
+                block.line,
+                f"the {ecosystem} updates' cooldown has no default-days",
+                f"add `default-days: {COOLDOWN_DAYS}`",
+            )
+        for key, days in block.items():
+            if not str(key).endswith("-days"):
+                continue
+            if not isinstance(days, int) or days < COOLDOWN_DAYS:
+                yield this.problem(
+                    DEPENDABOT,
+                    block.kline(key),
+                    f"the {ecosystem} updates' cooldown has {key}: {days}, less "
+                    f"than {COOLDOWN_DAYS} days",
+                    f"set it to {COOLDOWN_DAYS} or more (or remove it: "
+                    "default-days applies)",
+                )

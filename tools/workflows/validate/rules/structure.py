@@ -4,6 +4,7 @@ composite actions' metadata, one concurrency block per workflow, job names."""
 import re
 from typing import Any, Iterator, List, Optional, Tuple
 
+from .. import analysis
 from ..expressions import ExpressionError, find_expressions, parse
 from ..model import Map, Str, as_map, line_of
 from ..registry import Problem, Rule, rule
@@ -157,7 +158,7 @@ def _group(doc: Doc, caller_name: str) -> Optional[str]:
     "differs from its caller's (zizmor's concurrency-limits does not flag these)",
 )
 def concurrency(repo: Repo, this: Rule) -> Iterator[Problem]:
-    for doc in repo.workflows.values():
+    for doc in analysis.of(repo).owned_workflows():
         block = doc.data.get("concurrency")
         group = block.get("group") if isinstance(block, Map) else block
         if not group:
@@ -208,7 +209,7 @@ def _without_expressions(text: str) -> str:
     "more, no final period). zizmor's anonymous-definition asks only for a name",
 )
 def job_name(repo: Repo, this: Rule) -> Iterator[Problem]:
-    for doc in repo.workflows.values():
+    for doc in analysis.of(repo).owned_workflows():
         for job_id, job in jobs_of(doc).items():
             name = job.get("name")
             text = _without_expressions(str(name or ""))

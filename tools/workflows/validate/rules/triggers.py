@@ -15,11 +15,12 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from tools import project
 
+from .. import analysis
 from ..expressions import Context, ExpressionError, Unknown, condition, interpolate
 from ..model import Map, as_map, line_of
 from ..registry import Problem, Rule, rule
 from ..repo import Doc, Repo, ancestors, jobs_of, needs_of, steps_of, triggers, uses_of
-from .publish import decide, publish_jobs, publish_step, target_index
+from .publish import decide, publish_jobs, publish_step, target_index, weakened
 
 GUARD = re.compile(
     r"github\.repository\s*==\s*'([^']*)'|'([^']*)'\s*==\s*github\.repository"
@@ -90,7 +91,16 @@ def own_repository(repo: Repo, this: Rule) -> Iterator[Problem]:
                         "pyproject.toml)",
                     )
         for job_id, job in publishers.items():
-            if not _guarded(jobs, job_id, set()):
+            if STATUS_CALL.search(str(job.get("if", ""))):
+                yield this.problem(
+                    doc,
+                    job.kline("if"),
+                    f"publish job {job_id} also runs in a fork: its `if:` calls a "
+                    "status function, so it runs even when the guarded job it needs "
+                    "is skipped",
+                    "drop always()/!cancelled()/failure() from its `if:`",
+                )
+            elif not _guarded(jobs, job_id, set()):
                 entry = [
                     j for j in sorted(ancestors(jobs, job_id)) if not needs_of(jobs[j])
                 ]
@@ -122,7 +132,7 @@ RELEASE = Context(
 
 
 def _refusals(
-    this: Rule, doc: Doc, jobs: Dict[str, Map], job_id: str
+    repo: Repo, this: Rule, doc: Doc, jobs: Dict[str, Map], job_id: str
 ) -> Iterator[Union[bool, Problem]]:
     """Steps before the publish that fail a real publish from a branch: each
     yields True (refuses a branch, lets a tag through), False, or a problem."""
@@ -142,6 +152,13 @@ def _refusals(
                 yield problems[0]
                 continue
             on_branch, on_tag, on_release = answers
+            why = analysis.of(repo).step_weakness(
+                doc, other, step, FAILS, conditional=True
+            ) or analysis.of(repo).job_weakness(doc, other)
+            if why and on_branch:
+                what = f"the step at line {line_of(step)} of job {other}"
+                yield weakened(this, doc, step, what, why)
+                continue
             if on_tag or on_release:
                 yield this.problem(
                     doc,
@@ -164,7 +181,7 @@ def pypi_from_tag(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         jobs = jobs_of(doc)
         for job_id, job in publish_jobs(doc).items():
-            if target_index(doc, publish_step(job)[1]) != "pypi":
+            if target_index(repo, doc, publish_step(job)[1]) != "pypi":
                 continue
             if "workflow_dispatch" not in triggers(doc):
                 continue
@@ -182,7 +199,7 @@ def pypi_from_tag(repo: Repo, this: Rule) -> Iterator[Problem]:
             if not runs:
                 continue
             refused = False
-            for answer in _refusals(this, doc, jobs, job_id):
+            for answer in _refusals(repo, this, doc, jobs, job_id):
                 if isinstance(answer, Problem):
                     yield answer
                 else:
@@ -215,12 +232,23 @@ def _cancel_values(repo: Repo, doc: Doc) -> List[Tuple[Doc, Map]]:
     "publish-concurrency",
     "a publish workflow, and every workflow it calls, never cancels a run in "
     "progress (cancel-in-progress false on every event it runs on): a publish "
-    "stopped half-way leaves an index with part of a release",
+    "stopped half-way leaves an index with part of a release; its group is keyed "
+    "on the workflow and the ref, nothing that changes per run",
 )
 def publish_concurrency(repo: Repo, this: Rule) -> Iterator[Problem]:
     for doc in repo.workflows.values():
         if not publish_jobs(doc):
             continue
+        keyed = _concurrency_key(doc)
+        if keyed:
+            yield this.problem(
+                doc,
+                keyed[0],
+                f"the concurrency group of a publish workflow is {keyed[1]}: two "
+                "runs of one ref could publish at once",
+                "key it on the workflow and the ref only: `group: "
+                "<workflow file name>-${{ github.ref }}`",
+            )
         events = [str(e) for e in triggers(doc)]
         for where, block in _cancel_values(repo, doc):
             value = block.get("cancel-in-progress", False)
@@ -246,3 +274,92 @@ def publish_concurrency(repo: Repo, this: Rule) -> Iterator[Problem]:
                         "set `cancel-in-progress: false` (or false on that event)",
                     )
                     break
+
+
+# The events each index's workflow may start from (and their filters).
+ALLOWED_EVENTS = {
+    "pypi": {"release": ("types", ["published"]), "workflow_dispatch": None},
+    "testpypi": {"push": ("branches", ["main"]), "workflow_dispatch": None},
+}
+EVENT_FIX = {
+    "pypi": "on: release: types: [published] and workflow_dispatch only (a tag push "
+    "publishes before any release exists, for any v* tag)",
+    "testpypi": "on: push: branches: [main] and workflow_dispatch only",
+}
+
+
+@rule(
+    "publish-triggers",
+    "the PyPI workflow starts only from `release: types: [published]` and "
+    "workflow_dispatch; the TestPyPI workflow only from a push to main and "
+    "workflow_dispatch",
+)
+def publish_triggers(repo: Repo, this: Rule) -> Iterator[Problem]:
+    for doc in repo.workflows.values():
+        indexes = {
+            target_index(repo, doc, publish_step(job)[1])
+            for job in publish_jobs(doc).values()
+        }
+        for index in sorted(indexes):
+            allowed = ALLOWED_EVENTS[index]
+            on = triggers(doc)
+            label = "PyPI" if index == "pypi" else "TestPyPI"
+            for event in on:
+                line = on.kline(event) if isinstance(on, Map) else doc.data.kline("on")
+                if event not in allowed:
+                    yield this.problem(
+                        doc,
+                        line,
+                        f"the {label} workflow starts from {event}",
+                        f"remove it: {EVENT_FIX[index]}",
+                    )
+                    continue
+                spec = allowed[event]
+                if spec is None:
+                    continue
+                key, values = spec
+                given = as_map(on.get(event)).get(key)
+                given_list = [given] if isinstance(given, str) else given
+                if not isinstance(given_list, list) or sorted(
+                    map(str, given_list)
+                ) != sorted(values):
+                    yield this.problem(
+                        doc,
+                        line,
+                        f"the {label} workflow's {event} trigger has {key} "
+                        f"{given_list if given_list is not None else '(any)'}, not "
+                        f"{values}",
+                        f"set `{event}: {key}: [{', '.join(values)}]`",
+                    )
+                for other in ("tags", "tags-ignore", "branches-ignore"):
+                    if other in as_map(on.get(event)):
+                        yield this.problem(
+                            doc,
+                            as_map(on.get(event)).kline(other),
+                            f"the {label} workflow's {event} trigger filters on "
+                            f"{other}",
+                            f"remove it: {EVENT_FIX[index]}",
+                        )
+
+
+PER_RUN = re.compile(
+    r"github\.(run_id|run_number|run_attempt|sha|event\.|job\b|action\b)|"
+    r"\b(?:env|steps|needs|matrix|inputs|vars|secrets|runner)\.",
+    re.I,
+)
+
+
+def _concurrency_key(doc: Doc) -> Optional[Tuple[int, str]]:
+    """(line, what is wrong) of a publish workflow's concurrency group."""
+    block = doc.data.get("concurrency")
+    group = as_map(block).get("group") if isinstance(block, Map) else block
+    line = as_map(block).kline("group") if isinstance(block, Map) else line_of(block)
+    text = str(group or "")
+    if not text:
+        return None  # the concurrency rule reports a missing group
+    per_run = PER_RUN.search(text)
+    if per_run:
+        return line, f"keyed on {per_run.group(0).rstrip('.')}, which changes per run"
+    if not re.search(r"github\.ref\b|github\.ref_name\b", text):
+        return line, "not keyed on the ref (github.ref)"
+    return None

@@ -5,9 +5,11 @@ The classifiers are read once, by :func:`tools.dev.pythons.supported_versions`.
 Nothing else compares these four lists.
 """
 
-import configparser
 import re
+import sys
 from datetime import date
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
@@ -18,6 +20,7 @@ from tools import project
 from tools.dev.matrix import compute_matrix
 from tools.dev.pythons import supported_versions
 
+from .. import toxenvs
 from ..model import Map, YAMLError, as_map, error_line, load_yaml
 from ..registry import Problem, Rule, rule
 from ..repo import (
@@ -35,45 +38,27 @@ from ..repo import (
 )
 
 
-def _expand_braces(word: str) -> List[str]:
-    match = re.search(r"\{([^{}]*)\}", word)
-    if not match:
-        return [word]
-    head, tail = word[: match.start()], word[match.end() :]
-    return [
-        out
-        for choice in match.group(1).split(",")
-        for out in _expand_braces(head + choice.strip() + tail)
-    ]
-
-
 def _version_key(version: str) -> Tuple[int, ...]:
     return tuple(int(p) for p in version.split(".") if p.isdigit())
 
 
-def tox_versions(root: Path) -> Tuple[Set[str], int]:
-    """The Pythons of tox's env_list, and the line of env_list."""
-    path = root / "tox.ini"
-    if not path.is_file():
-        return set(), 0
-    text = path.read_text(encoding="utf-8")
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read_string(text)
-    raw = ""
-    for key in ("env_list", "envlist"):
-        if parser.has_option("tox", key):
-            raw = parser.get("tox", key)
-    line = next(
-        (i for i, t in enumerate(text.splitlines(), 1) if re.match(r"env_?list\b", t)),
-        1,
-    )
-    envs = [e for w in re.split(r"[\s,]+(?![^{]*\})", raw) for e in _expand_braces(w)]
-    versions = set()
-    for env in envs:
-        match = re.fullmatch(r"py(\d)(\d+)", env.strip())
-        if match:
-            versions.add(f"{match.group(1)}.{match.group(2)}")
-    return versions, line
+def tox_versions(root: Path) -> Tuple[Set[str], int, str, str]:
+    """The Pythons of tox's default environments (as tox reads its configuration),
+    the line of env_list, the configuration file, and tox's error if any."""
+    envs = toxenvs.load(root)
+    versions = {envs.pythons[name] for name in envs.default if name in envs.pythons}
+    line = 1
+    if envs.config:
+        text = (root / envs.config).read_text(encoding="utf-8", errors="replace")
+        line = next(
+            (
+                i
+                for i, t in enumerate(text.splitlines(), 1)
+                if re.match(r"\s*(?:\[?tool\.tox\]?\s*)?\"?env_?list\b", t)
+            ),
+            1,
+        )
+    return versions, line, envs.config or "tox.ini", envs.error
 
 
 def pyproject_versions(root: Path) -> Tuple[Set[str], int, Optional[str], int]:
@@ -206,9 +191,17 @@ def python_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
                 "pass `${{ matrix.allow-prereleases }}` (python -m tools.dev.matrix "
                 "allows them only for a Python not final yet)",
             )
-    tox, tox_line = tox_versions(repo.root)
+    tox, tox_line, tox_file, tox_error = tox_versions(repo.root)
+    if tox_error:
+        yield this.problem(
+            tox_file,
+            1,
+            f"tox cannot read its configuration: {tox_error}",
+            f"fix {tox_file} until `tox list` works",
+        )
+        return
     sources: List[Tuple[str, int, str, Set[str]]] = [
-        ("tox.ini", tox_line, "tox's env_list", tox),
+        (tox_file, tox_line, "tox's env_list", tox),
         ("pyproject.toml", class_line, "the classifiers", classifiers),
     ]
     for where, versions in matrices.items():
@@ -307,3 +300,168 @@ def lint_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
                     "give both the same version (pyproject.toml's lint group and "
                     "the hook's rev)",
                 )
+
+
+TOOLS_LOCK = "requirements/tools.txt"
+
+
+def _lock_pins(root: Path) -> Dict[str, Set[str]]:
+    """{normalized name: {"name==version; marker", ...}} of requirements/tools.txt."""
+    path = root / TOOLS_LOCK
+    pins: Dict[str, Set[str]] = {}
+    if not path.is_file():
+        return pins
+    text = path.read_text(encoding="utf-8").replace("\\\n", " ")
+    for line in text.splitlines():
+        line = line.split(" --hash", 1)[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        pins.setdefault(canonicalize_name(req.name), set()).add(_normal(req))
+    return pins
+
+
+def _normal(req: Requirement) -> str:
+    marker = f"; {req.marker}" if req.marker else ""
+    return f"{canonicalize_name(req.name)}{req.specifier}{marker}"
+
+
+def _mypy_imports(root: Path) -> Set[str]:
+    """The top-level modules the files [tool.mypy] checks import, minus the
+    project's own and those [tool.mypy] lets be missing."""
+    try:
+        config = project.load(root).pyproject.get("tool", {}).get("mypy", {})
+    except project.ConfigError:
+        return set()
+    files = config.get("files", [])
+    ignored: Set[str] = set()
+    for override in config.get("overrides", []):
+        # follow_imports = "skip" still needs the module installed (mypy says
+        # import-not-found); ignore_missing_imports does not.
+        if not isinstance(override, dict) or not override.get("ignore_missing_imports"):
+            continue
+        modules = override.get("module")
+        for module in modules if isinstance(modules, list) else [modules]:
+            ignored.add(str(module).split(".")[0])
+    paths: List[Path] = []
+    own: Set[str] = set()
+    for entry in files if isinstance(files, list) else [files]:
+        base = root / str(entry)
+        if base.is_dir():
+            paths += sorted(base.rglob("*.py"))
+            own |= {p.name for p in base.iterdir() if p.is_dir()} | {base.name}
+        elif base.is_file():
+            paths.append(base)
+    stamps = tuple((str(p.resolve()), p.stat().st_mtime_ns) for p in paths)
+    stdlib = set(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
+    return _imports(stamps) - stdlib - own - ignored - {"tools", "tests"}
+
+
+IMPORT_LINE = re.compile(
+    r"^[ \t]*(?:from[ \t]+([A-Za-z_]\w*)[\w.]*[ \t]+import\b"
+    r"|import[ \t]+([A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*))",
+    re.M,
+)
+
+
+@lru_cache(maxsize=8)
+def _imports(stamps: Tuple[Tuple[str, int], ...]) -> Set[str]:
+    """Top-level modules imported by the files (cached on path and mtime).
+
+    Read line by line (an `import` or `from X import` statement at the start
+    of a line; relative imports left out): parsing every file with ast costs
+    ten times as much, and a statement-like line inside a string can only
+    ask for one library more, never hide one."""
+    found: Set[str] = set()
+    for path, _ in stamps:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            continue
+        for match in IMPORT_LINE.finditer(text):
+            if match.group(1):
+                found.add(match.group(1))
+            else:
+                found |= {m.strip().split(".")[0] for m in match.group(2).split(",")}
+    return found
+
+
+def _packages_distributions() -> Dict[str, List[str]]:
+    """{top-level module: [distribution]} of the installed distributions
+    (importlib.metadata.packages_distributions, which Python 3.9 lacks)."""
+    out: Dict[str, List[str]] = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        top = (dist.read_text("top_level.txt") or "").split()
+        if not top:
+            top = [
+                str(f.parts[0]).split(".")[0]
+                for f in dist.files or []
+                if f.parts
+                and (f.suffix == ".py" or len(f.parts) > 1)
+                and not str(f.parts[0]).endswith((".dist-info", ".data"))
+            ]
+        for module in set(top):
+            out.setdefault(module, []).append(name)
+    return out
+
+
+@rule(
+    "hook-dependencies",
+    "the pre-commit mypy hook can run: its additional_dependencies hold every "
+    "distribution the files [tool.mypy] checks import, at requirements/tools.txt's "
+    "pins (with their markers), as the lint env has them",
+)
+def hook_dependencies(repo: Repo, this: Rule) -> Iterator[Problem]:
+    path = repo.root / PRE_COMMIT
+    if not path.is_file():
+        return
+    try:
+        config = as_map(load_yaml(path.read_text(encoding="utf-8")))
+    except YAMLError:
+        return  # lint-versions reports it
+    pins = _lock_pins(repo.root)
+    distributions = _packages_distributions()
+    hook_repos = config.get("repos")
+    for entry in hook_repos if isinstance(hook_repos, list) else []:
+        hooks = as_map(entry).get("hooks")
+        for hook in hooks if isinstance(hooks, list) else []:
+            hook = as_map(hook)
+            if hook.get("id") != "mypy":
+                continue
+            deps = hook.get("additional_dependencies")
+            given: Dict[str, Set[str]] = {}  # normalized name -> requirements
+            for text in deps if isinstance(deps, list) else []:
+                try:
+                    req = Requirement(str(text))
+                except InvalidRequirement:
+                    continue
+                given.setdefault(canonicalize_name(req.name), set()).add(_normal(req))
+            line = hook.kline("additional_dependencies") if deps else hook.line
+            needed: Set[str] = {
+                canonicalize_name(dist)
+                for module in _mypy_imports(repo.root)
+                for dist in distributions.get(module, [])
+            }
+            for name in sorted(needed - set(given)):
+                yield this.problem(
+                    PRE_COMMIT,
+                    line,
+                    f"the mypy hook lacks {name}, which the files mypy checks "
+                    "import (the hook fails on it)",
+                    f"add {' and '.join(sorted(pins.get(name, {name})))} to its "
+                    f"additional_dependencies ({TOOLS_LOCK}'s pins)",
+                )
+            for name, reqs in sorted(given.items()):
+                if name in pins and reqs != pins[name]:
+                    yield this.problem(
+                        PRE_COMMIT,
+                        line,
+                        f"the mypy hook takes {', '.join(sorted(reqs))}; "
+                        f"{TOOLS_LOCK} pins {', '.join(sorted(pins[name]))}",
+                        f"write {TOOLS_LOCK}'s pins (with their markers) in its "
+                        "additional_dependencies",
+                    )
