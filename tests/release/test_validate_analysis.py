@@ -28,6 +28,7 @@ from tests.release.validate_helpers import (
 )
 from tools.workflows import checks
 from tools.workflows.validate.analysis import masked
+from tools.workflows.validate.rules import ci
 
 CHECK = re.compile(r"sha256sum\s+--check")
 
@@ -291,3 +292,28 @@ def test_testpypi_environment_renamed_names_both_fixes(tmp_path):
         "TestPyPI (Environment name: staging) and testpypi.environment in "
         "[tool.release-check.trusted-publishers] together"
     ) in said, said
+
+
+def test_ci_runs_asks_for_the_type_checker_and_the_tooling_tests_where_they_exist(
+    tmp_path,
+):
+    """A project that adopted the pipeline has no tests/release and may have no
+    type checker: its test workflow need not run them; this repository must."""
+    ours = Tree(tmp_path / "ours")
+    assert ci.claimed_checks(ours.path) == [
+        "lint with the type checker",
+        "make validate",
+        "the release tooling's tests",
+        "the tests on every Python",
+    ]
+    adopted = Tree(tmp_path / "adopted")
+    (adopted.path / "tests" / "release").unlink()
+    pyproject = adopted.path / "pyproject.toml"
+    text = pyproject.read_text("utf-8")
+    pyproject.write_text(text.replace("tool.mypy", "tool.not-mypy"), "utf-8")
+    assert ci.claimed_checks(adopted.path) == [
+        "make validate",
+        "the tests on every Python",
+    ]
+    (adopted.path / "mypy.ini").write_text("[mypy]\n", "utf-8")
+    assert "lint with the type checker" in ci.claimed_checks(adopted.path)

@@ -70,8 +70,9 @@ class Tree:
             shutil.copy2(ROOT / name, path / name)
         (path / "requirements").mkdir()
         shutil.copy2(ROOT / TOOLS_LOCK, path / TOOLS_LOCK)
-        # The files [tool.mypy] checks, read (never written) by hook-dependencies.
-        for name in ("src", "tools", "tests/typing"):
+        # The files [tool.mypy] checks, read (never written) by hook-dependencies;
+        # tests/release: its presence asks ci-runs for the release tooling's tests.
+        for name in ("src", "tools", "tests/typing", "tests/release"):
             (path / name).parent.mkdir(parents=True, exist_ok=True)
             (path / name).symlink_to(ROOT / name, target_is_directory=True)
 

@@ -15,6 +15,8 @@ import subprocess
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
+from tools import project
+
 from .. import analysis, toxenvs
 from ..model import Map
 from ..registry import Problem, Rule, rule
@@ -111,6 +113,31 @@ def ci_names(repo: Repo, this: Rule) -> Iterator[Problem]:
                 )
 
 
+TYPE_CHECKER_CONFIGS = ("mypy.ini", ".mypy.ini", "pyrightconfig.json")
+
+
+def claimed_checks(root: Path) -> List[str]:
+    """The checks the test workflow must run: ``make validate`` and every
+    Python always; the type checker where the project configures one
+    (``[tool.mypy]``/``[tool.pyright]`` or their files); the release tooling's
+    tests where the repository has them (a project that adopted the pipeline
+    runs the tooling, whose tests live upstream)."""
+    wanted = []
+    try:
+        tool = project.load(root).pyproject.get("tool", {})
+    except project.ConfigError:
+        tool = {}
+    if any(k in tool for k in TYPE_CHECKERS) or any(
+        (root / name).is_file() for name in TYPE_CHECKER_CONFIGS
+    ):
+        wanted.append("lint with the type checker")
+    wanted.append("make validate")
+    if (root / RELEASE_TESTS).is_dir():
+        wanted.append("the release tooling's tests")
+    wanted.append("the tests on every Python")
+    return wanted
+
+
 def _test_workflows(repo: Repo) -> List[Doc]:
     path = analysis.of(repo)
     called = [repo.workflows[p] for p in sorted(path.called_runs)]
@@ -165,8 +192,8 @@ def _instances(
 @rule(
     "ci-runs",
     "the test workflow (the one the publish workflows call) runs, with effect, "
-    "lint with the type checker, `make validate`, the release tooling's tests "
-    "and the tests on every Python of a matrix",
+    "`make validate`, the tests on every Python of a matrix, and, where the "
+    "project has them, lint with its type checker and the release tooling's tests",
 )
 def ci_runs(repo: Repo, this: Rule) -> Iterator[Problem]:
     envs = toxenvs.load(repo.root)
@@ -177,12 +204,7 @@ def ci_runs(repo: Repo, this: Rule) -> Iterator[Problem]:
         for kind, why in _instances(repo, envs, doc):
             if kind not in found or (found[kind] and not why):
                 found[kind] = why
-        wanted = [
-            "lint with the type checker",
-            "make validate",
-            "the release tooling's tests",
-            "the tests on every Python",
-        ]
+        wanted = claimed_checks(repo.root)
         for kind in wanted:
             if kind not in found:
                 yield this.problem(
