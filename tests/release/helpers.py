@@ -171,3 +171,14 @@ def passed(result: "subprocess.CompletedProcess[str]") -> str:
     text = output(result)
     assert result.returncode == 0, text
     return text
+
+
+def add_to_release_check(pyproject: Path, lines: str) -> None:
+    """Add ``lines`` to pyproject.toml's [tool.release-check] (made if missing)."""
+    text = pyproject.read_text()
+    header = "[tool.release-check]\n"
+    if header in text:
+        text = text.replace(header, header + lines, 1)
+    else:
+        text += "\n" + header + lines
+    pyproject.write_text(text)

@@ -14,6 +14,7 @@ from typing import Dict, List
 
 import pytest
 
+from tests.release.helpers import add_to_release_check
 from tools.artifacts import secrets
 from tools.artifacts.manifest import Archive, Member
 
@@ -169,17 +170,6 @@ def test_an_allowlist_entry_allows_with_its_reason():
     assert "tests/data/fake_key.txt:1: Private Key" in allowed
     assert "allow-secrets: a fake key" in allowed
     assert_never_printed(problem + allowed, key)
-
-
-def add_to_release_check(pyproject: Path, lines: str) -> None:
-    """Add ``lines`` to pyproject.toml's [tool.release-check] (made if missing)."""
-    text = pyproject.read_text()
-    header = "[tool.release-check]\n"
-    if header in text:
-        text = text.replace(header, header + lines, 1)
-    else:
-        text += "\n" + header + lines
-    pyproject.write_text(text)
 
 
 def test_the_allowlist_is_read_from_pyproject(project):

@@ -48,7 +48,13 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 from packaging.version import Version
 
-from tests.release.helpers import Project, failed, new_project, passed
+from tests.release.helpers import (
+    Project,
+    add_to_release_check,
+    failed,
+    new_project,
+    passed,
+)
 from tests.release.publish.real_assets import DIGEST, SDIST, RealAssets
 from tools.publish import index_audit
 
@@ -548,10 +554,10 @@ def released_copy(tmp_path_factory) -> Project:
     here), tagged v1.2.3 and built."""
     proj = new_project(tmp_path_factory, "audited")
     pyproject = proj.path / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text()
-        + '\n[tool.release-check]\naccept-releases = [\n  { version = "1.2.3", '
-        'reason = "the tests cannot sign a provenance" },\n]\n'
+    add_to_release_check(
+        pyproject,
+        'accept-releases = [\n  { version = "1.2.3", '
+        'reason = "the tests cannot sign a provenance" },\n]\n',
     )
     proj.commit("accept 1.2.3")
     proj.tag("v1.2.3")
