@@ -84,7 +84,15 @@ def stop_midway(
     group; once ``ready(proc)`` returns (what it read of the output), send
     ``signum`` to the group, as Ctrl-C or ``make release-check`` does.
     Returns the exit code, what ``ready`` read and the rest of the output.
+
+    A process started in the background by a non-interactive shell (a CI
+    runner's, or ``make test &``) inherits SIGINT ignored, and Python then
+    installs no KeyboardInterrupt: Ctrl-C in a terminal is what is tested, so
+    the child gets SIGINT's default back (a handler is reset at exec, an
+    ignored signal is not).
     """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     proc = subprocess.Popen(
         [sys.executable, *argv],
         cwd=cwd,
