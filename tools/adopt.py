@@ -27,8 +27,16 @@ What it does, in the target (a git clone with no uncommitted change):
 It refuses, with one line and exit 1 (2 for usage), before writing anything:
 another build backend, no hatch-vcs, a malformed ``pyproject.toml``, a target
 that is not a git clone or has uncommitted changes, no GitHub repository in
-``[project.urls]``, and files it would overwrite (unless ``--force``). When
-``make lock`` fails, every file is put back as it was. At the end it prints
+``[project.urls]``, files it would overwrite and the target's own publishing
+workflows (unless ``--force``). With ``--force`` it overwrites those files and
+removes those workflows, and says so: a second workflow publishing the
+project would upload outside the pipeline's checks, and ``check`` and
+``validate`` hold every publishing workflow to the pipeline's rules (its
+twine, its publish path), which the target's own one was not written for.
+A workflow publishes when a job runs ``pypa/gh-action-pypi-publish`` or ``make
+publish-dry-run`` (the validator's analysis decides it, as for
+``validate``); the workflows it calls are kept (the project's CI may use
+them). When ``make lock`` fails, every file is put back as it was. At the end it prints
 what only a person can do: the trusted publishers to register on PyPI and
 TestPyPI and the GitHub environments, with their exact values.
 """
@@ -52,6 +60,8 @@ from packaging.utils import canonicalize_name
 
 from tools import project as facts
 from tools.common import ROOT, GitError, git, last_line, run_main
+from tools.workflows.validate import analysis
+from tools.workflows.validate.repo import Repo
 
 BACKEND = "hatchling.build"
 WORKFLOWS = ".github/workflows"
@@ -90,6 +100,7 @@ class Plan:
     target: Path
     files: Dict[str, bytes] = field(default_factory=dict)  # path -> new content
     overwritten: List[str] = field(default_factory=list)  # differing existing files
+    replaced: List[str] = field(default_factory=list)  # its own publish workflows
     repository: str = ""
     name: str = ""
     publishers: Dict[str, facts.Publisher] = field(default_factory=dict)
@@ -442,6 +453,7 @@ def make_plan(target: Path) -> Plan:
         existing = target / path
         if path not in own and existing.exists() and existing.read_bytes() != content:
             plan.overwritten.append(path)
+    plan.replaced = own_publish_workflows(target, list(plan.files))
     return plan
 
 
@@ -489,17 +501,11 @@ def lock(target: Path, python: str) -> None:
         )
 
 
-def own_publish_workflows(plan: Plan) -> List[str]:
-    """The target's own workflows that publish (not the ones adopt writes)."""
-    folder = plan.target / WORKFLOWS
-    found = []
-    for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
-        rel = f"{WORKFLOWS}/{path.name}"
-        if rel not in plan.files and "pypa/gh-action-pypi-publish" in path.read_text(
-            encoding="utf-8", errors="replace"
-        ):
-            found.append(rel)
-    return found
+def own_publish_workflows(target: Path, written: Sequence[str]) -> List[str]:
+    """The target's own workflows that publish (a publish or dry-run job, as
+    the validator's analysis finds them), except the ones adopt writes."""
+    publishing = analysis.of(Repo(target)).workflows
+    return sorted(path for path in publishing if path not in written)
 
 
 def person_steps(plan: Plan) -> List[str]:
@@ -524,12 +530,6 @@ def person_steps(plan: Plan) -> List[str]:
             )
             + ")"
         )
-    for old in own_publish_workflows(plan):
-        lines.append(
-            f"- {old} publishes too (pypa/gh-action-pypi-publish): remove it once "
-            "the pipeline's publish workflows work (check and validate hold every "
-            "publishing workflow to the pipeline's rules)"
-        )
     lines.append(
         f"- in {plan.target}: review and commit (git add -A && git commit), tag a "
         "release, then make release-check (and make release-check DEV=1)"
@@ -540,15 +540,31 @@ def person_steps(plan: Plan) -> List[str]:
 def adopt(target: Path, force: bool = False, python: str = sys.executable) -> Plan:
     """Adopt the pipeline into ``target``; Refusal says why not."""
     plan = make_plan(target)
-    if plan.overwritten and not force:
-        shown = ", ".join(plan.overwritten[:3])
-        more = len(plan.overwritten) - 3
+    if (plan.overwritten or plan.replaced) and not force:
+        said = []
+        if plan.overwritten:
+            shown = ", ".join(plan.overwritten[:3])
+            more = len(plan.overwritten) - 3
+            said.append(
+                f"{shown}" + (f" and {more} more" if more > 0 else "")
+                + ", which adopt would overwrite"
+            )
+        if plan.replaced:
+            said.append(
+                f"{', '.join(plan.replaced)}, which "
+                + ("publish" if len(plan.replaced) > 1 else "publishes")
+                + " too and which adopt would remove (the pipeline's publish "
+                "workflows replace them)"
+            )
         raise Refusal(
-            f"{target} already has {shown}"
-            + (f" and {more} more" if more > 0 else "")
-            + ", which adopt would overwrite: FORCE=1 (--force) overwrites them"
+            f"{target} already has {'; and '.join(said)}: FORCE=1 (--force) "
+            "overwrites and removes them"
         )
     before = write(plan)
+    for path in plan.replaced:
+        dest = target / path
+        before[dest] = dest.read_bytes()
+        dest.unlink()
     for made in LOCKS:  # make lock writes these: put back too on failure
         dest = target / made
         before.setdefault(dest, dest.read_bytes() if dest.is_file() else None)
@@ -581,6 +597,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"adopt: {note}")
     if plan.overwritten:
         print(f"adopt: overwritten: {', '.join(plan.overwritten)}")
+    for path in plan.replaced:
+        print(
+            f"adopt: removed {path}: it published too; the pipeline's "
+            f"{' and '.join(sorted(p.workflow for p in plan.publishers.values()))} "
+            "publish instead"
+        )
     print("\n".join(person_steps(plan)))
     return 0
 

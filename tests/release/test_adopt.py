@@ -166,13 +166,89 @@ def test_the_plan_fills_every_literal_from_the_target(tmp_path):
     assert "publishes too" not in steps
 
 
-def test_the_targets_own_publish_workflow_is_named(tmp_path):
+# The target's own release workflow, as filelock's release.yaml is shaped: a
+# tag push builds and publishes with pypa/gh-action-pypi-publish.
+THEIR_RELEASE = """\
+name: Release
+on:
+  push:
+    tags: ["*"]
+permissions: {}
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    environment: release
+    permissions:
+      id-token: write
+    steps:
+      - run: echo build
+      - uses: pypa/gh-action-pypi-publish@v1.14.0
+"""
+# Its CI calls a workflow too: a called workflow stays (its CI may need it).
+THEIR_CI_PUBLISH_DRY_RUN = """\
+name: Dry run
+on:
+  pull_request:
+permissions: {}
+jobs:
+  dry:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make publish-dry-run
+"""
+
+
+def with_own_publishers(tmp_path: Path) -> Project:
     proj = target(tmp_path)
-    old = proj.path / ".github/workflows/release.yaml"
-    old.write_text("jobs: {p: {steps: [{uses: pypa/gh-action-pypi-publish@v1}]}}\n")
-    proj.commit("a publish workflow of its own")
-    steps = "\n".join(adopt.person_steps(adopt.make_plan(proj.path)))
-    assert "- .github/workflows/release.yaml publishes too" in steps
+    workflows = proj.path / ".github/workflows"
+    (workflows / "release.yaml").write_text(THEIR_RELEASE)
+    (workflows / "dry.yml").write_text(THEIR_CI_PUBLISH_DRY_RUN)
+    proj.commit("publish workflows of its own")
+    return proj
+
+
+def test_the_targets_own_publish_workflows_are_refused_without_force(tmp_path):
+    proj = with_own_publishers(tmp_path)
+    message = refused(
+        proj,
+        "already has .github/workflows/dry.yml, .github/workflows/release.yaml, "
+        "which publish too and which adopt would remove",
+        "FORCE=1",
+    )
+    assert "ci.yaml" not in message  # a workflow that does not publish stays
+
+
+def test_force_removes_the_targets_own_publish_workflows(tmp_path, monkeypatch):
+    proj = with_own_publishers(tmp_path)
+    monkeypatch.setattr(adopt, "lock", lambda target, python: None)
+    plan = adopt.adopt(proj.path, force=True)
+    assert plan.replaced == [
+        ".github/workflows/dry.yml",
+        ".github/workflows/release.yaml",
+    ]
+    workflows = proj.path / ".github/workflows"
+    assert not (workflows / "release.yaml").exists()
+    assert not (workflows / "dry.yml").exists()
+    assert (workflows / "ci.yaml").is_file()
+    assert (workflows / "release-pypi.yaml").is_file()
+
+
+def test_main_says_which_workflows_it_removed(tmp_path, monkeypatch, capsys):
+    proj = with_own_publishers(tmp_path)
+    monkeypatch.setattr(adopt, "lock", lambda target, python: None)
+    assert adopt.main([str(proj.path), "--force"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "adopt: removed .github/workflows/release.yaml: it published too; the "
+        "pipeline's release-pypi.yaml and release-testpypi.yaml publish instead"
+    ) in out, out
+    assert "publishes too" not in out  # no step left to a person
+
+
+def test_a_failed_lock_puts_the_removed_workflows_back(tmp_path):
+    proj = with_own_publishers(tmp_path)
+    refused(proj, "make lock failed", "put back", force=True)
+    assert (proj.path / ".github/workflows/release.yaml").read_text() == THEIR_RELEASE
 
 
 def test_the_test_workflow_keeps_only_what_the_target_can_run(tmp_path):
