@@ -43,6 +43,7 @@ TestPyPI and the GitHub environments, with their exact values.
 
 import argparse
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -60,8 +61,9 @@ from packaging.utils import canonicalize_name
 
 from tools import project as facts
 from tools.common import ROOT, GitError, git, last_line, run_main
-from tools.workflows.validate import analysis
+from tools.workflows.validate import analysis, toxenvs
 from tools.workflows.validate.repo import Repo
+from tools.workflows.validate.rules import ci
 
 BACKEND = "hatchling.build"
 WORKFLOWS = ".github/workflows"
@@ -101,6 +103,7 @@ class Plan:
     files: Dict[str, bytes] = field(default_factory=dict)  # path -> new content
     overwritten: List[str] = field(default_factory=list)  # differing existing files
     replaced: List[str] = field(default_factory=list)  # its own publish workflows
+    type_envs: Optional[List[str]] = None  # tox envs running its type checker
     repository: str = ""
     name: str = ""
     publishers: Dict[str, facts.Publisher] = field(default_factory=dict)
@@ -374,8 +377,12 @@ TEST_WORKFLOW = f"{WORKFLOWS}/test.yml"
 # Jobs of this repository's test workflow that test this repository only: its
 # tox lint env (black, mypy... of its own code), the release tooling's tests
 # (tests/release is not copied) and its coverage gate (tox's coverage env,
-# Codecov). The target's own CI keeps doing its linting and coverage.
-OWN_JOBS = ("lint", "release-tooling", "coverage")
+# Codecov). The target's own CI keeps doing its linting and coverage; but a
+# target that configures a type checker gets the lint job back, running its
+# own type-checking tox envs (:func:`type_check_envs`), because the test
+# workflow must then run it (the validator's ci-runs rule).
+LINT_JOB = "lint"
+OWN_JOBS = (LINT_JOB, "release-tooling", "coverage")
 OWN_STEPS = ("Upload the coverage data",)
 
 
@@ -395,12 +402,67 @@ def _drop_block(text: str, start: str, indent: int) -> str:
     return new
 
 
-def adapt_tests(text: str) -> str:
+def type_check_envs(target: Path) -> Optional[List[str]]:
+    """The target's tox envs that run its type checker, when it configures one
+    (None when it does not): those with no Python of their own (a CI job runs
+    them on the runner's), else the first; empty when no env runs it."""
+    if "lint with the type checker" not in ci.claimed_checks(target):
+        return None
+    envs = toxenvs.load(target)
+    found = [
+        name
+        for name in [*envs.default, *(e for e in envs.every if e not in envs.default)]
+        if any(
+            Path(argv[0]).name in ci.TYPE_CHECKERS
+            for text in envs.commands.get(name, [])
+            if not text.startswith("- ")
+            for argv in [shlex.split(text)]
+            if argv
+        )
+    ]
+    unpinned = [name for name in found if name not in envs.pythons]
+    return unpinned or found[:1]
+
+
+def _type_check_job(text: str, envs: List[str]) -> str:
+    """The lint job, running the target's type-checking tox envs."""
+    names = ",".join(envs)
+    start = text.index(f"  {LINT_JOB}:\n")
+    end = text.index("\n  workflows:\n", start)
+    block = text[start:end]
+    block = re.sub(
+        r"^(    name: ).*$", r"\g<1>Check the types (the type checker's tox envs)",
+        block, count=1, flags=re.M,
+    )
+    block = re.sub(
+        r"^(      - name: Run the tox lint env).*$",
+        rf"      - name: Run the type checker (tox run -e {names})",
+        block, count=1, flags=re.M,
+    )
+    block, count = re.subn(
+        r"^(        run: \.venv/bin/tox run -e )lint$", rf"\g<1>{names}",
+        block, count=1, flags=re.M,
+    )
+    if not count:
+        raise Refusal(
+            f"cannot adapt {TEST_WORKFLOW}: its lint job runs no `tox run -e lint` "
+            "(the pipeline's own test workflow changed: update tools/adopt.py)"
+        )
+    return text[:start] + block + text[end:]
+
+
+def adapt_tests(text: str, type_envs: Optional[List[str]] = None) -> str:
     """This repository's test workflow, for the target: the jobs the publish
     workflows need (the workflow checks, the matrix, the wheel built once and
     ``tox run -e pyXY`` on it for every Python: tox makes a ``pyXY`` env of
-    any project), without the jobs that test this repository only."""
+    any project), without the jobs that test this repository only; with
+    ``type_envs``, the lint job runs those tox envs (its type checker)."""
+    kept_own = (LINT_JOB,) if type_envs else ()
+    if type_envs:
+        text = _type_check_job(text, type_envs)
     for job in OWN_JOBS:
+        if job in kept_own:
+            continue
         text = _drop_block(text, rf"{re.escape(job)}:", 2)
     for step in OWN_STEPS:
         text = _drop_block(text, rf"- name: {re.escape(step)}$", 6)
@@ -409,7 +471,11 @@ def adapt_tests(text: str) -> str:
     )
     if match is None:
         raise Refusal(f"cannot adapt {TEST_WORKFLOW}: its all-green job needs nothing")
-    kept = [n.strip() for n in match.group(2).split(",") if n.strip() not in OWN_JOBS]
+    kept = [
+        n.strip()
+        for n in match.group(2).split(",")
+        if n.strip() not in OWN_JOBS or n.strip() in kept_own
+    ]
     return text.replace(match.group(0), f"{match.group(1)}{', '.join(kept)}]", 1)
 
 
@@ -436,9 +502,15 @@ def make_plan(target: Path) -> Plan:
         plan.files[f"{WORKFLOWS}/{theirs.workflow}"] = (
             ROOT / WORKFLOWS / mine.workflow
         ).read_bytes()
+    plan.type_envs = type_check_envs(target)
     plan.files[TEST_WORKFLOW] = adapt_tests(
-        plan.files[TEST_WORKFLOW].decode("utf-8")
+        plan.files[TEST_WORKFLOW].decode("utf-8"), plan.type_envs
     ).encode()
+    if plan.type_envs:
+        plan.notes.append(
+            f"{TEST_WORKFLOW}: its lint job runs the project's type checker "
+            f"(tox run -e {','.join(plan.type_envs)})"
+        )
     for path in list(plan.files):
         if path.startswith(".github/"):
             plan.files[path] = fill(plan.files[path].decode("utf-8"), plan).encode()
@@ -529,6 +601,12 @@ def person_steps(plan: Plan) -> List[str]:
                 else " no reviewer needed"
             )
             + ")"
+        )
+    if plan.type_envs == []:
+        lines.append(
+            f"- {plan.target} configures a type checker ({', '.join(ci.TYPE_CHECKERS)}) "
+            "that no tox env runs: add one, then run it in the lint job of "
+            f"{TEST_WORKFLOW} (validate's ci-runs rule asks for it)"
         )
     lines.append(
         f"- in {plan.target}: review and commit (git add -A && git commit), tag a "

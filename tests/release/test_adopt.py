@@ -19,6 +19,7 @@ import yaml
 from tests.release.helpers import Project, passed
 from tools import adopt, release_check
 from tools.project import ROOT
+from tools.workflows.validate import check_all
 
 PROJECTS = Path(__file__).parent / "projects"
 
@@ -260,6 +261,50 @@ def test_the_test_workflow_keeps_only_what_the_target_can_run(tmp_path):
     (run,) = [s["run"] for s in jobs["tests"]["steps"] if "run" in s]
     assert 'tox run -e "py${PYTHON_VERSION//./}"' in run
     assert not [s for s in jobs["tests"]["steps"] if "coverage" in s["name"]]
+
+
+def with_mypy(tmp_path: Path, tox_env: bool) -> Project:
+    """The shapes project configuring mypy; with ``tox_env``, tox envs run it
+    (one on Python 3.12 only, one on any Python), as structlog's do."""
+    proj = target(tmp_path)
+    edit(proj, "[tool.hatch.version]\n", "[tool.mypy]\nstrict = true\n\n[tool.hatch.version]\n", commit=not tox_env)
+    if tox_env:
+        tox = proj.path / "tox.toml"
+        tox.write_text(
+            tox.read_text()
+            + '\n[env."3.12-mypy"]\ncommands = [["mypy", "tests/typing"]]\n'
+            + '\n[env.typing]\ncommands = [["mypy", "src"]]\n'
+        )
+        proj.commit("mypy")
+    return proj
+
+
+def test_a_configured_type_checker_keeps_a_lint_job_running_it(tmp_path):
+    plan = adopt.make_plan(with_mypy(tmp_path, tox_env=True).path)
+    assert plan.type_envs == ["typing"]
+    workflow = yaml.safe_load(plan.files[".github/workflows/test.yml"])
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["lint", "workflows", "matrix", "wheel", "tests", "all-green"]
+    assert "lint" in jobs["all-green"]["needs"]
+    (run,) = [s["run"] for s in jobs["lint"]["steps"] if "run" in s]
+    assert run == ".venv/bin/tox run -e typing"
+    # and validate's ci-runs rule, which asks for it (and reports its absence
+    # when the lint job is dropped), is satisfied by it
+    for path, content in plan.files.items():
+        if path.startswith(".github/") or path == "pyproject.toml":
+            (plan.target / path).parent.mkdir(parents=True, exist_ok=True)
+            (plan.target / path).write_bytes(content)
+    said = [str(p) for p in check_all(plan.target) if p.rule == "ci-runs"]
+    assert said == [], said
+
+
+def test_a_type_checker_no_tox_env_runs_is_left_to_a_person(tmp_path):
+    plan = adopt.make_plan(with_mypy(tmp_path, tox_env=False).path)
+    assert plan.type_envs == []
+    jobs = yaml.safe_load(plan.files[".github/workflows/test.yml"])["jobs"]
+    assert "lint" not in jobs
+    steps = "\n".join(adopt.person_steps(plan))
+    assert "configures a type checker (mypy, pyright) that no tox env runs" in steps
 
 
 def test_tools_leave_an_sdist_listed_by_dotted_keys(tmp_path):
