@@ -200,7 +200,7 @@ jobs:
 
 
 def with_own_publishers(tmp_path: Path) -> Project:
-    proj = target(tmp_path)
+    proj = target(tmp_path)  # its own release.yaml: replaced by filelock's shape
     workflows = proj.path / ".github/workflows"
     (workflows / "release.yaml").write_text(THEIR_RELEASE)
     (workflows / "dry.yml").write_text(THEIR_CI_PUBLISH_DRY_RUN)
@@ -256,32 +256,20 @@ def test_the_test_workflow_keeps_only_what_the_target_can_run(tmp_path):
     plan = adopt.make_plan(target(tmp_path).path)
     workflow = yaml.safe_load(plan.files[".github/workflows/test.yml"])
     jobs = workflow["jobs"]
-    assert list(jobs) == ["workflows", "matrix", "wheel", "tests", "all-green"]
-    assert jobs["all-green"]["needs"] == ["workflows", "matrix", "wheel", "tests"]
+    assert list(jobs) == ["lint", "workflows", "matrix", "wheel", "tests", "all-green"]
+    assert jobs["all-green"]["needs"] == ["lint", "workflows", "matrix", "wheel", "tests"]
     (run,) = [s["run"] for s in jobs["tests"]["steps"] if "run" in s]
     assert 'tox run -e "py${PYTHON_VERSION//./}"' in run
     assert not [s for s in jobs["tests"]["steps"] if "coverage" in s["name"]]
 
 
-def with_mypy(tmp_path: Path, tox_env: bool) -> Project:
-    """The shapes project configuring mypy; with ``tox_env``, tox envs run it
-    (one on Python 3.12 only, one on any Python), as structlog's do."""
-    proj = target(tmp_path)
-    edit(proj, "[tool.hatch.version]\n", "[tool.mypy]\nstrict = true\n\n[tool.hatch.version]\n", commit=not tox_env)
-    if tox_env:
-        tox = proj.path / "tox.toml"
-        tox.write_text(
-            tox.read_text()
-            + '\n[env."3.12-mypy"]\ncommands = [["mypy", "tests/typing"]]\n'
-            + '\n[env.typing]\ncommands = [["mypy", "src"]]\n'
-        )
-        proj.commit("mypy")
-    return proj
-
-
 def test_a_configured_type_checker_keeps_a_lint_job_running_it(tmp_path):
-    plan = adopt.make_plan(with_mypy(tmp_path, tox_env=True).path)
-    assert plan.type_envs == ["typing"]
+    proj = target(tmp_path)  # [tool.mypy]; tox envs typing and 3.12-mypy
+    tox = proj.path / "tox.toml"
+    tox.write_text(tox.read_text() + '\n[env."3.12-mypy"]\ncommands = [["mypy", "tests"]]\n')
+    proj.commit("mypy on 3.12 only too")
+    plan = adopt.make_plan(proj.path)
+    assert plan.type_envs == ["typing"]  # the env with no Python of its own
     workflow = yaml.safe_load(plan.files[".github/workflows/test.yml"])
     jobs = workflow["jobs"]
     assert list(jobs) == ["lint", "workflows", "matrix", "wheel", "tests", "all-green"]
@@ -299,7 +287,12 @@ def test_a_configured_type_checker_keeps_a_lint_job_running_it(tmp_path):
 
 
 def test_a_type_checker_no_tox_env_runs_is_left_to_a_person(tmp_path):
-    plan = adopt.make_plan(with_mypy(tmp_path, tox_env=False).path)
+    proj = target(tmp_path)
+    tox = proj.path / "tox.toml"
+    text = tox.read_text()
+    tox.write_text(text[: text.index("[env.typing]")])
+    proj.commit("no tox env runs mypy")
+    plan = adopt.make_plan(proj.path)
     assert plan.type_envs == []
     jobs = yaml.safe_load(plan.files[".github/workflows/test.yml"])["jobs"]
     assert "lint" not in jobs
@@ -327,14 +320,17 @@ def adopted(tmp_path_factory) -> Project:
     """The shapes project with the pipeline brought in by the real make adopt,
     committed and tagged 1.2.3 (shared: never change it)."""
     proj = target(tmp_path_factory.mktemp("adopted"))
-    out = subprocess.run(
-        ["make", f"TOOLS_PYTHON={sys.executable}", "adopt", f"TARGET={proj.path}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    command = ["make", f"TOOLS_PYTHON={sys.executable}", "adopt", f"TARGET={proj.path}"]
+    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "already has .github/workflows/release.yaml" in refused.stderr
+    out = subprocess.run([*command, "FORCE=1"], cwd=ROOT, capture_output=True, text=True)
     text = passed(out)
     assert "workflow release-pypi.yaml, environment pypi" in text
+    assert "adopt: removed .github/workflows/release.yaml" in text
+    # its own CI (on a schedule, with pedantic-only findings) stays: release-check
+    # passes with it (zizmor's default persona; the schedule is its own)
+    assert (proj.path / ".github/workflows/ci.yaml").is_file()
     proj.commit("adopt the release pipeline")
     proj.tag("1.2.3")  # setuptools-scm's default tag pattern: no "v"
     return proj
