@@ -451,12 +451,42 @@ def _type_check_job(text: str, envs: List[str]) -> str:
     return text[:start] + block + text[end:]
 
 
-def adapt_tests(text: str, type_envs: Optional[List[str]] = None) -> str:
+PER_PYTHON_ENV = '-e "py${PYTHON_VERSION//./}"'
+PER_PYTHON_FACTOR = '-f "$PYTHON_VERSION"'
+DOTTED_PYTHON = re.compile(r"^\d+\.\d+t?$")
+
+
+def tests_by_factor(target: Path) -> bool:
+    """Whether the target names its tox envs by dotted Python factors
+    (``3.12``, ``3.12-tests``, ``3.12-mypy``). Then each Python's job runs
+    ``tox run -f X.Y``, every env of that Python: a ``pyXY`` env (which tox
+    makes from the base env) can run nothing where the commands depend on a
+    factor (``tests: pytest``), and tox says "congratulations" for it; ``-f``
+    with no env of that Python fails."""
+    envs = toxenvs.load(target)
+    return any(
+        DOTTED_PYTHON.match(factor)
+        for name in envs.default
+        for factor in name.split("-")
+    )
+
+
+def adapt_tests(
+    text: str, type_envs: Optional[List[str]] = None, by_factor: bool = False
+) -> str:
     """This repository's test workflow, for the target: the jobs the publish
     workflows need (the workflow checks, the matrix, the wheel built once and
     ``tox run -e pyXY`` on it for every Python: tox makes a ``pyXY`` env of
     any project), without the jobs that test this repository only; with
-    ``type_envs``, the lint job runs those tox envs (its type checker)."""
+    ``type_envs``, the lint job runs those tox envs (its type checker); with
+    ``by_factor``, each Python's job runs ``tox run -f X.Y``."""
+    if by_factor:
+        if PER_PYTHON_ENV not in text:
+            raise Refusal(
+                f"cannot adapt {TEST_WORKFLOW}: no `tox run {PER_PYTHON_ENV}` in it "
+                "(the pipeline's own test workflow changed: update tools/adopt.py)"
+            )
+        text = text.replace(PER_PYTHON_ENV, PER_PYTHON_FACTOR)
     kept_own = (LINT_JOB,) if type_envs else ()
     if type_envs:
         text = _type_check_job(text, type_envs)
@@ -504,7 +534,9 @@ def make_plan(target: Path) -> Plan:
         ).read_bytes()
     plan.type_envs = type_check_envs(target)
     plan.files[TEST_WORKFLOW] = adapt_tests(
-        plan.files[TEST_WORKFLOW].decode("utf-8"), plan.type_envs
+        plan.files[TEST_WORKFLOW].decode("utf-8"),
+        plan.type_envs,
+        by_factor=tests_by_factor(target),
     ).encode()
     if plan.type_envs:
         plan.notes.append(

@@ -259,7 +259,8 @@ def test_the_test_workflow_keeps_only_what_the_target_can_run(tmp_path):
     assert list(jobs) == ["lint", "workflows", "matrix", "wheel", "tests", "all-green"]
     assert jobs["all-green"]["needs"] == ["lint", "workflows", "matrix", "wheel", "tests"]
     (run,) = [s["run"] for s in jobs["tests"]["steps"] if "run" in s]
-    assert 'tox run -e "py${PYTHON_VERSION//./}"' in run
+    # its envs are named 3.12, 3.13: each Python's job runs them by factor
+    assert 'tox run -f "$PYTHON_VERSION"' in run
     assert not [s for s in jobs["tests"]["steps"] if "coverage" in s["name"]]
 
 
@@ -300,6 +301,34 @@ def test_a_type_checker_no_tox_env_runs_is_left_to_a_person(tmp_path):
     assert "configures a type checker (mypy, pyright) that no tox env runs" in steps
 
 
+def test_envs_named_by_python_factor_are_run_by_factor(tmp_path):
+    """structlog's shape: [testenv] commands = tests: pytest, envs 3.12-tests.
+    ``tox run -e py312`` runs nothing there (and passes); ``-f 3.12`` runs
+    3.12-tests; a project naming its envs py312 keeps ``-e py312``."""
+    proj = target(tmp_path)
+    tox = proj.path / "tox.toml"
+    text = tox.read_text()
+    tox.write_text(text.replace('env_list = ["3.12", "3.13"]', 'env_list = ["py312", "py313"]'))
+    proj.commit("pyXY names")
+    workflow = adopt.make_plan(proj.path).files[".github/workflows/test.yml"].decode()
+    assert 'tox run -e "py${PYTHON_VERSION//./}"' in workflow
+    assert "-f " not in workflow
+    tox.write_text(
+        text.replace('env_list = ["3.12", "3.13"]', 'env_list = ["3.12-tests", "3.13-tests"]')
+    )
+    proj.commit("factors")
+    plan = adopt.make_plan(proj.path)
+    workflow = plan.files[".github/workflows/test.yml"].decode()
+    assert 'tox run -f "$PYTHON_VERSION"' in workflow
+    # validate's ci-runs counts it as the tests on every Python
+    for path, content in plan.files.items():
+        if path.startswith(".github/") or path == "pyproject.toml":
+            (plan.target / path).parent.mkdir(parents=True, exist_ok=True)
+            (plan.target / path).write_bytes(content)
+    said = [str(p) for p in check_all(plan.target) if p.rule == "ci-runs"]
+    assert said == [], said
+
+
 def test_tools_leave_an_sdist_listed_by_dotted_keys(tmp_path):
     proj = target(tmp_path)
     edit(
@@ -322,7 +351,7 @@ def adopted(tmp_path_factory) -> Project:
     proj = target(tmp_path_factory.mktemp("adopted"))
     command = ["make", f"TOOLS_PYTHON={sys.executable}", "adopt", f"TARGET={proj.path}"]
     refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert refused.returncode != 0, refused.stdout + refused.stderr
     assert "already has .github/workflows/release.yaml" in refused.stderr
     out = subprocess.run([*command, "FORCE=1"], cwd=ROOT, capture_output=True, text=True)
     text = passed(out)
