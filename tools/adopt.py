@@ -431,17 +431,25 @@ def _type_check_job(text: str, envs: List[str]) -> str:
     end = text.index("\n  workflows:\n", start)
     block = text[start:end]
     block = re.sub(
-        r"^(    name: ).*$", r"\g<1>Check the types (the type checker's tox envs)",
-        block, count=1, flags=re.M,
+        r"^(    name: ).*$",
+        r"\g<1>Check the types (the type checker's tox envs)",
+        block,
+        count=1,
+        flags=re.M,
     )
     block = re.sub(
         r"^(      - name: Run the tox lint env).*$",
         rf"      - name: Run the type checker (tox run -e {names})",
-        block, count=1, flags=re.M,
+        block,
+        count=1,
+        flags=re.M,
     )
     block, count = re.subn(
-        r"^(        run: \.venv/bin/tox run -e )lint$", rf"\g<1>{names}",
-        block, count=1, flags=re.M,
+        r"^(        run: \.venv/bin/tox run -e )lint$",
+        rf"\g<1>{names}",
+        block,
+        count=1,
+        flags=re.M,
     )
     if not count:
         raise Refusal(
@@ -636,8 +644,8 @@ def person_steps(plan: Plan) -> List[str]:
         )
     if plan.type_envs == []:
         lines.append(
-            f"- {plan.target} configures a type checker ({', '.join(ci.TYPE_CHECKERS)}) "
-            "that no tox env runs: add one, then run it in the lint job of "
+            f"- {plan.target} configures a type checker "
+            f"({', '.join(ci.TYPE_CHECKERS)}) that no tox env runs: add one, then run it in the lint job of "
             f"{TEST_WORKFLOW} (validate's ci-runs rule asks for it)"
         )
     lines.append(
@@ -656,7 +664,8 @@ def adopt(target: Path, force: bool = False, python: str = sys.executable) -> Pl
             shown = ", ".join(plan.overwritten[:3])
             more = len(plan.overwritten) - 3
             said.append(
-                f"{shown}" + (f" and {more} more" if more > 0 else "")
+                f"{shown}"
+                + (f" and {more} more" if more > 0 else "")
                 + ", which adopt would overwrite"
             )
         if plan.replaced:

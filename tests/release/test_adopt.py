@@ -257,7 +257,13 @@ def test_the_test_workflow_keeps_only_what_the_target_can_run(tmp_path):
     workflow = yaml.safe_load(plan.files[".github/workflows/test.yml"])
     jobs = workflow["jobs"]
     assert list(jobs) == ["lint", "workflows", "matrix", "wheel", "tests", "all-green"]
-    assert jobs["all-green"]["needs"] == ["lint", "workflows", "matrix", "wheel", "tests"]
+    assert jobs["all-green"]["needs"] == [
+        "lint",
+        "workflows",
+        "matrix",
+        "wheel",
+        "tests",
+    ]
     (run,) = [s["run"] for s in jobs["tests"]["steps"] if "run" in s]
     # its envs are named 3.12, 3.13: each Python's job runs them by factor
     assert 'tox run -f "$PYTHON_VERSION"' in run
@@ -267,7 +273,9 @@ def test_the_test_workflow_keeps_only_what_the_target_can_run(tmp_path):
 def test_a_configured_type_checker_keeps_a_lint_job_running_it(tmp_path):
     proj = target(tmp_path)  # [tool.mypy]; tox envs typing and 3.12-mypy
     tox = proj.path / "tox.toml"
-    tox.write_text(tox.read_text() + '\n[env."3.12-mypy"]\ncommands = [["mypy", "tests"]]\n')
+    tox.write_text(
+        tox.read_text() + '\n[env."3.12-mypy"]\ncommands = [["mypy", "tests"]]\n'
+    )
     proj.commit("mypy on 3.12 only too")
     plan = adopt.make_plan(proj.path)
     assert plan.type_envs == ["typing"]  # the env with no Python of its own
@@ -308,13 +316,17 @@ def test_envs_named_by_python_factor_are_run_by_factor(tmp_path):
     proj = target(tmp_path)
     tox = proj.path / "tox.toml"
     text = tox.read_text()
-    tox.write_text(text.replace('env_list = ["3.12", "3.13"]', 'env_list = ["py312", "py313"]'))
+    tox.write_text(
+        text.replace('env_list = ["3.12", "3.13"]', 'env_list = ["py312", "py313"]')
+    )
     proj.commit("pyXY names")
     workflow = adopt.make_plan(proj.path).files[".github/workflows/test.yml"].decode()
     assert 'tox run -e "py${PYTHON_VERSION//./}"' in workflow
     assert "-f " not in workflow
     tox.write_text(
-        text.replace('env_list = ["3.12", "3.13"]', 'env_list = ["3.12-tests", "3.13-tests"]')
+        text.replace(
+            'env_list = ["3.12", "3.13"]', 'env_list = ["3.12-tests", "3.13-tests"]'
+        )
     )
     proj.commit("factors")
     plan = adopt.make_plan(proj.path)
@@ -353,7 +365,9 @@ def adopted(tmp_path_factory) -> Project:
     refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert refused.returncode != 0, refused.stdout + refused.stderr
     assert "already has .github/workflows/release.yaml" in refused.stderr
-    out = subprocess.run([*command, "FORCE=1"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [*command, "FORCE=1"], cwd=ROOT, capture_output=True, text=True
+    )
     text = passed(out)
     assert "workflow release-pypi.yaml, environment pypi" in text
     assert "adopt: removed .github/workflows/release.yaml" in text

@@ -6,7 +6,9 @@ from pathlib import Path
 from tools.workflows.validate import toxenvs
 
 
-def test_reading_toxs_configuration_writes_nothing_in_the_project(tmp_path, monkeypatch):
+def test_reading_toxs_configuration_writes_nothing_in_the_project(
+    tmp_path, monkeypatch
+):
     """tox's loader makes the package env's .tox/.pkg/file.lock where it works:
     validate (and make adopt, which reads a target's tox envs before writing
     anything) must leave the project as it was."""

@@ -385,14 +385,20 @@ def test_a_real_finding_in_the_projects_own_workflow_still_fails(tmp_path):
         "- run: echo checking", '- run: echo "${{ github.event.pull_request.title }}"'
     )
     (tree.path / ".github" / "workflows" / "check.yaml").write_text(injected, "utf-8")
-    code, said = zizmor_runs(tree.path)["zizmor --offline (the project's other workflows)"]
+    code, said = zizmor_runs(tree.path)[
+        "zizmor --offline (the project's other workflows)"
+    ]
     assert code != 0 and "[template-injection]" in said, said
     assert "check.yaml" in said
 
 
 def test_the_pipelines_workflow_keeps_the_pedantic_persona(tmp_path):
     tree = Tree(tmp_path / "repo").apply(
-        Edit(TEST, "      contents: read # check out the code\n", "      statuses: write\n")
+        Edit(
+            TEST,
+            "      contents: read # check out the code\n",
+            "      statuses: write\n",
+        )
     )
     code, said = zizmor_runs(tree.path)["zizmor --offline --persona pedantic"]
     assert code != 0 and "[undocumented-permissions]" in said, said
