@@ -645,8 +645,9 @@ def person_steps(plan: Plan) -> List[str]:
     if plan.type_envs == []:
         lines.append(
             f"- {plan.target} configures a type checker "
-            f"({', '.join(ci.TYPE_CHECKERS)}) that no tox env runs: add one, then run it in the lint job of "
-            f"{TEST_WORKFLOW} (validate's ci-runs rule asks for it)"
+            f"({', '.join(ci.TYPE_CHECKERS)}) that no tox env runs: add one, "
+            f"then run it in the lint job of {TEST_WORKFLOW} (validate's ci-runs "
+            "rule asks for it)"
         )
     lines.append(
         f"- in {plan.target}: review and commit (git add -A && git commit), tag a "
