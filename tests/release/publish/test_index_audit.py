@@ -548,10 +548,16 @@ def released_copy(tmp_path_factory) -> Project:
     here), tagged v1.2.3 and built."""
     proj = new_project(tmp_path_factory, "audited")
     pyproject = proj.path / "pyproject.toml"
+    text = pyproject.read_text()
+    header = "\n[tool.release-check]\n"  # the project has the table already
+    assert header in text
     pyproject.write_text(
-        pyproject.read_text()
-        + '\n[tool.release-check]\naccept-releases = [\n  { version = "1.2.3", '
-        'reason = "the tests cannot sign a provenance" },\n]\n'
+        text.replace(
+            header,
+            header + 'accept-releases = [\n  { version = "1.2.3", '
+            'reason = "the tests cannot sign a provenance" },\n]\n',
+            1,
+        )
     )
     proj.commit("accept 1.2.3")
     proj.tag("v1.2.3")
