@@ -27,8 +27,16 @@ What it does, in the target (a git clone with no uncommitted change):
 It refuses, with one line and exit 1 (2 for usage), before writing anything:
 another build backend, no hatch-vcs, a malformed ``pyproject.toml``, a target
 that is not a git clone or has uncommitted changes, no GitHub repository in
-``[project.urls]``, and files it would overwrite (unless ``--force``). When
-``make lock`` fails, every file is put back as it was. At the end it prints
+``[project.urls]``, files it would overwrite and the target's own publishing
+workflows (unless ``--force``). With ``--force`` it overwrites those files and
+removes those workflows, and says so: a second workflow publishing the
+project would upload outside the pipeline's checks, and ``check`` and
+``validate`` hold every publishing workflow to the pipeline's rules (its
+twine, its publish path), which the target's own one was not written for.
+A workflow publishes when a job runs ``pypa/gh-action-pypi-publish`` or ``make
+publish-dry-run`` (the validator's analysis decides it, as for
+``validate``); the workflows it calls are kept (the project's CI may use
+them). When ``make lock`` fails, every file is put back as it was. At the end it prints
 what only a person can do: the trusted publishers to register on PyPI and
 TestPyPI and the GitHub environments, with their exact values.
 """
@@ -51,10 +59,20 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from tools import project as facts
+from tools.adopt_ci import (
+    TEST_WORKFLOW,
+    WORKFLOWS,
+    CannotAdapt,
+    adapt_tests,
+    tests_by_factor,
+    type_check_envs,
+)
 from tools.common import ROOT, GitError, git, last_line, run_main
+from tools.workflows.validate import analysis
+from tools.workflows.validate.repo import Repo
+from tools.workflows.validate.rules import ci
 
 BACKEND = "hatchling.build"
-WORKFLOWS = ".github/workflows"
 # What the pipeline copies (tracked files of this repository under these).
 COPIED_TREES = ("tools", ".github/actions")
 COPIED_FILES = (
@@ -90,6 +108,8 @@ class Plan:
     target: Path
     files: Dict[str, bytes] = field(default_factory=dict)  # path -> new content
     overwritten: List[str] = field(default_factory=list)  # differing existing files
+    replaced: List[str] = field(default_factory=list)  # its own publish workflows
+    type_envs: Optional[List[str]] = None  # tox envs running its type checker
     repository: str = ""
     name: str = ""
     publishers: Dict[str, facts.Publisher] = field(default_factory=dict)
@@ -359,49 +379,6 @@ def fill(text: str, plan: Plan) -> str:
     return text
 
 
-TEST_WORKFLOW = f"{WORKFLOWS}/test.yml"
-# Jobs of this repository's test workflow that test this repository only: its
-# tox lint env (black, mypy... of its own code), the release tooling's tests
-# (tests/release is not copied) and its coverage gate (tox's coverage env,
-# Codecov). The target's own CI keeps doing its linting and coverage.
-OWN_JOBS = ("lint", "release-tooling", "coverage")
-OWN_STEPS = ("Upload the coverage data",)
-
-
-def _drop_block(text: str, start: str, indent: int) -> str:
-    """``text`` without the block whose first line matches ``start`` at
-    ``indent`` spaces, up to the next line indented as much or less."""
-    pattern = re.compile(
-        rf"^{' ' * indent}{start}[^\n]*\n(?:(?:[ ]{{{indent + 1},}}[^\n]*|[ \t]*)\n)*",
-        re.M,
-    )
-    new, count = pattern.subn("", text, count=1)
-    if not count:
-        raise Refusal(
-            f"cannot adapt {TEST_WORKFLOW}: no {start.strip()} in it (the "
-            "pipeline's own test workflow changed: update tools/adopt.py)"
-        )
-    return new
-
-
-def adapt_tests(text: str) -> str:
-    """This repository's test workflow, for the target: the jobs the publish
-    workflows need (the workflow checks, the matrix, the wheel built once and
-    ``tox run -e pyXY`` on it for every Python: tox makes a ``pyXY`` env of
-    any project), without the jobs that test this repository only."""
-    for job in OWN_JOBS:
-        text = _drop_block(text, rf"{re.escape(job)}:", 2)
-    for step in OWN_STEPS:
-        text = _drop_block(text, rf"- name: {re.escape(step)}$", 6)
-    match = re.search(
-        r"^(    needs: \[)([^\]]*)(\])", text[text.index("  all-green:") :], re.M
-    )
-    if match is None:
-        raise Refusal(f"cannot adapt {TEST_WORKFLOW}: its all-green job needs nothing")
-    kept = [n.strip() for n in match.group(2).split(",") if n.strip() not in OWN_JOBS]
-    return text.replace(match.group(0), f"{match.group(1)}{', '.join(kept)}]", 1)
-
-
 def make_plan(target: Path) -> Plan:
     """Every file adopt writes, with its content; or Refusal, before any write."""
     data, text = check_target(target)
@@ -425,9 +402,20 @@ def make_plan(target: Path) -> Plan:
         plan.files[f"{WORKFLOWS}/{theirs.workflow}"] = (
             ROOT / WORKFLOWS / mine.workflow
         ).read_bytes()
-    plan.files[TEST_WORKFLOW] = adapt_tests(
-        plan.files[TEST_WORKFLOW].decode("utf-8")
-    ).encode()
+    plan.type_envs = type_check_envs(target)
+    try:
+        plan.files[TEST_WORKFLOW] = adapt_tests(
+            plan.files[TEST_WORKFLOW].decode("utf-8"),
+            plan.type_envs,
+            by_factor=tests_by_factor(target),
+        ).encode()
+    except CannotAdapt as exc:
+        raise Refusal(str(exc)) from None
+    if plan.type_envs:
+        plan.notes.append(
+            f"{TEST_WORKFLOW}: its lint job runs the project's type checker "
+            f"(tox run -e {','.join(plan.type_envs)})"
+        )
     for path in list(plan.files):
         if path.startswith(".github/"):
             plan.files[path] = fill(plan.files[path].decode("utf-8"), plan).encode()
@@ -442,6 +430,7 @@ def make_plan(target: Path) -> Plan:
         existing = target / path
         if path not in own and existing.exists() and existing.read_bytes() != content:
             plan.overwritten.append(path)
+    plan.replaced = own_publish_workflows(target, list(plan.files))
     return plan
 
 
@@ -489,17 +478,11 @@ def lock(target: Path, python: str) -> None:
         )
 
 
-def own_publish_workflows(plan: Plan) -> List[str]:
-    """The target's own workflows that publish (not the ones adopt writes)."""
-    folder = plan.target / WORKFLOWS
-    found = []
-    for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
-        rel = f"{WORKFLOWS}/{path.name}"
-        if rel not in plan.files and "pypa/gh-action-pypi-publish" in path.read_text(
-            encoding="utf-8", errors="replace"
-        ):
-            found.append(rel)
-    return found
+def own_publish_workflows(target: Path, written: Sequence[str]) -> List[str]:
+    """The target's own workflows that publish (a publish or dry-run job, as
+    the validator's analysis finds them), except the ones adopt writes."""
+    publishing = analysis.of(Repo(target)).workflows
+    return sorted(path for path in publishing if path not in written)
 
 
 def person_steps(plan: Plan) -> List[str]:
@@ -524,11 +507,12 @@ def person_steps(plan: Plan) -> List[str]:
             )
             + ")"
         )
-    for old in own_publish_workflows(plan):
+    if plan.type_envs == []:
         lines.append(
-            f"- {old} publishes too (pypa/gh-action-pypi-publish): remove it once "
-            "the pipeline's publish workflows work (check and validate hold every "
-            "publishing workflow to the pipeline's rules)"
+            f"- {plan.target} configures a type checker "
+            f"({', '.join(ci.TYPE_CHECKERS)}) that no tox env runs: add one, "
+            f"then run it in the lint job of {TEST_WORKFLOW} (validate's ci-runs "
+            "rule asks for it)"
         )
     lines.append(
         f"- in {plan.target}: review and commit (git add -A && git commit), tag a "
@@ -540,15 +524,32 @@ def person_steps(plan: Plan) -> List[str]:
 def adopt(target: Path, force: bool = False, python: str = sys.executable) -> Plan:
     """Adopt the pipeline into ``target``; Refusal says why not."""
     plan = make_plan(target)
-    if plan.overwritten and not force:
-        shown = ", ".join(plan.overwritten[:3])
-        more = len(plan.overwritten) - 3
+    if (plan.overwritten or plan.replaced) and not force:
+        said = []
+        if plan.overwritten:
+            shown = ", ".join(plan.overwritten[:3])
+            more = len(plan.overwritten) - 3
+            said.append(
+                f"{shown}"
+                + (f" and {more} more" if more > 0 else "")
+                + ", which adopt would overwrite"
+            )
+        if plan.replaced:
+            said.append(
+                f"{', '.join(plan.replaced)}, which "
+                + ("publish" if len(plan.replaced) > 1 else "publishes")
+                + " too and which adopt would remove (the pipeline's publish "
+                "workflows replace them)"
+            )
         raise Refusal(
-            f"{target} already has {shown}"
-            + (f" and {more} more" if more > 0 else "")
-            + ", which adopt would overwrite: FORCE=1 (--force) overwrites them"
+            f"{target} already has {'; and '.join(said)}: FORCE=1 (--force) "
+            "overwrites and removes them"
         )
     before = write(plan)
+    for path in plan.replaced:
+        dest = target / path
+        before[dest] = dest.read_bytes()
+        dest.unlink()
     for made in LOCKS:  # make lock writes these: put back too on failure
         dest = target / made
         before.setdefault(dest, dest.read_bytes() if dest.is_file() else None)
@@ -567,7 +568,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     parser.add_argument("target", type=Path, help="the project's git clone")
     parser.add_argument(
-        "--force", action="store_true", help="overwrite files the target has"
+        "--force",
+        action="store_true",
+        help="overwrite files the target has, remove its own publishing workflows",
     )
     args = parser.parse_args(argv)
     target = args.target.resolve()
@@ -581,6 +584,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"adopt: {note}")
     if plan.overwritten:
         print(f"adopt: overwritten: {', '.join(plan.overwritten)}")
+    for path in plan.replaced:
+        print(
+            f"adopt: removed {path}: it published too; the pipeline's "
+            f"{' and '.join(sorted(p.workflow for p in plan.publishers.values()))} "
+            "publish instead"
+        )
     print("\n".join(person_steps(plan)))
     return 0
 

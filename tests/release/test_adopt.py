@@ -19,6 +19,7 @@ import yaml
 from tests.release.helpers import Project, passed
 from tools import adopt, release_check
 from tools.project import ROOT
+from tools.workflows.validate import check_all
 
 PROJECTS = Path(__file__).parent / "projects"
 
@@ -166,24 +167,178 @@ def test_the_plan_fills_every_literal_from_the_target(tmp_path):
     assert "publishes too" not in steps
 
 
-def test_the_targets_own_publish_workflow_is_named(tmp_path):
-    proj = target(tmp_path)
-    old = proj.path / ".github/workflows/release.yaml"
-    old.write_text("jobs: {p: {steps: [{uses: pypa/gh-action-pypi-publish@v1}]}}\n")
-    proj.commit("a publish workflow of its own")
-    steps = "\n".join(adopt.person_steps(adopt.make_plan(proj.path)))
-    assert "- .github/workflows/release.yaml publishes too" in steps
+# The target's own release workflow, as filelock's release.yaml is shaped: a
+# tag push builds and publishes with pypa/gh-action-pypi-publish.
+THEIR_RELEASE = """\
+name: Release
+on:
+  push:
+    tags: ["*"]
+permissions: {}
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    environment: release
+    permissions:
+      id-token: write
+    steps:
+      - run: echo build
+      - uses: pypa/gh-action-pypi-publish@v1.14.0
+"""
+# Its CI calls a workflow too: a called workflow stays (its CI may need it).
+THEIR_CI_PUBLISH_DRY_RUN = """\
+name: Dry run
+on:
+  pull_request:
+permissions: {}
+jobs:
+  dry:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make publish-dry-run
+"""
+
+
+def with_own_publishers(tmp_path: Path) -> Project:
+    proj = target(tmp_path)  # its own release.yaml: replaced by filelock's shape
+    workflows = proj.path / ".github/workflows"
+    (workflows / "release.yaml").write_text(THEIR_RELEASE)
+    (workflows / "dry.yml").write_text(THEIR_CI_PUBLISH_DRY_RUN)
+    proj.commit("publish workflows of its own")
+    return proj
+
+
+def test_the_targets_own_publish_workflows_are_refused_without_force(tmp_path):
+    proj = with_own_publishers(tmp_path)
+    message = refused(
+        proj,
+        "already has .github/workflows/dry.yml, .github/workflows/release.yaml, "
+        "which publish too and which adopt would remove",
+        "FORCE=1",
+    )
+    assert "ci.yaml" not in message  # a workflow that does not publish stays
+
+
+def test_force_removes_the_targets_own_publish_workflows(tmp_path, monkeypatch):
+    proj = with_own_publishers(tmp_path)
+    monkeypatch.setattr(adopt, "lock", lambda target, python: None)
+    plan = adopt.adopt(proj.path, force=True)
+    assert plan.replaced == [
+        ".github/workflows/dry.yml",
+        ".github/workflows/release.yaml",
+    ]
+    workflows = proj.path / ".github/workflows"
+    assert not (workflows / "release.yaml").exists()
+    assert not (workflows / "dry.yml").exists()
+    assert (workflows / "ci.yaml").is_file()
+    assert (workflows / "release-pypi.yaml").is_file()
+
+
+def test_main_says_which_workflows_it_removed(tmp_path, monkeypatch, capsys):
+    proj = with_own_publishers(tmp_path)
+    monkeypatch.setattr(adopt, "lock", lambda target, python: None)
+    assert adopt.main([str(proj.path), "--force"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "adopt: removed .github/workflows/release.yaml: it published too; the "
+        "pipeline's release-pypi.yaml and release-testpypi.yaml publish instead"
+    ) in out, out
+    assert "publishes too" not in out  # no step left to a person
+
+
+def test_a_failed_lock_puts_the_removed_workflows_back(tmp_path):
+    proj = with_own_publishers(tmp_path)
+    refused(proj, "make lock failed", "put back", force=True)
+    assert (proj.path / ".github/workflows/release.yaml").read_text() == THEIR_RELEASE
 
 
 def test_the_test_workflow_keeps_only_what_the_target_can_run(tmp_path):
     plan = adopt.make_plan(target(tmp_path).path)
     workflow = yaml.safe_load(plan.files[".github/workflows/test.yml"])
     jobs = workflow["jobs"]
-    assert list(jobs) == ["workflows", "matrix", "wheel", "tests", "all-green"]
-    assert jobs["all-green"]["needs"] == ["workflows", "matrix", "wheel", "tests"]
+    assert list(jobs) == ["lint", "workflows", "matrix", "wheel", "tests", "all-green"]
+    assert jobs["all-green"]["needs"] == [
+        "lint",
+        "workflows",
+        "matrix",
+        "wheel",
+        "tests",
+    ]
     (run,) = [s["run"] for s in jobs["tests"]["steps"] if "run" in s]
-    assert 'tox run -e "py${PYTHON_VERSION//./}"' in run
+    # its envs are named 3.12, 3.13: each Python's job runs them by factor
+    assert 'tox run -f "$PYTHON_VERSION"' in run
     assert not [s for s in jobs["tests"]["steps"] if "coverage" in s["name"]]
+
+
+def test_a_configured_type_checker_keeps_a_lint_job_running_it(tmp_path):
+    proj = target(tmp_path)  # [tool.mypy]; tox envs typing and 3.12-mypy
+    tox = proj.path / "tox.toml"
+    tox.write_text(
+        tox.read_text() + '\n[env."3.12-mypy"]\ncommands = [["mypy", "tests"]]\n'
+    )
+    proj.commit("mypy on 3.12 only too")
+    plan = adopt.make_plan(proj.path)
+    assert plan.type_envs == ["typing"]  # the env with no Python of its own
+    workflow = yaml.safe_load(plan.files[".github/workflows/test.yml"])
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["lint", "workflows", "matrix", "wheel", "tests", "all-green"]
+    assert "lint" in jobs["all-green"]["needs"]
+    (run,) = [s["run"] for s in jobs["lint"]["steps"] if "run" in s]
+    assert run == ".venv/bin/tox run -e typing"
+    # and validate's ci-runs rule, which asks for it (and reports its absence
+    # when the lint job is dropped), is satisfied by it
+    for path, content in plan.files.items():
+        if path.startswith(".github/") or path == "pyproject.toml":
+            (plan.target / path).parent.mkdir(parents=True, exist_ok=True)
+            (plan.target / path).write_bytes(content)
+    said = [str(p) for p in check_all(plan.target) if p.rule == "ci-runs"]
+    assert said == [], said
+
+
+def test_a_type_checker_no_tox_env_runs_is_left_to_a_person(tmp_path):
+    proj = target(tmp_path)
+    tox = proj.path / "tox.toml"
+    text = tox.read_text()
+    tox.write_text(text[: text.index("[env.typing]")])
+    proj.commit("no tox env runs mypy")
+    plan = adopt.make_plan(proj.path)
+    assert plan.type_envs == []
+    jobs = yaml.safe_load(plan.files[".github/workflows/test.yml"])["jobs"]
+    assert "lint" not in jobs
+    steps = "\n".join(adopt.person_steps(plan))
+    assert "configures a type checker (mypy, pyright) that no tox env runs" in steps
+
+
+def test_envs_named_by_python_factor_are_run_by_factor(tmp_path):
+    """structlog's shape: [testenv] commands = tests: pytest, envs 3.12-tests.
+    ``tox run -e py312`` runs nothing there (and passes); ``-f 3.12`` runs
+    3.12-tests; a project naming its envs py312 keeps ``-e py312``."""
+    proj = target(tmp_path)
+    tox = proj.path / "tox.toml"
+    text = tox.read_text()
+    tox.write_text(
+        text.replace('env_list = ["3.12", "3.13"]', 'env_list = ["py312", "py313"]')
+    )
+    proj.commit("pyXY names")
+    workflow = adopt.make_plan(proj.path).files[".github/workflows/test.yml"].decode()
+    assert 'tox run -e "py${PYTHON_VERSION//./}"' in workflow
+    assert "-f " not in workflow
+    tox.write_text(
+        text.replace(
+            'env_list = ["3.12", "3.13"]', 'env_list = ["3.12-tests", "3.13-tests"]'
+        )
+    )
+    proj.commit("factors")
+    plan = adopt.make_plan(proj.path)
+    workflow = plan.files[".github/workflows/test.yml"].decode()
+    assert 'tox run -f "$PYTHON_VERSION"' in workflow
+    # validate's ci-runs counts it as the tests on every Python
+    for path, content in plan.files.items():
+        if path.startswith(".github/") or path == "pyproject.toml":
+            (plan.target / path).parent.mkdir(parents=True, exist_ok=True)
+            (plan.target / path).write_bytes(content)
+    said = [str(p) for p in check_all(plan.target) if p.rule == "ci-runs"]
+    assert said == [], said
 
 
 def test_tools_leave_an_sdist_listed_by_dotted_keys(tmp_path):
@@ -206,14 +361,19 @@ def adopted(tmp_path_factory) -> Project:
     """The shapes project with the pipeline brought in by the real make adopt,
     committed and tagged 1.2.3 (shared: never change it)."""
     proj = target(tmp_path_factory.mktemp("adopted"))
+    command = ["make", f"TOOLS_PYTHON={sys.executable}", "adopt", f"TARGET={proj.path}"]
+    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode != 0, refused.stdout + refused.stderr
+    assert "already has .github/workflows/release.yaml" in refused.stderr
     out = subprocess.run(
-        ["make", f"TOOLS_PYTHON={sys.executable}", "adopt", f"TARGET={proj.path}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+        [*command, "FORCE=1"], cwd=ROOT, capture_output=True, text=True
     )
     text = passed(out)
     assert "workflow release-pypi.yaml, environment pypi" in text
+    assert "adopt: removed .github/workflows/release.yaml" in text
+    # its own CI (on a schedule, with pedantic-only findings) stays: release-check
+    # passes with it (zizmor's default persona; the schedule is its own)
+    assert (proj.path / ".github/workflows/ci.yaml").is_file()
     proj.commit("adopt the release pipeline")
     proj.tag("1.2.3")  # setuptools-scm's default tag pattern: no "v"
     return proj

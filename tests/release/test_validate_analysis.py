@@ -13,6 +13,7 @@
 """
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from tests.release.validate_helpers import (
     Tree,
     lines,
     pinned,
+    zizmor,
 )
 from tools.workflows import checks
 from tools.workflows.validate.analysis import masked
@@ -317,3 +319,86 @@ def test_ci_runs_asks_for_the_type_checker_and_the_tooling_tests_where_they_exis
     ]
     (adopted.path / "mypy.ini").write_text("[mypy]\n", "utf-8")
     assert "lint with the type checker" in ci.claimed_checks(adopted.path)
+
+
+# ---- zizmor's personas: pedantic for the pipeline's, default for the others ----
+
+# A workflow of the project's own (its CI on a schedule, as filelock's and a
+# CodeQL scan are): nothing publishes, nothing calls it. Its job's permission
+# has no comment: zizmor's pedantic persona reports that
+# (undocumented-permissions), its default persona does not.
+THEIR_CI = f"""\
+name: Checks
+on:
+  pull_request:
+  schedule:
+    - cron: "0 8 * * 1"
+permissions: {{}}
+jobs:
+  test:
+    name: test
+    runs-on: ubuntu-latest
+    permissions:
+      security-events: write
+    steps:
+      - uses: {CHECKOUT}
+        with:
+          persist-credentials: false
+      - run: echo checking
+"""
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # zizmor colours its output on CI
+
+
+def zizmor_runs(root: Path):
+    """``{label: (exit code, output)}`` of every zizmor command of make validate."""
+    out = {}
+    for label, argv in checks.commands(root, ["--offline"]):
+        if label.startswith("zizmor"):
+            done = subprocess.run(argv, cwd=root, capture_output=True, text=True)
+            out[label] = (done.returncode, ANSI.sub("", done.stdout + done.stderr))
+    return out
+
+
+def test_the_projects_own_workflow_gets_zizmors_default_persona(tmp_path):
+    tree = Tree(tmp_path / "repo")
+    theirs = tree.path / ".github" / "workflows" / "check.yaml"
+    theirs.write_text(THEIR_CI, "utf-8")
+    # the finding is real: pedantic reports it in that file
+    pedantic = zizmor(theirs)
+    assert "undocumented-permissions" in pedantic.stdout, pedantic.stdout
+    labels = {label: argv for label, argv in checks.commands(tree.path, [])}
+    own = labels["zizmor --persona pedantic"]
+    other = labels["zizmor (the project's other workflows)"]
+    assert str(theirs) in other and str(theirs) not in own
+    assert str(tree.path / PYPI) in own and str(tree.path / TEST) in own
+    runs = zizmor_runs(tree.path)
+    assert [code for code, _ in runs.values()] == [0, 0], runs
+    # nor is a project's scheduled CI held to the index audit's rule
+    assert tree.problems() == [], lines(tree.problems())
+
+
+def test_a_real_finding_in_the_projects_own_workflow_still_fails(tmp_path):
+    tree = Tree(tmp_path / "repo")
+    injected = THEIR_CI.replace(
+        "- run: echo checking", '- run: echo "${{ github.event.pull_request.title }}"'
+    )
+    (tree.path / ".github" / "workflows" / "check.yaml").write_text(injected, "utf-8")
+    code, said = zizmor_runs(tree.path)[
+        "zizmor --offline (the project's other workflows)"
+    ]
+    assert code != 0 and "[template-injection]" in said, said
+    assert "check.yaml" in said
+
+
+def test_the_pipelines_workflow_keeps_the_pedantic_persona(tmp_path):
+    tree = Tree(tmp_path / "repo").apply(
+        Edit(
+            TEST,
+            "      contents: read # check out the code\n",
+            "      statuses: write\n",
+        )
+    )
+    code, said = zizmor_runs(tree.path)["zizmor --offline --persona pedantic"]
+    assert code != 0 and "[undocumented-permissions]" in said, said

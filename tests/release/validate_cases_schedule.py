@@ -1,10 +1,13 @@
 """Mutation cases of the rule on scheduled workflows (rules/schedule.py).
 
-Only the index audit (.github/workflows/index-audit.yml) may run on a
-schedule, and it only reads. Each case breaks that in a copy of the files.
+Of the pipeline's workflows (the publishing ones, those they call, the index
+audit's), only the index audit (.github/workflows/index-audit.yml) may run on
+a schedule, and it only reads. Each case breaks that in a copy of the files.
+A workflow that neither publishes, nor is called by one, nor runs the audit is
+the project's own: test_validate_analysis.py shows its schedule is its own.
 """
 
-from tests.release.validate_helpers import TEST, Edit, case
+from tests.release.validate_helpers import PYPI, TEST, Edit, case
 
 AUDIT = ".github/workflows/index-audit.yml"
 
@@ -47,9 +50,13 @@ CASES = [
         ),
     ),
     case(
-        "the audit replaced by another command",
+        "the publish workflow on a schedule",
         "scheduled-audit-only",
         "the workflow runs on a schedule but not `make index-audit`",
-        Edit(AUDIT, 'run: make index-audit INDEX="$INDEX"', "run: make smoke"),
+        Edit(
+            PYPI,
+            "  release:\n",
+            '  schedule:\n    - cron: "0 3 * * *"\n  release:\n',
+        ),
     ),
 ]

@@ -4,9 +4,23 @@
 
 Runs, in order, and reports each:
 
-- zizmor, ``--persona pedantic`` (config: ``.github/zizmor.yml``), offline by
-  default (GitHub is not reachable from every machine; CI passes
-  ``--zizmor-args=`` with ``GH_TOKEN`` for the online audits too);
+- zizmor (config: ``.github/zizmor.yml``), offline by default (GitHub is not
+  reachable from every machine; CI passes ``--zizmor-args=`` with
+  ``GH_TOKEN`` for the online audits too), with two personas:
+
+  - ``--persona pedantic`` for what the pipeline brings: its workflows (the
+    publishing ones, those they call and the index audit's:
+    :meth:`tools.workflows.validate.analysis.Analysis.pipeline_workflows`),
+    the composite actions and ``dependabot.yml`` (which keeps their pins
+    current). Zero code smells is this pipeline's policy, as its job names
+    and permission comments are;
+  - zizmor's default persona (``regular``) for the project's other workflows
+    (its CI, docs, CodeQL ...): every security finding of zizmor still fails
+    there (template injection into a ``run:``, excessive permissions, an
+    unpinned action ...), but a project that adopts the pipeline is not made
+    to rewrite its own CI to the pipeline's taste (pedantic's "an
+    undocumented permission", "a constant expression in a run:"). Both
+    commands run only when they have files to check;
 - check-jsonschema with the GitHub schemas it ships, for the workflows, the
   composite actions and ``dependabot.yml``;
 - our own rules (:mod:`tools.workflows.validate`).
@@ -26,14 +40,32 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 from tools.common import EXIT_PROBLEMS, ROOT, run_main
+from tools.workflows.validate import analysis
+from tools.workflows.validate.repo import Repo
 
 VALIDATOR = "tools.workflows.validate"
+PEDANTIC = "pedantic"  # the persona of the pipeline's own files
 
 
 def _bin(name: str) -> str:
     """A tool installed beside this interpreter (the tool environment)."""
     here = Path(sys.executable).parent / name
     return str(here) if here.exists() else name
+
+
+def split_workflows(root: Path, workflows: List[str]) -> Tuple[List[str], List[str]]:
+    """``(the pipeline's workflows, the project's others)`` among ``workflows``;
+    one that cannot be read is the pipeline's (pedantic: zizmor reports it)."""
+    repo = Repo(root)
+    theirs = {
+        str(root / path)
+        for path in repo.workflows
+        if path not in {d.path for d in analysis.of(repo).pipeline_workflows()}
+    }
+    return (
+        [w for w in workflows if w not in theirs],
+        [w for w in workflows if w in theirs],
+    )
 
 
 def commands(root: Path, zizmor_args: Sequence[str]) -> List[Tuple[str, List[str]]]:
@@ -49,20 +81,29 @@ def commands(root: Path, zizmor_args: Sequence[str]) -> List[Tuple[str, List[str
         for p in (github / "actions").glob(f"*/action.{ext}")
     )
     schema = [_bin("check-jsonschema"), "--builtin-schema"]
-    out = [
-        (
-            f"zizmor {' '.join(zizmor_args)} --persona pedantic".replace("  ", " "),
-            [
-                _bin("zizmor"),
-                *zizmor_args,
-                "--persona",
-                "pedantic",
-                "--no-progress",
-                "--quiet",
-                str(root),
-            ],
-        ),
-    ]
+    dependabot = github / "dependabot.yml"
+    pipeline, others = split_workflows(root, workflows)
+    config = github / "zizmor.yml"
+    zizmor = [_bin("zizmor"), *zizmor_args, "--no-progress", "--quiet"]
+    if config.is_file():  # one configuration for both: the repository's
+        zizmor += ["--config", str(config)]
+    own = pipeline + actions + ([str(dependabot)] if dependabot.exists() else [])
+    shown = " ".join(zizmor_args)
+    out = []
+    if own:
+        out.append(
+            (
+                f"zizmor {shown} --persona {PEDANTIC}".replace("  ", " "),
+                [*zizmor, "--persona", PEDANTIC, *own],
+            )
+        )
+    if others:
+        out.append(
+            (
+                f"zizmor {shown} (the project's other workflows)".replace("  ", " "),
+                [*zizmor, "--persona", "regular", *others],
+            )
+        )
     # check-jsonschema without a file to check fails with a traceback: a kind of
     # file the repository does not have is not checked.
     if workflows:
@@ -76,7 +117,6 @@ def commands(root: Path, zizmor_args: Sequence[str]) -> List[Tuple[str, List[str
         out.append(
             ("check-jsonschema: actions", [*schema, "vendor.github-actions", *actions])
         )
-    dependabot = github / "dependabot.yml"
     if dependabot.exists():
         out.append(
             (

@@ -8,8 +8,12 @@ than trusting its text. It answers from the workflow model:
 ``pypa/gh-action-pypi-publish`` step (a publish job) or a job running ``make
 publish-dry-run`` (a dry-run job). The *owned* workflows are the publishing
 ones and every local workflow they call; the project's policy (names,
-permissions, environments, artifacts ...) applies to those only. Every
-workflow still gets zizmor and the JSON schemas (``make validate``).
+permissions, environments, artifacts ...) applies to those only. The
+*pipeline's* workflows are the owned ones and the index audit's (a workflow
+running ``make index-audit``): the rule on schedules and zizmor's pedantic
+persona apply to those, zizmor's default persona to the project's other
+workflows (:mod:`tools.workflows.checks`). Every workflow still gets zizmor
+and the JSON schemas (``make validate``).
 
 **On the publish path.** In a publishing workflow: the publish and dry-run
 jobs, every job they need (directly or not), the jobs of a workflow such a job
@@ -66,6 +70,7 @@ from .repo import (
 )
 
 DRY_RUN_TARGET = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*publish-dry-run\b")
+AUDIT_TARGET = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*index-audit\b")
 RELEASE_TAG = "v1.2.3"
 
 
@@ -368,6 +373,23 @@ class Analysis:
     def owned_workflows(self) -> List[Doc]:
         """The workflows the project's policy applies to, in path order."""
         return [d for p, d in sorted(self.repo.workflows.items()) if p in self.owned]
+
+    def runs_the_audit(self, doc: Doc) -> bool:
+        """Whether a step of ``doc`` runs the index audit (``make index-audit``)."""
+        return any(
+            AUDIT_TARGET.search(str(step.get("run", "")))
+            for job in jobs_of(doc).values()
+            for step in steps_of(job)
+        )
+
+    def pipeline_workflows(self) -> List[Doc]:
+        """The workflows the pipeline brings (owned, or running the index
+        audit), in path order; the others are the project's own."""
+        return [
+            d
+            for p, d in sorted(self.repo.workflows.items())
+            if p in self.owned or self.runs_the_audit(d)
+        ]
 
     def publishing(self, doc: Doc) -> Optional[Workflow]:
         return self.workflows.get(doc.path)

@@ -15,6 +15,11 @@ configuration files' contents and tox's version: ``make validate`` warm reads
 it, any edit loads tox again, and a copy of the project (the tests' mutated
 copies) shares it. It is an optimisation only: a missing or unreadable cache
 loads tox.
+
+tox works in a temporary folder (``--workdir``) while it reads: its loader
+takes the package env's lock (``.tox/.pkg/file.lock``) where it works, and
+reading a project's configuration must leave the project as it was (``make
+adopt`` reads the target's before it writes anything, or refuses).
 """
 
 import contextlib
@@ -22,6 +27,7 @@ import hashlib
 import json
 import os
 import shlex
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -81,8 +87,12 @@ def _load(root: Path) -> ToxEnvs:
 
     try:
         # tox may print, and may write to sys.stdout.buffer: a real file.
-        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
-            parsed = get_options("--root", str(root), "-c", str(root / config), "l")
+        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(
+            quiet
+        ), tempfile.TemporaryDirectory(prefix="tox-work-") as work:
+            parsed = get_options(
+                "--root", str(root), "--workdir", work, "-c", str(root / config), "l"
+            )
             state = State(parsed, [])
             default = list(state.envs.iter(only_active=True, package=False))
             every = list(state.envs.iter(only_active=False, package=False))

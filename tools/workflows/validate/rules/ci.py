@@ -23,6 +23,9 @@ from ..registry import Problem, Rule, rule
 from ..repo import TEST_WORKFLOW, Doc, Repo, composite_steps, jobs_of, steps_of
 
 TOX_RUN = re.compile(r"\btox(?:\s+run(?:-parallel)?)?\s+(?:[^\n;&|]*?\s)?-e\s*(\S+)")
+# tox run -f FACTOR: every env with that factor (a project naming its envs
+# "3.12-tests", "3.12-mypy" runs all of one Python's with -f 3.12)
+TOX_FACTOR = re.compile(r"\btox(?:\s+run(?:-parallel)?)?\s+(?:[^\n;&|]*?\s)?-f\s*(\S+)")
 MAKE_RUN = re.compile(r"\bmake\s+((?:-\S+\s+|[A-Za-z_]+=\S*\s+)*)([a-z][\w.-]*)")
 TYPE_CHECKERS = ("mypy", "pyright")
 RELEASE_TESTS = "tests/release"
@@ -169,6 +172,10 @@ def _instances(
     for job_id, job, step in _runs(doc):
         run = str(step.get("run", ""))
         checks: List[Tuple[str, "re.Pattern[str]", Optional[str]]] = []
+        for match in TOX_FACTOR.finditer(" ".join(run.split())):
+            if "$" in match.group(1) and "strategy" in job:
+                command = re.compile(r"\btox\b.*-f\s*\S*\$")
+                checks.append(("the tests on every Python", command, None))
         for name in _tox_envs_of(run):
             command = re.compile(rf"\btox\b.*-e\s*\S*{re.escape(name)}")
             if "$" in name:

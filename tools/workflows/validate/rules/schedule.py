@@ -8,10 +8,15 @@ and the index. So a scheduled workflow must run the audit, grant its jobs
 no secret. Everything else the other rules ask (pins, permissions at the
 top, no credentials left in the checkout) applies to it as to every
 workflow.
+
+The rule applies to the pipeline's workflows (the owned ones and the
+audit's, :meth:`..analysis.Analysis.pipeline_workflows`): a project's own
+scheduled CI or CodeQL scan is its business, and zizmor still audits it.
 """
 
 from typing import Iterator
 
+from .. import analysis
 from ..model import Map
 from ..registry import Problem, Rule, rule
 from ..repo import Repo, jobs_of, steps_of, strings_in, triggers
@@ -26,7 +31,7 @@ READ_ONLY = ("read", "none")
     "only reads: every job's permissions are read or none, no id-token, no secret",
 )
 def scheduled_audit_only(repo: Repo, this: Rule) -> Iterator[Problem]:
-    for doc in repo.workflows.values():
+    for doc in analysis.of(repo).pipeline_workflows():
         on = triggers(doc)
         if "schedule" not in on:
             continue
