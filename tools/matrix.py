@@ -1,14 +1,14 @@
 """The CI test matrix, computed from the one list of Pythons: the classifiers.
 
 Every supported Python (``Programming Language :: Python :: 3.X`` in
-pyproject.toml, read by :func:`tools.dev.pythons.supported_versions`) gets a
+pyproject.toml, read by :func:`tools.pythons.supported_versions`) gets a
 job; a Python whose final release has not happened yet (by the dates of the
 release schedule PEPs below, compared with today) may be a pre-release, the
 others may not. A Python missing from the table counts as not final.
 
-    python -m tools.dev.matrix                          print the matrix (JSON)
-    python -m tools.dev.matrix --github-output FILE     append the outputs for a job
-    python -m tools.dev.matrix --today 2026-09-30       as of another day
+    python -m tools.matrix                          print the matrix (JSON)
+    python -m tools.matrix --github-output FILE     append the outputs for a job
+    python -m tools.matrix --today 2026-09-30       as of another day
 
 Outputs (``--github-output``): ``matrix``, the JSON of
 ``strategy.matrix`` (``{"include": [{"python-version": "3.8",
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from tools.common import run_main
-from tools.dev.pythons import supported_versions
+from tools.pythons import supported_versions
 
 ROOT = Path(__file__).resolve().parents[2]
 # What --github-output writes (the validator knows a step running this has them).
@@ -95,7 +95,7 @@ def _date(text: str) -> datetime.date:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.dev.matrix",
+        prog="python -m tools.matrix",
         description="Print the CI test matrix computed from the classifiers.",
     )
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)

@@ -6,11 +6,11 @@ editing anything. Where there is no pyenv (a GitHub runner with
 setup-python), PATH is left as it is. Either way, report which supported
 versions were found and which were not: tox reports the missing ones as
 skipped, and this says so up front. The smoke installer
-(``tools.artifacts.smoke``) finds its interpreters here too
+(``tools.publish.smoke``) finds its interpreters here too
 (:func:`claimed_versions`, :func:`find_interpreters`).
 
-    python -m tools.dev.pythons path     # print the PATH to run tox with
-    python -m tools.dev.pythons report   # say what was found (stderr)
+    python -m tools.pythons path     # print the PATH to run tox with
+    python -m tools.pythons report   # say what was found (stderr)
 """
 
 import os
@@ -219,7 +219,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args == ["report"]:
         print("\n".join(report(os.environ, wanted)), file=sys.stderr)
         return 0
-    print("usage: python -m tools.dev.pythons {path|report}", file=sys.stderr)
+    print("usage: python -m tools.pythons {path|report}", file=sys.stderr)
     return 2
 
 

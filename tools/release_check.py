@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, TextIO
 
-from tools.artifacts.versioning import parse_tag, release_tags
+from tools.artifacts.dev_version import parse_tag, release_tags
 from tools.common import (
     EXIT_INTERRUPTED,
     EXIT_PROBLEMS,
@@ -88,12 +88,12 @@ def stages(
             ),
         ),
         Stage("contents", tool("tools.artifacts.contents", "--dist-dir", "dist")),
-        Stage("reproducibility", tool("tools.artifacts.reproducible", *dev_arg)),
-        Stage("smoke", tool("tools.artifacts.smoke", "--dist-dir", "dist")),
+        Stage("reproducibility", tool("tools.artifacts.reproducibility", *dev_arg)),
+        Stage("smoke", tool("tools.publish.smoke", "--dist-dir", "dist")),
         Stage("publish-dry-run", tool("tools.publish.dry_run", "--dist-dir", "dist")),
         Stage(
             "validate",
-            tool("tools.workflows.checks", "--zizmor-args=--offline"),
+            tool("tools.workflows.validate", "--zizmor-args=--offline"),
             independent=True,
         ),
         Stage(

@@ -363,7 +363,7 @@ CASES: Dict[str, Mutation] = {
         Edit(
             PYPI,
             "-m tools.publish.attestations --index pypi",
-            "-m tools.artifacts.smoke",
+            "-m tools.publish.smoke",
         ),
     ),
     "Updates wait a week": mutation(

@@ -2,7 +2,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tools.dev import pythons
+from tools import pythons
 
 
 def fake_pyenv(tmp_path, names):

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tools import project, release_check
-from tools.artifacts import dist, reproducible
+from tools.artifacts import dist, reproducibility
 from tools.dev import bench
 from tools.release_check import Runner, Stage
 
@@ -309,7 +309,7 @@ def test_main_lists_the_stages(capsys):
     out = capsys.readouterr().out
     sanity = [line for line in out.splitlines() if line.startswith("sanity:")]
     assert len(sanity) == 1 and " tools.artifacts.sanity --tag v1.0.0 " in sanity[0]
-    assert any(" -m tools.artifacts.smoke " in line for line in out.splitlines())
+    assert any(" -m tools.publish.smoke " in line for line in out.splitlines())
 
 
 # -- dist helpers -------------------------------------------------------------
@@ -347,11 +347,11 @@ def test_build_runs_without_isolation_in_the_locked_environment(tmp_path):
 
 def test_compare_builds():
     same = {"a.whl": "1" * 64}
-    assert reproducible.compare_builds(same, dict(same), "/tmp/x") == []
-    found = reproducible.compare_builds(same, {"a.whl": "2" * 64}, "/tmp/x")
+    assert reproducibility.compare_builds(same, dict(same), "/tmp/x") == []
+    found = reproducibility.compare_builds(same, {"a.whl": "2" * 64}, "/tmp/x")
     assert len(found) == 1 and "a.whl is not reproducible" in found[0]
     assert "/tmp/x" in found[0]
-    found = reproducible.compare_builds(same, {"b.whl": "1" * 64}, "/tmp/x")
+    found = reproducibility.compare_builds(same, {"b.whl": "1" * 64}, "/tmp/x")
     assert len(found) == 2
 
 

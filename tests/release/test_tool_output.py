@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.artifacts.locks import BUILD_LOCK, TOOLS_LOCK, read_lock
+from tools.artifacts.lock import BUILD_LOCK, TOOLS_LOCK, read_lock
 from tools.tool_output import (
     PythonMismatch,
     build_error,

@@ -26,9 +26,9 @@ from tests.release.validate_helpers import (
     lines,
     pinned,
 )
-from tools.workflows import checks
-from tools.workflows.validate.analysis import masked
-from tools.workflows.validate.rules import ci
+from tools.workflows import validate
+from tools.workflows.validator.analysis import masked
+from tools.workflows.validator.rules import ci
 
 CHECK = re.compile(r"sha256sum\s+--check")
 
@@ -175,30 +175,30 @@ def test_yaml_workflows_are_read_and_checked(tmp_path):
     assert tree.problems() == [], lines(tree.problems())
     (command,) = [
         argv
-        for label, argv in checks.commands(tree.path, [])
+        for label, argv in validate.commands(tree.path, [])
         if label == "check-jsonschema: workflows"
     ]
     assert str(workflows / "test.yaml") in command
-    assert checks.run(command) == 0
+    assert validate.run(command) == 0
     (workflows / "test.yaml").write_text(
         (workflows / "test.yaml").read_text("utf-8").replace("runs-on:", "runs_on:"),
         "utf-8",
     )
-    assert checks.run(command) != 0
+    assert validate.run(command) != 0
 
 
 def test_no_workflows_and_no_actions_run_no_schema(tmp_path, capsys):
     github = tmp_path / ".github"
     github.mkdir()
     (github / "dependabot.yml").write_text(
-        (Path(checks.ROOT) / ".github" / "dependabot.yml").read_text("utf-8"), "utf-8"
+        (Path(validate.ROOT) / ".github" / "dependabot.yml").read_text("utf-8"), "utf-8"
     )
-    labels = [label for label, _ in checks.commands(tmp_path, [])]
+    labels = [label for label, _ in validate.commands(tmp_path, [])]
     assert "check-jsonschema: workflows" not in labels
     assert "check-jsonschema: actions" not in labels
-    for label, argv in checks.commands(tmp_path, []):
+    for label, argv in validate.commands(tmp_path, []):
         if label.startswith("check-jsonschema"):
-            assert checks.run(argv) == 0
+            assert validate.run(argv) == 0
     assert "Traceback" not in capsys.readouterr().err
 
 

@@ -12,7 +12,7 @@ from typing import Any, Dict
 
 import pytest
 
-from tools.workflows.validate.expressions import (
+from tools.workflows.validator.expressions import (
     Context,
     ExpressionError,
     Unknown,

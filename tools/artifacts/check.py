@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from tools.artifacts.archives import find_dists
-from tools.artifacts.locks import TOOLS_LOCK, LockError, pin_for_this_python, read_lock
+from tools.artifacts.lock import TOOLS_LOCK, LockError, pin_for_this_python, read_lock
 from tools.common import (
     DIST_DIR,
     ROOT,

@@ -1,8 +1,8 @@
 """Versions: the TestPyPI dev version of HEAD, and the tag/version guard.
 
-    python -m tools.artifacts.versioning dev-version
+    python -m tools.artifacts.dev_version dev-version
         print the version a TestPyPI build of HEAD gets (make dev-version)
-    python -m tools.artifacts.versioning guard [--tag vX.Y.Z] [--dev] [--dist-dir dist]
+    python -m tools.artifacts.dev_version guard [--tag vX.Y.Z] [--dev] [--dist-dir dist]
         check the built version against the tag, HEAD and the tree
 
 The dev version is setuptools-scm's ``guess-next-dev`` scheme without the
@@ -349,7 +349,7 @@ def run_guard(
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.artifacts.versioning")
+    parser = argparse.ArgumentParser(prog="python -m tools.artifacts.dev_version")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("dev-version", help="print HEAD's TestPyPI dev version")
     guard = commands.add_parser("guard", help="check the tag against the build")

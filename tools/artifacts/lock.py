@@ -1,7 +1,7 @@
 """The locks in ``requirements/``: read them, and check that they hold together.
 
-    python -m tools.artifacts.locks          check the locks
-    python -m tools.artifacts.locks --write  re-pin the three, then check (make lock)
+    python -m tools.artifacts.lock          check the locks
+    python -m tools.artifacts.lock --write  re-pin the three, then check (make lock)
 
 Three hash-pinned files, all written by ``make lock`` (``uv pip compile
 --generate-hashes --universal``) from their ``.in`` files:
@@ -278,7 +278,7 @@ def project_requires_python(root: Path) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.artifacts.locks")
+    parser = argparse.ArgumentParser(prog="python -m tools.artifacts.lock")
     parser.add_argument(
         "--write",
         action="store_true",

@@ -214,7 +214,7 @@ def _build_python(root: Path, work: Path) -> str:
     """A Python of a fresh environment made from ``root``'s build lock
     (:func:`tools.artifacts.dist.make_build_env`, hash-checked), made once."""
     from tools.artifacts.dist import BuildError, make_build_env
-    from tools.artifacts.locks import BUILD_LOCK
+    from tools.artifacts.lock import BUILD_LOCK
 
     try:
         return make_build_env(root / BUILD_LOCK, work / "env")

@@ -453,7 +453,7 @@ def check_dist_dir(
 
 def on_release_tag(root: Path) -> bool:
     """Whether HEAD carries a release tag (sanity's guard then checks a release)."""
-    from tools.artifacts.versioning import release_tags
+    from tools.artifacts.dev_version import release_tags
     from tools.common import GitError, git
 
     try:

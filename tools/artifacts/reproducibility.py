@@ -1,6 +1,6 @@
 """Reproducibility: a build of a fresh clone of the commit gives dist/'s bytes.
 
-    python -m tools.artifacts.reproducible [--dev]
+    python -m tools.artifacts.reproducibility [--dev]
 
 Clones HEAD's commit into a temporary folder (``git clone``, as pip's release
 build does), builds the sdist and the wheel there exactly as ``make dist``
@@ -178,7 +178,7 @@ def rebuild_and_compare(
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.artifacts.reproducible")
+    parser = argparse.ArgumentParser(prog="python -m tools.artifacts.reproducibility")
     parser.add_argument("--dev", action="store_true", help="a TestPyPI dev build")
     args = parser.parse_args(argv)
     dist_dir = ROOT / DIST_DIR
@@ -188,7 +188,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     dev_version = None
     if args.dev:
-        from tools.artifacts.versioning import dev_version_or_error
+        from tools.artifacts.dev_version import dev_version_or_error
 
         dev_version, error = dev_version_or_error(ROOT)
         if error:

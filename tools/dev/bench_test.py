@@ -14,7 +14,7 @@ machine. Prints the median of each and the ratio. With ``--matrix`` both run
 only the library's Python matrix (py38..py315) and coverage, leaving out the
 release tooling's tests and lint.
 
-    python -m tools.dev.bench_tests [--runs 3] [--matrix]
+    python -m tools.dev.bench_test [--runs 3] [--matrix]
 """
 
 import argparse
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from tools.common import run_main
-from tools.dev import pythons
+from tools import pythons
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAIN_OVERRIDES = [

@@ -8,13 +8,13 @@
    fly (passlib) with a random password.
 2. Uploads exactly the files in ``dist/`` with ``twine upload`` (what the
    publish job uploads), after the guards the real publish path has
-   (``tools.publish.index``): before the server starts, ``dist/`` must match
+   (``tools.publish.index_check``): before the server starts, ``dist/`` must match
    ``SHA256SUMS`` beside it, byte for byte; then a file already on the index
    is skipped when its bytes are identical and refused when they differ.
 3. Takes the uploaded files back from that index alone, checked by digest,
    installs the wheel into a fresh environment of the running Python (its
    dependencies from the regular index; make smoke tries every Python) and
-   runs the smoke checks (``tools.artifacts.smoke``).
+   runs the smoke checks (``tools.publish.smoke``).
 4. Prints the index address, what was uploaded (names, sizes, SHA-256) and the
    install result.
 
@@ -39,7 +39,7 @@ from typing import List, Optional, Sequence
 
 from packaging.version import Version
 
-from tools.artifacts import archives, environments, smoke
+from tools.artifacts import archives, environments
 from tools.common import (
     Terminated,
     interrupted_code,
@@ -49,7 +49,7 @@ from tools.common import (
     sha256,
     sigterm_as_interrupt,
 )
-from tools.publish import index
+from tools.publish import index_check, smoke
 
 USERNAME = "dry-run"
 STARTUP_TIMEOUT = 20.0
@@ -216,8 +216,8 @@ def verify_listing(
     index_url: str, files: Sequence[Path], version: Version
 ) -> List[str]:
     """Problems with what the index lists after the upload: every file, same hash."""
-    found = index.probe(index_url, version)
-    if found.kind != index.FOUND:
+    found = index_check.probe(index_url, version)
+    if found.kind != index_check.FOUND:
         return [f"after the upload: {found.kind}: {found.detail}"]
     listed = {item.filename: item.hashes for item in found.files}
     problems = []
@@ -239,8 +239,8 @@ def dry_run(
     def say(text: str) -> None:
         print(text, flush=True)
 
-    files, problems = index.verified_dist(dist_dir)  # before any server starts
-    version, more = archives.dist_version(files, index.PROJECT) if files else (None, [])
+    files, problems = index_check.verified_dist(dist_dir)  # before any server starts
+    version, more = archives.dist_version(files, index_check.PROJECT) if files else (None, [])
     if problems or more or version is None:
         for problem in problems + more:
             say(f"error: {problem}")
@@ -254,7 +254,7 @@ def dry_run(
     with LocalIndex() as server:
         where = f"pypiserver pid {server.pid}, uploads to {server.url}"
         say(f"index: {server.simple_url} ({where})")
-        code = index.upload(
+        code = index_check.upload(
             files,
             server.url,
             server.simple_url,

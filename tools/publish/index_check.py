@@ -1,11 +1,11 @@
 """Talk to a package index: its simple API page, and the guards around an upload.
 
-Shared by the smoke installer (``tools.artifacts.smoke``: is the version there yet?),
+Shared by the smoke installer (``tools.publish.smoke``: is the version there yet?),
 the publish dry run (``tools.publish.dry_run``) and the real publish path:
 
-    python -m tools.publish.index check --index-url URL [--dist-dir dist]
+    python -m tools.publish.index_check check --index-url URL [--dist-dir dist]
                                         [--sums-file SHA256SUMS]
-    python -m tools.publish.index upload --repository-url URL --index-url URL \\
+    python -m tools.publish.index_check upload --repository-url URL --index-url URL \\
         [--dist-dir dist] [--sums-file SHA256SUMS]
 
 Both first check ``dist/`` against ``SHA256SUMS`` (the digests ``make dist``
@@ -495,7 +495,7 @@ def upload(
         message = (
             f"{project} {plan.version} is already on {index_url}: its page did not "
             f"list {', '.join(already)} before the upload, and lists it now; run "
-            "the check again to compare the bytes (python -m tools.publish.index "
+            "the check again to compare the bytes (python -m tools.publish.index_check "
             "check): other bytes mean bump the version"
         )
     elif status in (401, 403):
@@ -534,7 +534,7 @@ def check(dist_dir: Path, index_url: str, sums_file: Optional[Path] = None) -> i
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.publish.index")
+    parser = argparse.ArgumentParser(prog="python -m tools.publish.index_check")
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("check", "upload"):
         sub = commands.add_parser(name)

@@ -1,13 +1,13 @@
 """The smoke installer: install a distribution the way users would, then use it.
 
-    python -m tools.artifacts.smoke --dist-dir dist [--pythons all] [--require-all]
-    python -m tools.artifacts.smoke --index-url URL --version V
+    python -m tools.publish.smoke --dist-dir dist [--pythons all] [--require-all]
+    python -m tools.publish.smoke --index-url URL --version V
         [--sums SHA256SUMS] [--expect-sha256 FILE=DIGEST ...]
         [--timeout 600] [--retry-initial 5] [--retry-max 60]
 
 Every Python 3.X the project claims (``requires-python`` and the version
 classifiers) and this machine has, found as ``make test`` finds them
-(:mod:`tools.dev.pythons`), gets the wheel in a fresh virtual environment of
+(:mod:`tools.pythons`), gets the wheel in a fresh virtual environment of
 its own, in a temporary folder outside the repository; the oldest and the
 newest also build a wheel from the sdist and install that. All of it runs in
 parallel. In each environment every import package of the project imports
@@ -58,8 +58,8 @@ from tools.artifacts.environments import (
     wheel_contents,
 )
 from tools.common import SUMS_FILE, interrupted_code, remove_tree, run_main
-from tools.dev import pythons
-from tools.publish import fetch, index
+from tools import pythons
+from tools.publish import fetch, index_check
 from tools.publish.fetch import compute_backoff
 
 __all__ = ["Installer", "SmokeFailure", "compute_backoff", "pick_installer"]
@@ -279,13 +279,13 @@ def find_dists(dist_dir: Path, project: str) -> List[Path]:
 
 @dataclass(frozen=True)
 class Waited:
-    probe: index.Probe
+    probe: index_check.Probe
     attempts: int
     elapsed: float
 
 
 def wait_for_version(
-    look: Callable[[float], index.Probe],
+    look: Callable[[float], index_check.Probe],
     timeout: float,
     initial: float,
     maximum: float,
@@ -300,7 +300,7 @@ def wait_for_version(
         attempt += 1
         found = look(max(1.0, min(15.0, timeout - (clock() - start))))
         elapsed = clock() - start
-        if found.kind not in index.RETRYABLE or elapsed >= timeout:
+        if found.kind not in index_check.RETRYABLE or elapsed >= timeout:
             return Waited(found, attempt, elapsed)
         sleep(min(compute_backoff(attempt - 1, initial, maximum), timeout - elapsed))
 
@@ -317,15 +317,15 @@ def explain_wait(
     """The one final message when the version could not be had from the index."""
     found = waited.probe
     times = f"{waited.attempts} time{'' if waited.attempts == 1 else 's'}"
-    page = index.project_url(index_url, project)
-    if found.kind in index.RETRYABLE:
+    page = index_check.project_url(index_url, project)
+    if found.kind in index_check.RETRYABLE:
         return (
             f"{project} {version} did not appear on {index_url} within "
             f"{timeout:g} s ({found.kind}): looked at {page} {times} over "
             f"{waited.elapsed:.1f} s, waiting {initial:g} s at first, doubling up "
             f"to {maximum:g} s; the last answer: {found.detail}"
         )
-    if found.kind == index.UNREACHABLE:
+    if found.kind == index_check.UNREACHABLE:
         advice = "check the address, and that the index is up"
     else:
         advice = "check the index URL (a simple API root) and its access rules"
@@ -336,19 +336,19 @@ def explain_wait(
 
 
 def every_file_listed(
-    look: Callable[[float], index.Probe], expected: Dict[str, str]
-) -> Callable[[float], index.Probe]:
+    look: Callable[[float], index_check.Probe], expected: Dict[str, str]
+) -> Callable[[float], index_check.Probe]:
     """A look that finds the version only once all the built files are listed."""
 
-    def look_all(seconds: float) -> index.Probe:
+    def look_all(seconds: float) -> index_check.Probe:
         found = look(seconds)
         names = {item.filename for item in found.files}
         late = sorted(set(expected) - names)
-        if found.kind != index.FOUND or not late:
+        if found.kind != index_check.FOUND or not late:
             return found
         listed = ", ".join(sorted(names))
         detail = f"the page lists {listed} but not {', '.join(late)} yet"
-        return index.Probe(index.MISSING, detail, found.files, found.listed)
+        return index_check.Probe(index_check.MISSING, detail, found.files, found.listed)
 
     return look_all
 
@@ -366,10 +366,10 @@ def smoke_index(
     source: str = SUMS_FILE,
     jobs: int = DEFAULT_JOBS,
     sdists: bool = True,
-    look: Optional[Callable[[float], index.Probe]] = None,
+    look: Optional[Callable[[float], index_check.Probe]] = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
-    get: Callable[..., index.Answer] = index.fetch,
+    get: Callable[..., index_check.Answer] = index_check.fetch,
 ) -> List[Result]:
     """Wait for the built files on the index, check their digests, download
     them, then smoke them like local files (:func:`smoke_files`).
@@ -382,14 +382,14 @@ def smoke_index(
     start = clock()
     if look is None:
 
-        def look(seconds: float) -> index.Probe:
-            return index.probe(index_url, version, target.name, timeout=seconds)
+        def look(seconds: float) -> index_check.Probe:
+            return index_check.probe(index_url, version, target.name, timeout=seconds)
 
     folder = Path(tempfile.mkdtemp(prefix="release-smoke-index-"))
     try:
         look_all = every_file_listed(look, expected)
         waited = wait_for_version(look_all, timeout, initial, maximum, clock, sleep)
-        if waited.probe.kind != index.FOUND:
+        if waited.probe.kind != index_check.FOUND:
             message = explain_wait(
                 waited, index_url, version, timeout, initial, maximum, target.name
             )
@@ -464,7 +464,7 @@ def print_results(report: Report, require_all: bool = False) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.artifacts.smoke",
+        prog="python -m tools.publish.smoke",
         description="Install a distribution into fresh environments and use it.",
     )
     source = parser.add_mutually_exclusive_group(required=True)

@@ -1,6 +1,6 @@
 """``make validate``: every check of ``.github/``, one command.
 
-    python -m tools.workflows.checks [--zizmor-args "--offline"]
+    python -m tools.workflows.validate [--zizmor-args "--offline"]
 
 Runs, in order, and reports each:
 
@@ -9,7 +9,7 @@ Runs, in order, and reports each:
   ``--zizmor-args=`` with ``GH_TOKEN`` for the online audits too);
 - check-jsonschema with the GitHub schemas it ships, for the workflows, the
   composite actions and ``dependabot.yml``;
-- our own rules (:mod:`tools.workflows.validate`).
+- our own rules (:mod:`tools.workflows.validator`).
 
 Every check runs even when one before it failed, so that one run shows every
 problem; the exit code is 1 if any failed. check-jsonschema and our rules run
@@ -27,7 +27,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from tools.common import EXIT_PROBLEMS, ROOT, run_main
 
-VALIDATOR = "tools.workflows.validate"
+VALIDATOR = "tools.workflows.validator"
 
 
 def _bin(name: str) -> str:
@@ -96,14 +96,14 @@ def run(argv: Sequence[str]) -> int:
         code = check_jsonschema(list(argv[1:]), standalone_mode=False)
         return int(code or 0)
     if list(argv[:3]) == [sys.executable, "-m", VALIDATOR]:
-        from tools.workflows.validate import main as validate
+        from tools.workflows.validator import main as validate
 
         return validate(list(argv[3:]))
     return subprocess.run(argv, cwd=ROOT).returncode
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.workflows.checks")
+    parser = argparse.ArgumentParser(prog="python -m tools.workflows.validate")
     parser.add_argument(
         "--zizmor-args",
         default="--offline",

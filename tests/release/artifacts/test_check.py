@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.release.helpers import failed, passed
-from tools.artifacts import check, locks
-from tools.artifacts.locks import BOOTSTRAP_LOCK, BUILD_LOCK, TOOLS_LOCK
+from tools.artifacts import check, lock
+from tools.artifacts.lock import BOOTSTRAP_LOCK, BUILD_LOCK, TOOLS_LOCK
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def tamper_hashes(lock: Path, name: str) -> None:
@@ -41,15 +41,15 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def test_the_repository_locks_hold_together():
-    assert locks.check_build_lock(ROOT) == []
-    assert locks.check_bootstrap(ROOT) == []
+    assert lock.check_build_lock(ROOT) == []
+    assert lock.check_bootstrap(ROOT) == []
     for name in (BUILD_LOCK, TOOLS_LOCK, BOOTSTRAP_LOCK):
-        pins = locks.read_lock(ROOT, name)
+        pins = lock.read_lock(ROOT, name)
         assert pins and all(p.hashes for p in pins), name
-    build = locks.read_lock(ROOT, BUILD_LOCK)
+    build = lock.read_lock(ROOT, BUILD_LOCK)
     # Every Python a build runs on has its pins: 3.8 (the oldest) and this one.
-    assert locks.pin_for_this_python(build, "hatchling") is not None
-    old = [p for p in locks.pins_of(build, "hatchling") if p.marker]
+    assert lock.pin_for_this_python(build, "hatchling") is not None
+    old = [p for p in lock.pins_of(build, "hatchling") if p.marker]
     assert any(p.marker.evaluate({"python_full_version": "3.8.18"}) for p in old)
 
 
@@ -75,17 +75,17 @@ def write_project(tmp_path: Path, requires, lock: str = LOCK) -> Path:
 
 
 def test_parse_lock_reads_pins_markers_and_hashes():
-    pins = locks.parse_lock(LOCK)
+    pins = lock.parse_lock(LOCK)
     assert [str(p.version) for p in pins] == ["1.6.1", "1.27.0", "1.33.0", "0.5.0"]
     assert pins[1].hashes == ("sha256:bbbb", "sha256:cccc") and pins[1].line == 4
     assert pins[3].hashes == ()
-    with pytest.raises(locks.LockError, match="lock:1: 'hatchling>=1' is not a pin"):
-        locks.parse_lock("hatchling>=1\n")
+    with pytest.raises(lock.LockError, match="lock:1: 'hatchling>=1' is not a pin"):
+        lock.parse_lock("hatchling>=1\n")
 
 
 def test_build_lock_must_pin_build_system_requires_with_hashes(tmp_path):
     root = write_project(tmp_path, ["hatchling>=1.30", "flit-core", "hatch-vcs"])
-    problems = locks.check_build_lock(root)
+    problems = lock.check_build_lock(root)
     assert problems[0] == (
         f'{BUILD_LOCK} pins hatchling==1.27.0 ; python_full_version < "3.10" '
         "(line 4), which 'hatchling>=1.30' of pyproject.toml's [build-system] "
@@ -103,13 +103,13 @@ def test_build_lock_must_pin_build_system_requires_with_hashes(tmp_path):
 
 def test_build_lock_must_pin_the_build_frontend(tmp_path):
     root = write_project(tmp_path, ["hatchling"], "hatchling==1.33.0 --hash=sha256:d\n")
-    (problem,) = locks.check_build_lock(root)
+    (problem,) = lock.check_build_lock(root)
     assert "does not pin build, needed by PyPA build" in problem
 
 
 def test_missing_lock_says_make_lock(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[build-system]\nrequires = []\n")
-    assert locks.check_build_lock(tmp_path) == [
+    assert lock.check_build_lock(tmp_path) == [
         f"{BUILD_LOCK} does not exist: make lock writes it"
     ]
 

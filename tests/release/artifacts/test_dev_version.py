@@ -3,8 +3,8 @@
 import pytest
 from packaging.version import Version
 
-from tools.artifacts import versioning
-from tools.artifacts.versioning import GitState, check_guard
+from tools.artifacts import dev_version
+from tools.artifacts.dev_version import GitState, check_guard
 
 HEAD = "a" * 40
 OTHER = "b" * 40
@@ -39,7 +39,7 @@ def only(problems, *words):
     [("v1.2.3", "1.2.3"), ("v1.2.3rc1", "1.2.3rc1"), ("v2.0.0.post1", "2.0.0.post1")],
 )
 def test_good_tags(tag, version):
-    assert versioning.parse_tag(tag) == (Version(version), None)
+    assert dev_version.parse_tag(tag) == (Version(version), None)
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ def test_good_tags(tag, version):
     ],
 )
 def test_bad_tags(tag, words):
-    version, problem = versioning.parse_tag(tag)
+    version, problem = dev_version.parse_tag(tag)
     assert version is None and words in problem and "tag_regex" in problem
 
 
@@ -180,5 +180,5 @@ def test_not_a_git_checkout():
 
 
 def test_dev_version_of_this_checkout_is_public():
-    version = Version(versioning.compute_dev_version())
+    version = Version(dev_version.compute_dev_version())
     assert version.local is None

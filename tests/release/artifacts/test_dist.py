@@ -10,7 +10,7 @@ import pytest
 
 from tools.artifacts import dist
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 # What uv 0.13.9 really says offline with an empty cache, and on a bad hash.
 COLD_CACHE = (DATA / "uv-0.13.9-offline-cold-cache.txt").read_text()
 HASH_MISMATCH = (DATA / "uv-0.13.9-hash-mismatch.txt").read_text()
@@ -125,8 +125,8 @@ def test_the_build_keeps_its_temporary_folders_in_ours(fake_build, tmp_path):
     "cmd",
     [
         ["python", "-m", "tools.artifacts.dist", "--dev"],
-        ["python", "-m", "tools.artifacts.reproducible", "--dev"],
-        ["python", "-m", "tools.artifacts.versioning", "dev-version"],
+        ["python", "-m", "tools.artifacts.reproducibility", "--dev"],
+        ["python", "-m", "tools.artifacts.dev_version", "dev-version"],
     ],
 )
 def test_a_dev_version_outside_git_is_a_one_line_error(project, cmd):

@@ -3,8 +3,8 @@
 import pytest
 
 from tests.release.helpers import failed, passed
-from tools.artifacts import locks
-from tools.artifacts.locks import BUILD_LOCK
+from tools.artifacts import lock
+from tools.artifacts.lock import BUILD_LOCK
 
 
 @pytest.mark.parametrize(
@@ -13,7 +13,7 @@ from tools.artifacts.locks import BUILD_LOCK
      (">=3.9, >=3.11", "3.11"), ("==3.12.*", "3.12"), (">=3", "3.0")],
 )  # fmt: skip
 def test_the_oldest_python_is_requires_pythons_lower_bound(spec, floor):
-    assert locks.python_floor(spec) == floor
+    assert lock.python_floor(spec) == floor
 
 
 @pytest.mark.parametrize(
@@ -23,7 +23,7 @@ def test_the_oldest_python_is_requires_pythons_lower_bound(spec, floor):
 )  # fmt: skip
 def test_a_requires_python_without_a_floor_is_one_line(spec, words):
     with pytest.raises(ValueError) as info:
-        locks.python_floor(spec)
+        lock.python_floor(spec)
     assert words in str(info.value)
 
 
@@ -47,8 +47,8 @@ def test_make_lock_locks_the_build_for_requires_pythons_floor(project):
     )
     text = passed(project.make("lock"))
     assert f"locks: pinning {BUILD_LOCK} (Python 3.10+, from requires-python)" in text
-    pins = locks.read_lock(project.path, BUILD_LOCK)
-    hatchling = locks.pins_of(pins, "hatchling")
+    pins = lock.read_lock(project.path, BUILD_LOCK)
+    hatchling = lock.pins_of(pins, "hatchling")
     assert hatchling and all(str(p.version) >= "1.29" for p in hatchling)
     assert "< '3.10'" not in (project.path / BUILD_LOCK).read_text()
     assert "locks: passed" in text

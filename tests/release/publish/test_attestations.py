@@ -88,7 +88,7 @@ def test_failures_are_counted_and_summarized(tmp_path, capsys, monkeypatch):
 def test_the_verifier_is_the_tool_environments():
     """pypi-attestations comes from requirements/tools.txt, not a pin in code."""
     pins = (
-        va.Path(__file__).resolve().parents[2] / "requirements/tools.txt"
+        va.Path(__file__).resolve().parents[3] / "requirements/tools.txt"
     ).read_text()
     assert "\npypi-attestations==" in "\n" + pins
     assert va.PYPI_ATTESTATIONS == "pypi-attestations"

@@ -18,7 +18,7 @@ from packaging.version import Version
 
 from tools.common import sha256
 from tools.publish import dry_run as publish_dry_run
-from tools.publish import existing, index
+from tools.publish import existing, index_check
 from tools.publish.dry_run import USERNAME, free_port
 
 pytestmark = pytest.mark.slow
@@ -58,7 +58,7 @@ def cli(command, dist_dir, server, *extra):
     argv = [command, "--dist-dir", str(dist_dir), "--index-url", server.simple_url]
     if command == "upload":
         argv += ["--repository-url", server.url]
-    return index.main(argv + list(extra))
+    return index_check.main(argv + list(extra))
 
 
 # ---- dist/ against SHA256SUMS, before any index ------------------------------
@@ -111,7 +111,7 @@ def test_a_tampered_dist_fails_the_upload_before_the_index_is_asked(
     # Nothing listens there: had the guard asked the index, it would say so.
     unreachable = f"http://127.0.0.1:{free_port()}/simple/"
     argv = ["check", "--dist-dir", str(dist), "--index-url", unreachable]
-    assert index.main(argv) == 1
+    assert index_check.main(argv) == 1
     out = capsys.readouterr().out
     assert f"error: {message}" in out
     assert "unreachable" not in out and "cannot read" not in out
@@ -159,7 +159,7 @@ def test_a_half_finished_publish_is_finished_by_a_re_run(
     """Only the sdist went up; the re-run uploads the wheel alone."""
     server = start_index()
     twine_login(server)
-    assert index.upload([good_dist / SDIST], server.url, server.simple_url) == 0
+    assert index_check.upload([good_dist / SDIST], server.url, server.simple_url) == 0
     assert "uploaded 1 file(s)" in capsys.readouterr().out
     before = stored(server)
     assert list(before) == [SDIST]
@@ -233,7 +233,7 @@ def test_make_index_check_is_the_front_door(good, start_index):
 
 
 def recorded():
-    return index.parse_simple_page(RECORDED.read_bytes(), JSON_TYPE)
+    return index_check.parse_simple_page(RECORDED.read_bytes(), JSON_TYPE)
 
 
 def test_the_recorded_page_gives_hashes_and_upload_times():
@@ -266,7 +266,7 @@ def test_upload_times_are_read_as_pep_700_writes_them(text, expected):
 
 def sampleproject_130():
     """The recorded 1.3.0 files, and a build of it: the same sdist, a new wheel."""
-    there = index.files_for_version(recorded(), Version("1.3.0"), "sampleproject")
+    there = index_check.files_for_version(recorded(), Version("1.3.0"), "sampleproject")
     sdist = next(item for item in there if item.filename.endswith(".tar.gz"))
     built = {
         sdist.filename: sdist.hashes["sha256"],
@@ -328,11 +328,11 @@ def test_the_upload_guard_reads_upload_times_from_the_index(good_dist):
     def answer(address, method="GET", timeout=15.0):
         asked.append(address)
         body = json.dumps(page).encode()
-        return index.Answer(address, 200, JSON_TYPE, body)
+        return index_check.Answer(address, 200, JSON_TYPE, body)
 
     files = sorted(good_dist.iterdir())
     uploaded = existing.parse_upload_time(template["upload-time"])
-    plan = index.plan_upload(files, url, now=uploaded + timedelta(days=20), get=answer)
+    plan = index_check.plan_upload(files, url, now=uploaded + timedelta(days=20), get=answer)
     assert asked == [f"{url}glyph-phase-engine/"]
     assert plan.to_upload == []  # the sdist is there, the wheel may not be added
     assert [p.name for p in plan.skipped] == [SDIST]
@@ -341,7 +341,7 @@ def test_the_upload_guard_reads_upload_times_from_the_index(good_dist):
     assert "(20 days ago) and PyPI refuses new files on a release older" in problem
     assert f"so {WHEEL} cannot be added to it" in problem
 
-    plan = index.plan_upload(files, url, now=uploaded + timedelta(days=2), get=answer)
+    plan = index_check.plan_upload(files, url, now=uploaded + timedelta(days=2), get=answer)
     assert plan.problems == []
     assert [p.name for p in plan.skipped] == [SDIST]
     assert [p.name for p in plan.to_upload] == [WHEEL]
@@ -352,9 +352,9 @@ def test_an_index_without_sha256_cannot_prove_a_file_identical(good_dist):
     page["files"] = [{"filename": WHEEL, "hashes": {}, "url": WHEEL}]
 
     def answer(address, method="GET", timeout=15.0):
-        return index.Answer(address, 200, JSON_TYPE, json.dumps(page).encode())
+        return index_check.Answer(address, 200, JSON_TYPE, json.dumps(page).encode())
 
-    plan = index.plan_upload(
+    plan = index_check.plan_upload(
         sorted(good_dist.iterdir()), "http://x/simple/", get=answer
     )
     assert plan.to_upload == []

@@ -11,8 +11,7 @@ import shutil
 import pytest
 
 from tests.release.publish.helpers import FakeClock
-from tools.artifacts import smoke
-from tools.publish import index
+from tools.publish import index_check, smoke
 from tools.publish.dry_run import USERNAME, free_port
 
 pytestmark = pytest.mark.slow
@@ -139,9 +138,9 @@ def test_a_wrong_index_address_is_refused(start_index, install, capsys):
 
 
 def upload(server, dist, password=None):
-    files, problems = index.dist_files(dist)
+    files, problems = index_check.dist_files(dist)
     assert problems == []
-    return index.upload(
+    return index_check.upload(
         files,
         server.url,
         server.simple_url,
@@ -166,12 +165,12 @@ def test_the_refusal_message_for_pypi_names_the_trusted_publisher():
         "GITHUB_WORKFLOW_REF": "someone/glyph-phase-engine/.github/workflows/"
         "publish-pypi.yml@refs/tags/v1.2.3",
     }
-    text = index.describe_refusal("https://upload.pypi.org/legacy/", 403, env)
+    text = index_check.describe_refusal("https://upload.pypi.org/legacy/", 403, env)
     assert text.startswith("PyPI refused the upload (HTTP 403): check the trusted")
     for part in ("owner", "repository", "workflow file name", "environment"):
         assert part in text
     assert "this run is repository someone/glyph-phase-engine, workflow" in text
-    text = index.describe_refusal("https://test.pypi.org/legacy/", 403, {})
+    text = index_check.describe_refusal("https://test.pypi.org/legacy/", 403, {})
     assert text.startswith("TestPyPI refused the upload (HTTP 403): check the trusted")
     assert "this run is" not in text
 
@@ -182,7 +181,7 @@ def test_an_upload_refused_as_existing_says_to_compare_the_bytes(
     """The page did not list it yet (a lagging index), the upload then hit it."""
     server = start_index()
     put(good_dist, server)
-    real, calls = index.look_up, []
+    real, calls = index_check.look_up, []
 
     def lagging(*args):  # the page lists nothing before the upload, then all
         calls.append(args)

@@ -11,8 +11,8 @@ from packaging.version import Version
 from tests.release.helpers import add_dependency, stop_midway
 from tests.release.publish.conftest import tagged_build
 from tests.release.publish.helpers import FakeClock, answer
-from tools.artifacts import environments, smoke
-from tools.publish import fetch, index
+from tools.artifacts import environments
+from tools.publish import fetch, index_check, smoke
 
 V = Version("1.2.3")
 PROJECT = "glyph-phase-engine"
@@ -43,7 +43,7 @@ def looks(*kinds):
     def look(timeout):
         calls.append(timeout)
         kind = answers.pop(0) if len(answers) > 1 else answers[0]
-        return index.Probe(kind, f"answer {len(calls)}")
+        return index_check.Probe(kind, f"answer {len(calls)}")
 
     look.calls = calls
     return look
@@ -51,24 +51,24 @@ def looks(*kinds):
 
 def test_wait_retries_until_the_version_appears():
     clock = FakeClock()
-    look = looks(index.MISSING, index.MISSING, index.TRANSIENT, index.FOUND)
+    look = looks(index_check.MISSING, index_check.MISSING, index_check.TRANSIENT, index_check.FOUND)
     waited = smoke.wait_for_version(look, 60, 1.0, 30.0, clock, clock.sleep)
-    assert waited.probe.kind == index.FOUND
+    assert waited.probe.kind == index_check.FOUND
     assert waited.attempts == 4
     assert clock.sleeps == [1.0, 2.0, 4.0]
 
 
 def test_wait_is_bounded_by_its_timeout():
     clock = FakeClock()
-    look = looks(index.MISSING)
+    look = looks(index_check.MISSING)
     waited = smoke.wait_for_version(look, 10, 1.0, 3.0, clock, clock.sleep)
-    assert waited.probe.kind == index.MISSING
+    assert waited.probe.kind == index_check.MISSING
     assert clock.sleeps == [1.0, 2.0, 3.0, 3.0, 1.0]  # the last wait is cut short
     assert waited.elapsed == 10
     assert waited.attempts == 6  # one last look at the deadline
 
 
-@pytest.mark.parametrize("kind", [index.UNREACHABLE, index.REFUSED])
+@pytest.mark.parametrize("kind", [index_check.UNREACHABLE, index_check.REFUSED])
 def test_wait_gives_up_at_once_when_retrying_is_pointless(kind):
     clock = FakeClock()
     waited = smoke.wait_for_version(looks(kind), 600, 1.0, 30.0, clock, clock.sleep)
@@ -76,7 +76,7 @@ def test_wait_gives_up_at_once_when_retrying_is_pointless(kind):
 
 
 def test_final_message_says_what_was_tried_how_often_and_how_long():
-    waited = smoke.Waited(index.Probe(index.MISSING, "no page yet"), 7, 12.34)
+    waited = smoke.Waited(index_check.Probe(index_check.MISSING, "no page yet"), 7, 12.34)
     text = smoke.explain_wait(waited, "http://i/simple/", V, 12, 0.5, 4, PROJECT)
     assert text == (
         "glyph-phase-engine 1.2.3 did not appear on http://i/simple/ within 12 s "
@@ -87,7 +87,7 @@ def test_final_message_says_what_was_tried_how_often_and_how_long():
 
 
 def test_final_message_for_an_unreachable_index():
-    waited = smoke.Waited(index.Probe(index.UNREACHABLE, "connection refused"), 1, 0)
+    waited = smoke.Waited(index_check.Probe(index_check.UNREACHABLE, "connection refused"), 1, 0)
     text = smoke.explain_wait(waited, "http://i/simple/", V, 600, 5, 60, PROJECT)
     assert text.startswith(
         "index unreachable: connection refused; gave up after looking 1 time in 0.0 s"
@@ -110,45 +110,45 @@ JSON = (
     "page, root, kind, detail",
     [
         (answer(error="connection refused", unreachable=True), None,
-         index.UNREACHABLE, "connection refused"),
-        (answer(error="timed out"), None, index.TRANSIENT, "timed out"),
-        (answer(401), None, index.REFUSED, "HTTP 401"),
-        (answer(403), None, index.REFUSED, "HTTP 403"),
-        (answer(404), answer(200), index.MISSING, "no page for glyph-phase-engine"),
-        (answer(404), answer(404), index.REFUSED, "simple API address"),
-        (answer(404), answer(error="refused", unreachable=True), index.UNREACHABLE,
+         index_check.UNREACHABLE, "connection refused"),
+        (answer(error="timed out"), None, index_check.TRANSIENT, "timed out"),
+        (answer(401), None, index_check.REFUSED, "HTTP 401"),
+        (answer(403), None, index_check.REFUSED, "HTTP 403"),
+        (answer(404), answer(200), index_check.MISSING, "no page for glyph-phase-engine"),
+        (answer(404), answer(404), index_check.REFUSED, "simple API address"),
+        (answer(404), answer(error="refused", unreachable=True), index_check.UNREACHABLE,
          "refused"),
-        (answer(503), None, index.TRANSIENT, "HTTP 503"),
-        (answer(200, HTML.replace(b"1.2.3.0", b"1.2.1")), None, index.MISSING,
+        (answer(503), None, index_check.TRANSIENT, "HTTP 503"),
+        (answer(200, HTML.replace(b"1.2.3.0", b"1.2.1")), None, index_check.MISSING,
          "the page lists 1.2.1, 1.2.2 but not 1.2.3"),
-        (answer(200, b"<html></html>"), None, index.MISSING, "lists no file"),
-        (answer(200, HTML), None, index.FOUND,
+        (answer(200, b"<html></html>"), None, index_check.MISSING, "lists no file"),
+        (answer(200, HTML), None, index_check.FOUND,
          "listed: Glyph.Phase_Engine-1.2.3.0-py3-none-any.whl"),
         (answer(200, JSON, "application/vnd.pypi.simple.v1+json"), None,
-         index.FOUND, "listed: glyph_phase_engine-1.2.3.tar.gz"),
+         index_check.FOUND, "listed: glyph_phase_engine-1.2.3.tar.gz"),
         (answer(200, b"{oops", "application/vnd.pypi.simple.v1+json"), None,
-         index.REFUSED, "not a simple API page"),
+         index_check.REFUSED, "not a simple API page"),
     ],
 )  # fmt: skip
 def test_classify_probe(page, root, kind, detail):
-    found = index.classify_probe(page, root, V)
+    found = index_check.classify_probe(page, root, V)
     assert found.kind == kind
     assert detail in found.detail
 
 
 def test_simple_pages_give_file_names_and_hashes():
-    listed = index.parse_simple_page(HTML, "text/html; charset=utf-8")
-    assert listed[0] == index.Listed(
+    listed = index_check.parse_simple_page(HTML, "text/html; charset=utf-8")
+    assert listed[0] == index_check.Listed(
         "glyph_phase_engine-1.2.2.tar.gz", {"sha256": "ab"}
     )
     assert listed[0].url == "/packages/glyph_phase_engine-1.2.2.tar.gz"
-    listed = index.parse_simple_page(JSON, "application/vnd.pypi.simple.v1+json")
-    assert listed == [index.Listed("glyph_phase_engine-1.2.3.tar.gz", {"sha256": "cd"})]
+    listed = index_check.parse_simple_page(JSON, "application/vnd.pypi.simple.v1+json")
+    assert listed == [index_check.Listed("glyph_phase_engine-1.2.3.tar.gz", {"sha256": "cd"})]
     assert listed[0].url == "x"
     page = "http://i/simple/"
-    item = index.Listed("f.whl", url="../../packages/f.whl")
+    item = index_check.Listed("f.whl", url="../../packages/f.whl")
     assert fetch.file_url(page, item, PROJECT) == "http://i/packages/f.whl"
-    item = index.Listed("f.whl", url="https://files.example/f.whl")
+    item = index_check.Listed("f.whl", url="https://files.example/f.whl")
     assert fetch.file_url(page, item, PROJECT) == "https://files.example/f.whl"
 
 
@@ -230,18 +230,18 @@ def test_installs_keep_the_users_index_settings_for_dependencies(monkeypatch):
 
 
 def test_the_version_is_found_only_once_every_built_file_is_listed():
-    files = (index.Listed(WHEEL, {}),)
+    files = (index_check.Listed(WHEEL, {}),)
     look = smoke.every_file_listed(
-        lambda seconds: index.Probe(index.FOUND, "listed", files, files),
+        lambda seconds: index_check.Probe(index_check.FOUND, "listed", files, files),
         {WHEEL: A, SDIST: B},
     )
     found = look(1.0)
-    assert found.kind == index.MISSING
+    assert found.kind == index_check.MISSING
     assert found.detail == f"the page lists {WHEEL} but not {SDIST} yet"
     look = smoke.every_file_listed(
-        lambda seconds: index.Probe(index.FOUND, "listed", files, files), {WHEEL: A}
+        lambda seconds: index_check.Probe(index_check.FOUND, "listed", files, files), {WHEEL: A}
     )
-    assert look(1.0).kind == index.FOUND
+    assert look(1.0).kind == index_check.FOUND
 
 
 # ---- which Pythons, which jobs -----------------------------------------------
@@ -362,7 +362,7 @@ def test_a_wheel_that_does_not_import_fails_with_the_users_error(no_import, caps
 def test_the_source_tree_does_not_hide_a_broken_wheel(no_import):
     """Run from the copy, with its full sources on PYTHONPATH: still a failure."""
     out = no_import.run(
-        "python", "-m", "tools.artifacts.smoke", "--dist-dir", "dist", "--serial",
+        "python", "-m", "tools.publish.smoke", "--dist-dir", "dist", "--serial",
         "--pythons", "newest", env={"PYTHONPATH": str(no_import.path / "src")},
     )  # fmt: skip
     assert out.returncode == 1, out.stdout
@@ -382,7 +382,7 @@ def test_a_version_mismatch_fails(wrong_version, capsys):
 def test_every_console_script_is_run(second_scripts, tmpdir_left_empty):
     """The copy's own tools read its pyproject.toml: three scripts."""
     done = second_scripts.run(
-        "python", "-m", "tools.artifacts.smoke", "--dist-dir", "dist",
+        "python", "-m", "tools.publish.smoke", "--dist-dir", "dist",
         "--pythons", "newest", env={"TMPDIR": str(tmpdir_left_empty)},
     )  # fmt: skip
     out = done.stdout
@@ -469,7 +469,7 @@ def test_an_interrupted_smoke_leaves_no_temporary_folder(
             time.sleep(0.005)
         return first
 
-    argv = ["-m", "tools.artifacts.smoke", "--dist-dir", "dist", "--installer", "pip"]
+    argv = ["-m", "tools.publish.smoke", "--dist-dir", "dist", "--installer", "pip"]
     argv += ["--pythons", "running"]  # one sandbox, no looking for Pythons
     code, first, rest = stop_midway(good.path, argv, tmpdir_left_empty, signum, ready)
     assert code == 130, first + rest

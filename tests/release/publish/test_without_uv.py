@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[3]
 CHOICES = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT)!r})
-from tools.artifacts import dist, smoke
+from tools.artifacts import dist
+from tools.publish import smoke
 try:
     forced = smoke.pick_installer("uv").name
 except smoke.SmokeFailure as exc:
@@ -95,7 +96,7 @@ def test_the_smoke_without_uv_installs_both_files_with_pip(no_uv_python, good_di
         [
             str(no_uv_python),
             "-m",
-            "tools.artifacts.smoke",
+            "tools.publish.smoke",
             "--dist-dir",
             str(good_dist),
         ],

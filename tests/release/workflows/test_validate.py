@@ -17,9 +17,9 @@ import pytest
 
 from tests.release.protection_cases import CASES, NEUTRALISED, Mutation
 from tests.release.validate_helpers import ROOT, Tree, lines
-from tools.workflows import checks
-from tools.workflows.validate import RULES
-from tools.workflows.validate.rules import (
+from tools.workflows import validate
+from tools.workflows.validator import RULES
+from tools.workflows.validator.rules import (
     ci,
     digests,
     publish,
@@ -87,7 +87,7 @@ def test_every_row_has_both_kinds_of_mutation():
 
 
 def test_every_row_names_a_check_that_exists():
-    labels = [label for label, _ in checks.commands(ROOT, ["--offline"])]
+    labels = [label for label, _ in validate.commands(ROOT, ["--offline"])]
     for protection, fails in ROWS.items():
         kind, _, name = fails.partition(":")
         if kind == "zizmor":
@@ -108,7 +108,7 @@ def run_check(root, label_start: str) -> "subprocess.CompletedProcess[str]":
     """The command `make validate` runs for that component, on ``root``."""
     (command,) = [
         argv
-        for label, argv in checks.commands(root, ["--offline"])
+        for label, argv in validate.commands(root, ["--offline"])
         if label.startswith(label_start)
     ]
     out = subprocess.run(command, cwd=root, capture_output=True, text=True)

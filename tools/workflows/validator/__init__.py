@@ -6,7 +6,7 @@ push is proven here, from ``.github/workflows/*.yml``,
 problem is collected, then printed as ``file:line: rule: what is wrong; how to
 fix``; the exit code is 1 when there is any.
 
-    python -m tools.workflows.validate [--root PATH] [--rules]
+    python -m tools.workflows.validator [--root PATH] [--rules]
 
 - :mod:`.model`: the YAML model with line numbers (PyYAML; the reason is there);
 - :mod:`.expressions`: GitHub's expression language, read and evaluated, and

@@ -1,4 +1,4 @@
-"""Entry point: ``python -m tools.workflows.validate [--root PATH] [--rules]``."""
+"""Entry point: ``python -m tools.workflows.validator [--root PATH] [--rules]``."""
 
 from tools.common import run_main
 

@@ -1,4 +1,4 @@
-"""``python -m tools.workflows.validate``: run every rule, print every problem."""
+"""``python -m tools.workflows.validator``: run every rule, print every problem."""
 
 import argparse
 import sys
@@ -10,7 +10,7 @@ from .repo import Repo
 from .rules import THEMES  # importing the rules registers them
 
 ROOT = Path(__file__).resolve().parents[3]
-PROG = "python -m tools.workflows.validate"
+PROG = "python -m tools.workflows.validator"
 
 
 def by_theme() -> List[Rule]:

@@ -7,7 +7,7 @@ import fnmatch
 import re
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
-from tools.dev import matrix
+from tools import matrix
 
 from .. import analysis
 from ..expressions import ExpressionError, find_expressions
@@ -60,7 +60,7 @@ KNOWN_OUTPUTS = {
 
 # The outputs our own commands write with --github-output "$GITHUB_OUTPUT".
 GITHUB_OUTPUT = '--github-output "$GITHUB_OUTPUT"'
-TOOL_OUTPUTS = {"tools.dev.matrix": set(matrix.OUTPUTS)}
+TOOL_OUTPUTS = {"tools.matrix": set(matrix.OUTPUTS)}
 
 
 def suggest(name: str, choices: List[str]) -> str:

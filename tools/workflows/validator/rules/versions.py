@@ -1,7 +1,7 @@
 """One set of Pythons: tox's env_list, the test matrix, classifiers, requires-python;
 one set of lint tool versions: the lint dependency group and the pre-commit hooks.
 
-The classifiers are read once, by :func:`tools.dev.pythons.supported_versions`.
+The classifiers are read once, by :func:`tools.pythons.supported_versions`.
 Nothing else compares these four lists.
 """
 
@@ -17,8 +17,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from tools import project
-from tools.dev.matrix import compute_matrix
-from tools.dev.pythons import supported_versions
+from tools.matrix import compute_matrix
+from tools.pythons import supported_versions
 
 from .. import toxenvs
 from ..model import Map, YAMLError, as_map, error_line, load_yaml
@@ -100,7 +100,7 @@ MATRIX_TOOL = re.compile(r"-m\s+tools\.dev\.matrix\b.*--github-output")
 
 def _computed(repo: Repo, doc: Doc, job_id: str, text: str) -> Optional[str]:
     """Where a `matrix: ${{ fromJSON(needs.X.outputs.Y) }}` does not come from
-    python -m tools.dev.matrix (None: it does)."""
+    python -m tools.matrix (None: it does)."""
     found = FROM_JOB.match(text.strip())
     if not found:
         return f"the matrix of job {job_id} is {text!r}"
@@ -120,7 +120,7 @@ def matrix_versions(
     repo: Repo, this: Rule, classifiers: Set[str]
 ) -> Tuple[Dict[str, Set[str]], List[Problem]]:
     """The Python versions of every test matrix, keyed by doc path:line (a matrix
-    computed by tools.dev.matrix has the ``classifiers``' versions)."""
+    computed by tools.matrix has the ``classifiers``' versions)."""
     result: Dict[str, Set[str]] = {}
     problems = []
     for doc in repo.workflows.values():
@@ -135,7 +135,7 @@ def matrix_versions(
                             strategy.kline("matrix"),
                             f"{where}, not from the classifiers",
                             "compute it in a job whose step runs `.venv/bin/python "
-                            '-m tools.dev.matrix --github-output "$GITHUB_OUTPUT"` '
+                            '-m tools.matrix --github-output "$GITHUB_OUTPUT"` '
                             "(output matrix) and use `${{ fromJSON(needs.<job>."
                             "outputs.matrix) }}`",
                         )
@@ -173,8 +173,8 @@ def matrix_versions(
 @rule(
     "python-versions",
     "tox's env_list, the test matrix (computed from the classifiers by "
-    "tools.dev.matrix, or written out), the classifiers and requires-python name "
-    "the same Pythons; pre-releases only where tools.dev.matrix allows them",
+    "tools.matrix, or written out), the classifiers and requires-python name "
+    "the same Pythons; pre-releases only where tools.matrix allows them",
 )
 def python_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
     classifiers, class_line, bound, bound_line = pyproject_versions(repo.root)
@@ -188,7 +188,7 @@ def python_versions(repo: Repo, this: Rule) -> Iterator[Problem]:
                 with_of(step).kline("allow-prereleases"),
                 f"job {job_id} lets every Python it sets up be a pre-release, "
                 "final ones included",
-                "pass `${{ matrix.allow-prereleases }}` (python -m tools.dev.matrix "
+                "pass `${{ matrix.allow-prereleases }}` (python -m tools.matrix "
                 "allows them only for a Python not final yet)",
             )
     tox, tox_line, tox_file, tox_error = tox_versions(repo.root)
