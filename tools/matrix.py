@@ -24,10 +24,9 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from tools.common import run_main
+from tools.common import ROOT, run_main
 from tools.pythons import supported_versions
 
-ROOT = Path(__file__).resolve().parents[2]
 # What --github-output writes (the validator knows a step running this has them).
 OUTPUTS = ("matrix", "python-versions", "allow-prereleases")
 

@@ -26,7 +26,8 @@ if sys.version_info >= (3, 11):
 else:  # Python < 3.11: build depends on tomli there
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.common import ROOT, Problem, before_main, run_main
+
 DIST_DIR = "dist"
 SUMS_FILE = "SHA256SUMS"
 PRETEND_BASE = "SETUPTOOLS_SCM_PRETEND_VERSION"
@@ -34,7 +35,7 @@ PRETEND_BASE = "SETUPTOOLS_SCM_PRETEND_VERSION"
 DEFAULT_TAG_REGEX = r"^(?:[\w-]+-)?(?P<version>[vV]?\d+(?:\.\d+){0,2}[^\+]*)(?:\+.*)?$"
 
 
-class ConfigError(Exception):
+class ConfigError(Problem):
     """pyproject.toml does not say something the tooling needs; says what to add."""
 
 
@@ -280,6 +281,15 @@ def load(root: Path = ROOT) -> Project:
     return _load(root, stamp)
 
 
+def _readable() -> None:
+    load(ROOT)
+
+
+# Every command reads the facts first: an unreadable pyproject.toml is one
+# line and exit 1 before the command does anything (tools.common.run_main).
+before_main(_readable)
+
+
 def describe(project: Project) -> List[str]:
     return [
         f"name: {project.name}",
@@ -321,6 +331,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    from tools.common import run_main
-
     run_main(main)

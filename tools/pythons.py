@@ -27,9 +27,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from tools import project
-from tools.common import run_main
+from tools.common import ROOT, run_main
 
-ROOT = Path(__file__).resolve().parents[2]
 LINKS = ROOT / ".tox" / "pythons"
 _CLASSIFIER = re.compile(r'"Programming Language :: Python :: (3\.\d+)"')
 

@@ -22,7 +22,7 @@ from tools.tool_output import (
 )
 
 DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).resolve().parents[2]
+from tools.common import ROOT  # noqa: E402
 
 
 def sample(name: str) -> str:

@@ -17,7 +17,7 @@ import pytest
 from tools.workflows import validator
 from tools.workflows.validator import RULES
 
-ROOT = Path(__file__).resolve().parents[2]
+from tools.common import ROOT  # noqa: E402
 TEST = ".github/workflows/test.yml"
 PYPI = ".github/workflows/publish-pypi.yml"
 TESTPYPI = ".github/workflows/publish-testpypi.yml"

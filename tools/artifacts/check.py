@@ -32,15 +32,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from tools.artifacts.archives import find_dists
 from tools.artifacts.lock import TOOLS_LOCK, LockError, pin_for_this_python, read_lock
-from tools.common import (
-    DIST_DIR,
-    ROOT,
-    child_env,
-    report,
-    run_main,
-    tail,
-)
-from tools.project import load as load_project
+from tools.common import ROOT, child_env, report, run_main, tail
+from tools.project import DIST_DIR, load as load_project
 from tools.tool_output import headline
 
 PUBLISH_ACTION = "pypa/gh-action-pypi-publish"

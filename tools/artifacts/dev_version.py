@@ -31,16 +31,8 @@ from packaging.version import InvalidVersion, Version
 
 from tools import project
 from tools.artifacts.archives import compute_version
-from tools.common import (
-    DIST_DIR,
-    ROOT,
-    GitError,
-    git,
-    load_pyproject,
-    project_name,
-    report,
-    run_main,
-)
+from tools.common import ROOT, GitError, git, report, run_main
+from tools.project import DIST_DIR, load, load_pyproject
 
 DEV_SCHEME = {"version_scheme": "guess-next-dev", "local_scheme": "no-local-version"}
 
@@ -332,7 +324,7 @@ def run_guard(
     ``report_dist=False`` leaves out the problems of an inconsistent
     ``dist/`` (sanity reports them in more detail).
     """
-    built, problems = compute_version(dist_dir, project_name(root))
+    built, problems = compute_version(dist_dir, load(root).name)
     problems = problems if report_dist else []
     state = read_git_state(root, tag or None)
     if not tag and not state.error:

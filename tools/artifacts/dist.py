@@ -61,18 +61,8 @@ from tools.artifacts.archives import compute_version, one_of_each
 from tools.artifacts.checksums import compute_sums, format_sums, read_sums, verify
 from tools.artifacts.lock import BUILD_LOCK, check_build_lock
 from tools.artifacts.manifest import member_trees
-from tools.common import (
-    DIST_DIR,
-    ROOT,
-    SUMS_FILE,
-    human_size,
-    project_name,
-    remove_tree,
-    run_main,
-    sha256,
-    source_date_epoch,
-    tail,
-)
+from tools.common import ROOT, human_size, remove_tree, run_main, sha256, source_date_epoch, tail
+from tools.project import DIST_DIR, SUMS_FILE, load
 from tools.offline_first import offline_first
 from tools.tool_output import build_error, lock_error
 
@@ -286,7 +276,7 @@ def compute_summary(dist_dir: Path, version: str) -> str:
     )
     return "\n".join(
         [
-            f"### Built distributions of {project_name(ROOT)} {version}",
+            f"### Built distributions of {load(ROOT).name} {version}",
             "",
             "| File | Size | SHA-256 |",
             "| --- | ---: | --- |",
@@ -315,7 +305,7 @@ def sums_output(dist_dir: Path, name: str) -> Tuple[Optional[str], List[str]]:
 
 
 def _version_of(dist_dir: Path) -> Optional[str]:
-    version, problems = compute_version(dist_dir, project_name(ROOT))
+    version, problems = compute_version(dist_dir, load(ROOT).name)
     if problems:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)

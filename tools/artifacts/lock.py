@@ -38,8 +38,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from tools.common import ROOT, last_line, load_pyproject, report, run_main
-from tools.project import ConfigError
+from tools.common import ROOT, last_line, report, run_main
+from tools.project import ConfigError, load_pyproject
 
 BUILD_LOCK = "requirements/build.txt"
 TOOLS_LOCK = "requirements/tools.txt"

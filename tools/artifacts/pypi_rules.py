@@ -115,8 +115,8 @@ from tools.artifacts.pypi_files import (
     read_wheel,
     reject,
 )
-from tools.common import DIST_DIR, ROOT, notices, report, run_main
-from tools.project import ConfigError, Project
+from tools.common import ROOT, notices, report, run_main
+from tools.project import ConfigError, DIST_DIR, Project
 from tools.project import load as load_project
 
 # metadata SUPPORTED_METADATA_VERSIONS

@@ -25,17 +25,8 @@ from typing import Dict, List, Optional, Tuple
 
 from tools.artifacts.checksums import compute_sums, verify
 from tools.artifacts.dist import BuildError, build_into
-from tools.common import (
-    DIST_DIR,
-    ROOT,
-    SUMS_FILE,
-    GitError,
-    git,
-    remove_tree,
-    report,
-    run_main,
-    tail,
-)
+from tools.common import ROOT, GitError, git, remove_tree, report, run_main, tail
+from tools.project import DIST_DIR, SUMS_FILE
 
 
 def compare_builds(

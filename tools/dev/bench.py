@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
-from tools.common import ROOT, import_name, mark, run_main
+from tools.common import ROOT, mark, run_main
+from tools.project import load
 
 TARGET_RATIO = 0.5
 TARGET_SECONDS = 5.0
@@ -54,7 +55,7 @@ def naive_commands(root: Path, work: Path) -> List[List[str]]:
         ["sh", "-c", f'"{py}" -m twine check "{dist}"/*'],
         [py, "-m", "venv", str(venv)],
         ["sh", "-c", f'"{venv}/bin/pip" install -q "{dist}"/*.whl'],
-        [str(venv / "bin" / "python"), "-c", f"import {import_name(root)}"],
+        [str(venv / "bin" / "python"), "-c", f"import {load(root).import_name}"],
     ]
 
 

@@ -28,10 +28,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from tools.common import run_main
+from tools.common import ROOT, run_main
 from tools import pythons
 
-ROOT = Path(__file__).resolve().parents[2]
 PLAIN_OVERRIDES = [
     "-x",
     "tox.requires=tox",

@@ -44,13 +44,13 @@ from packaging.version import Version
 
 from tools.artifacts.archives import dist_files, dist_version, file_version
 from tools.artifacts.checksums import verify
-from tools.common import SUMS_FILE, last_line, project_name, run_main, sha256
-from tools.project import ConfigError
+from tools.common import last_line, run_main, sha256
+from tools.project import ConfigError, SUMS_FILE, load
 from tools.publish import existing
 from tools.tool_output import twine_http_status
 
 try:
-    PROJECT = project_name()  # tools.project: read from pyproject.toml
+    PROJECT = load().name  # tools.project: read from pyproject.toml
 except ConfigError:  # run_main says what is wrong with pyproject.toml, in one line
     PROJECT = ""
 #: PEP 691: ask for JSON, accept HTML (PEP 503) from an index that has no JSON.

@@ -57,7 +57,8 @@ from tools.artifacts.environments import (
     stop_running,
     wheel_contents,
 )
-from tools.common import SUMS_FILE, interrupted_code, remove_tree, run_main
+from tools.common import interrupted_code, remove_tree, run_main
+from tools.project import SUMS_FILE
 from tools import pythons
 from tools.publish import fetch, index_check
 from tools.publish.fetch import compute_backoff

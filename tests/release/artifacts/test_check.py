@@ -14,7 +14,7 @@ from tests.release.helpers import failed, passed
 from tools.artifacts import check, lock
 from tools.artifacts.lock import BOOTSTRAP_LOCK, BUILD_LOCK, TOOLS_LOCK
 
-ROOT = Path(__file__).resolve().parents[3]
+from tools.common import ROOT  # noqa: E402
 
 
 def tamper_hashes(lock: Path, name: str) -> None:

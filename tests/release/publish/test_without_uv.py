@@ -21,7 +21,7 @@ from tools.artifacts import environments
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[3]
+from tools.common import ROOT  # noqa: E402
 CHOICES = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT)!r})

@@ -17,6 +17,9 @@ fix``; the exit code is 1 when there is any.
 - :mod:`.rules`: the rules, by theme;
 - :mod:`.cli`: ``main(argv)``.
 
+Part of the workflow-checks layer (:mod:`tools.workflows`): it imports the
+project's facts and the stage list, never the runner above it.
+
 It checks what zizmor (offline, pedantic) and the GitHub JSON schemas, which
 ``make validate`` runs first, do not; the descriptions of the few rules that
 overlap them say why each is kept.

@@ -5,11 +5,11 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
+from tools.common import ROOT
 from .registry import RULES, Problem, Rule
 from .repo import Repo
 from .rules import THEMES  # importing the rules registers them
 
-ROOT = Path(__file__).resolve().parents[3]
 PROG = "python -m tools.workflows.validator"
 
 

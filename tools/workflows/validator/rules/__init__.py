@@ -1,5 +1,7 @@
 """The rules, by theme; importing this package registers every one of them.
 
+In the workflow-checks layer, with the validator that runs them.
+
 - :mod:`.security`: actions pinned, least privilege for the token, no
   credentials left in a checkout;
 - :mod:`.structure`: files that load, expressions that read, local actions that

@@ -10,7 +10,7 @@ evaluated with the expression evaluator, for a release and for a push.
 import re
 from typing import Any, Dict, Iterator, List, Optional, Pattern, Tuple
 
-from tools.release_check import stages as release_stages
+from tools.stages import stages as release_stages
 
 from .. import analysis
 from ..expressions import Context, ExpressionError, Unknown, interpolate, truth
