@@ -90,7 +90,6 @@ format: $(TOOLS)
 	$(BIN)/tox run -e format
 
 # ---- release guard -------------------------------------------------------
-# (issue 3: dist, check, sanity, dev-version, smoke, release-check, bench)
 # TAG=vX.Y.Z: the release tag to check (default: the v* tag on HEAD, if any).
 # DEV=1: a TestPyPI development build (version: make dev-version).
 # WARN_TOTAL / MAX_FILE: sanity's size thresholds; RUNS: bench's runs of each.
@@ -168,9 +167,9 @@ index-audit: $(TOOLS)
 	@$(PY) -m tools.publish.index_audit $(if $(INDEX),--index "$$INDEX") --index-url "$${INDEX_URL:-}" --versions "$${VERSIONS:-}" $(if $(filter 0 no false,$(REBUILD)),--no-rebuild)
 
 # ---- workflows -----------------------------------------------------------
-# GitHub is not reachable from every machine: zizmor runs offline here (CI on
-# GitHub passes ZIZMOR_ARGS= with GH_TOKEN for its online audits too), and
-# check-jsonschema uses the schemas it ships.
+# zizmor runs offline by default (its online audits need GitHub's API and a
+# token: CI passes ZIZMOR_ARGS= with GH_TOKEN), and check-jsonschema uses the
+# schemas it ships.
 ZIZMOR_ARGS ?= --offline
 ACTIONLINT_VERSION ?= v1.7.12
 

@@ -278,7 +278,7 @@ def _exclude_tools(text: str, sdist: Dict[str, object]) -> str:
             new = _append(
                 text, f"[tool.hatch.build.targets.sdist]\n{why}\nexclude = [{entry}]"
             )
-    if new is None or new == text:
+    if new == text:
         raise Refusal(
             f'cannot add "{SDIST_EXCLUDE}" to [tool.hatch.build.targets.sdist] '
             "exclude of pyproject.toml: add it yourself, commit, then make adopt again"

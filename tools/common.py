@@ -170,15 +170,8 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
 
-EXIT_OK = 0  # passed
 EXIT_PROBLEMS = 1  # problems found (each printed on one line, with its fix)
-EXIT_USAGE = 2  # a usage error (argparse's own code)
 EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM: stopped, temporary folders removed
-
-
-def interrupted_code(exc: BaseException) -> int:
-    """The exit code for an interrupt, Ctrl-C and SIGTERM alike: 130."""
-    return EXIT_INTERRUPTED
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
@@ -225,7 +218,7 @@ def run_main(main: Callable[[], int]) -> NoReturn:
         name = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else "script"
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         print(f"{name}: {what}: temporary folders removed", file=sys.stderr)
-        code = interrupted_code(exc)
+        code = EXIT_INTERRUPTED
     sys.exit(code)
 
 

@@ -30,11 +30,11 @@ from tools import project
 from tools.common import ROOT, run_main
 
 LINKS = ROOT / ".tox" / "pythons"
-_CLASSIFIER = re.compile(r'"Programming Language :: Python :: (3\.\d+)"')
 
 
 def supported_versions(pyproject: Path = ROOT / "pyproject.toml") -> List[str]:
-    """The minor versions the project supports: its version classifiers.
+    """The minor versions the project supports: its version classifiers
+    (:attr:`tools.project.Project.python_versions`, parsed, never a regex).
 
     ``pyproject`` is the pyproject.toml, or the folder that holds it; a folder
     without one supports nothing (an empty list).
@@ -43,8 +43,8 @@ def supported_versions(pyproject: Path = ROOT / "pyproject.toml") -> List[str]:
         pyproject = pyproject / "pyproject.toml"
         if not pyproject.is_file():
             return []
-    found = _CLASSIFIER.findall(pyproject.read_text(encoding="utf-8"))
-    return sorted(set(found), key=lambda v: tuple(map(int, v.split("."))))
+    data = project.load_pyproject(pyproject.parent)
+    return project.python_versions(project.classifiers_of(data))
 
 
 def _minor(version: str) -> int:
@@ -56,7 +56,7 @@ def _allows(spec: SpecifierSet, minor: int) -> bool:
     return any(spec.contains(Version(f"3.{minor}.{patch}")) for patch in (0, 99))
 
 
-def _floor(spec: SpecifierSet) -> Optional[int]:
+def floor_of(spec: SpecifierSet) -> Optional[int]:
     """The lowest 3.X minor a lower bound of ``requires-python`` names, if any."""
     floors = [
         Version(s.version.rstrip(".*")).release
@@ -83,7 +83,7 @@ def claimed_versions(root: Path = ROOT) -> List[str]:
     except InvalidSpecifier:
         spec = SpecifierSet()
     minors = {_minor(v) for v in classifiers if _allows(spec, _minor(v))}
-    floor = _floor(spec)
+    floor = floor_of(spec)
     if floor is not None:
         top = max((_minor(v) for v in classifiers), default=sys.version_info[1])
         minors |= {m for m in range(floor, top + 1) if _allows(spec, m)}

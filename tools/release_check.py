@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Dict, List, Optional, TextIO
 
 from tools.artifacts.dev_version import parse_tag, release_tags
-from tools.stages import Stage, stages
 from tools.common import (
     EXIT_INTERRUPTED,
     EXIT_PROBLEMS,
@@ -47,6 +46,7 @@ from tools.common import (
     run_main,
     sigterm_as_interrupt,
 )
+from tools.stages import Stage, stages
 
 
 def check_inputs(tag: str, dev: bool, root: Path = ROOT) -> List[str]:

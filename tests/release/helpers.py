@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, List, Tuple
 
 from tools.common import ROOT  # noqa: E402
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",
     "GIT_AUTHOR_EMAIL": "test@example.invalid",

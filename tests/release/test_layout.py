@@ -16,6 +16,7 @@ from typing import Iterable, List, Tuple
 import pytest
 
 from tools.common import ROOT
+
 MAX_LINES = 700
 
 

@@ -608,8 +608,7 @@ CASES = [
         "the classifiers",
         Edit(
             TEST,
-            "run: .venv/bin/python -m tools.matrix --github-output "
-            '"$GITHUB_OUTPUT"',
+            "run: .venv/bin/python -m tools.matrix --github-output " '"$GITHUB_OUTPUT"',
             'run: echo \'matrix={"include":[]}\' >> "$GITHUB_OUTPUT"',
         ),
     ),

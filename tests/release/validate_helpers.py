@@ -14,10 +14,10 @@ from typing import Any, List, NamedTuple, Optional
 
 import pytest
 
+from tools.common import ROOT  # noqa: E402
 from tools.workflows import validator
 from tools.workflows.validator import RULES
 
-from tools.common import ROOT  # noqa: E402
 TEST = ".github/workflows/test.yml"
 PYPI = ".github/workflows/publish-pypi.yml"
 TESTPYPI = ".github/workflows/publish-testpypi.yml"

@@ -29,7 +29,7 @@ from typing import List, Optional, Set, Tuple
 from tools.artifacts import manifest, secrets, startup, toplevel
 from tools.artifacts.archives import one_of_each
 from tools.common import ROOT, notices, report, run_main
-from tools.project import ConfigError, DIST_DIR
+from tools.project import DIST_DIR, ConfigError
 from tools.project import load as load_project
 
 

@@ -61,9 +61,17 @@ from tools.artifacts.archives import compute_version, one_of_each
 from tools.artifacts.checksums import compute_sums, format_sums, read_sums, verify
 from tools.artifacts.lock import BUILD_LOCK, check_build_lock
 from tools.artifacts.manifest import member_trees
-from tools.common import ROOT, human_size, remove_tree, run_main, sha256, source_date_epoch, tail
-from tools.project import DIST_DIR, SUMS_FILE, load
+from tools.common import (
+    ROOT,
+    human_size,
+    remove_tree,
+    run_main,
+    sha256,
+    source_date_epoch,
+    tail,
+)
 from tools.offline_first import offline_first
+from tools.project import DIST_DIR, SUMS_FILE, load
 from tools.tool_output import build_error, lock_error
 
 

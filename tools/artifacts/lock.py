@@ -39,7 +39,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tools.common import ROOT, last_line, report, run_main
-from tools.project import ConfigError, load_pyproject
+from tools.project import ConfigError, load, load_pyproject
 
 BUILD_LOCK = "requirements/build.txt"
 TOOLS_LOCK = "requirements/tools.txt"
@@ -273,8 +273,7 @@ def write_locks(root: Path = ROOT) -> List[str]:
 
 
 def project_requires_python(root: Path) -> str:
-    project = load_pyproject(root).get("project", {})
-    return str(project.get("requires-python", "")) if isinstance(project, dict) else ""
+    return load(root).requires_python
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -116,7 +116,7 @@ from tools.artifacts.pypi_files import (
     reject,
 )
 from tools.common import ROOT, notices, report, run_main
-from tools.project import ConfigError, DIST_DIR, Project
+from tools.project import DIST_DIR, ConfigError, Project
 from tools.project import load as load_project
 
 # metadata SUPPORTED_METADATA_VERSIONS

@@ -45,8 +45,18 @@ from tools.artifacts.archives import (
     read_dist,
     top_folder,
 )
-from tools.common import ROOT, GitError, git, human_size, notices, parse_size, report, run_main
-from tools.project import DIST_DIR, load as load_project
+from tools.common import (
+    ROOT,
+    GitError,
+    git,
+    human_size,
+    notices,
+    parse_size,
+    report,
+    run_main,
+)
+from tools.project import DIST_DIR
+from tools.project import load as load_project
 
 WARN_TOTAL = 50 * 10**6
 MAX_FILE = 100 * 10**6  # PyPI's default per-file upload limit

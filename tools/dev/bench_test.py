@@ -28,8 +28,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from tools.common import ROOT, run_main
 from tools import pythons
+from tools.common import ROOT, run_main
 
 PLAIN_OVERRIDES = [
     "-x",

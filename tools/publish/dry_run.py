@@ -41,14 +41,15 @@ from packaging.version import Version
 
 from tools.artifacts import archives, environments
 from tools.common import (
+    EXIT_INTERRUPTED,
     Terminated,
-    interrupted_code,
     last_line,
     remove_tree,
     run_main,
     sha256,
     sigterm_as_interrupt,
 )
+from tools.project import load
 from tools.publish import index_check, smoke
 
 USERNAME = "dry-run"
@@ -240,7 +241,7 @@ def dry_run(
         print(text, flush=True)
 
     files, problems = index_check.verified_dist(dist_dir)  # before any server starts
-    version, more = archives.dist_version(files, index_check.PROJECT) if files else (None, [])
+    version, more = archives.dist_version(files, load().name) if files else (None, [])
     if problems or more or version is None:
         for problem in problems + more:
             say(f"error: {problem}")
@@ -331,7 +332,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (sigterm_as_interrupt)
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         print(f"publish dry run {what}: index stopped, temporary folders removed")
-        return interrupted_code(exc)
+        return EXIT_INTERRUPTED
     finally:
         restore()
 

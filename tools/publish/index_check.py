@@ -45,20 +45,16 @@ from packaging.version import Version
 from tools.artifacts.archives import dist_files, dist_version, file_version
 from tools.artifacts.checksums import verify
 from tools.common import last_line, run_main, sha256
-from tools.project import ConfigError, SUMS_FILE, load
+from tools.project import SUMS_FILE, load
 from tools.publish import existing
 from tools.tool_output import twine_http_status
 
-try:
-    PROJECT = load().name  # tools.project: read from pyproject.toml
-except ConfigError:  # run_main says what is wrong with pyproject.toml, in one line
-    PROJECT = ""
 #: PEP 691: ask for JSON, accept HTML (PEP 503) from an index that has no JSON.
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
     "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 )
-USER_AGENT = f"{PROJECT}-release-tools"
+USER_AGENT = "release-tools"  # with the project's name: user_agent()
 
 # What a probe of the index found (``Probe.kind``).
 FOUND = "found"  # the version's files are listed
@@ -113,7 +109,7 @@ def fetch(
 ) -> Answer:
     """Request ``url`` (redirects followed); never raises for network errors."""
     request = urllib.request.Request(
-        url, method=method, headers={"Accept": accept, "User-Agent": USER_AGENT}
+        url, method=method, headers={"Accept": accept, "User-Agent": user_agent()}
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -138,8 +134,14 @@ def fetch(
 # ---- the simple API page ---------------------------------------------------
 
 
-def project_url(index_url: str, project: str = PROJECT) -> str:
+def user_agent() -> str:
+    """``<project>-release-tools``: an index's logs say whose tooling asked."""
+    return f"{load().name}-{USER_AGENT}"
+
+
+def project_url(index_url: str, project: str = "") -> str:
     """The project's page on a simple API index (PEP 503 normalized name)."""
+    project = project or load().name
     return f"{index_url.rstrip('/')}/{canonicalize_name(project)}/"
 
 
@@ -199,13 +201,15 @@ def parse_simple_page(body: bytes, content_type: str) -> List[Listed]:
 
 
 def files_for_version(
-    listed: Sequence[Listed], version: Version, project: str = PROJECT
+    listed: Sequence[Listed], version: Version, project: str = ""
 ) -> List[Listed]:
     """The listed files of that version of the project (versions as PEP 440)."""
+    project = project or load().name
     return [item for item in listed if file_version(item.filename, project) == version]
 
 
-def versions_listed(listed: Sequence[Listed], project: str = PROJECT) -> List[str]:
+def versions_listed(listed: Sequence[Listed], project: str = "") -> List[str]:
+    project = project or load().name
     found = {file_version(item.filename, project) for item in listed}
     return [str(v) for v in sorted(v for v in found if v is not None)]
 
@@ -231,7 +235,7 @@ def classify_probe(
     page: Answer,
     root: Optional[Answer],
     version: Version,
-    project: str = PROJECT,
+    project: str = "",
 ) -> Probe:
     """Tell "not there yet" from "unreachable" and from "refused".
 
@@ -240,6 +244,7 @@ def classify_probe(
     project page means the project is not there yet; on a wrong address the
     root is a 404 too).
     """
+    project = project or load().name
     if page.status is None:
         kind = UNREACHABLE if page.unreachable else TRANSIENT
         return Probe(kind, f"{page.error} ({page.url})")
@@ -283,11 +288,12 @@ def classify_probe(
 def probe(
     index_url: str,
     version: Version,
-    project: str = PROJECT,
+    project: str = "",
     timeout: float = 15.0,
     get: Callable[..., Answer] = fetch,
 ) -> Probe:
     """Look at the index once (the project page, and the root after a 404)."""
+    project = project or load().name
     page = get(project_url(index_url, project), timeout=timeout)
     root = None
     if page.status == 404:
@@ -352,7 +358,7 @@ def describe_refusal(
                 this_run.append(f"{label} {environ[var]}")
         text = (
             f"{index} refused the upload (HTTP {status}): check the trusted "
-            f"publisher of {PROJECT} on {index}: the owner, the repository, the "
+            f"publisher of {load().name} on {index}: the owner, the repository, the "
             "workflow file name and the environment registered there must match "
             "this run exactly (case included), and the publish job needs "
             "'permissions: id-token: write'"
@@ -399,10 +405,11 @@ def run_twine(
 def look_up(
     index_url: str,
     version: Version,
-    project: str = PROJECT,
+    project: str = "",
     get: Callable[..., Answer] = fetch,
 ) -> Tuple[List[Listed], Optional[str]]:
     """``(files listed for the project, error)``: the page, read once."""
+    project = project or load().name
     found = probe(index_url, version, project, get=get)
     if found.kind in (FOUND, MISSING):
         return list(found.listed), None
@@ -415,7 +422,7 @@ def look_up(
 def plan_upload(
     files: Sequence[Path],
     index_url: str,
-    project: str = PROJECT,
+    project: str = "",
     now: Optional[datetime] = None,
     get: Callable[..., Answer] = fetch,
 ) -> Plan:
@@ -424,6 +431,7 @@ def plan_upload(
     ``now`` (for the 14-day rule of PyPI and TestPyPI) is the clock's time
     unless given; ``get`` reads the index (:func:`fetch`).
     """
+    project = project or load().name
     version, problems = dist_version(files, project)
     if version is None:
         return Plan(problems=problems)
@@ -461,9 +469,10 @@ def upload(
     index_url: str,
     username: Optional[str] = None,
     password: Optional[str] = None,
-    project: str = PROJECT,
+    project: str = "",
 ) -> int:
     """Upload the ``files`` the index lacks, after the guards; 0 when all are there."""
+    project = project or load().name
     plan = plan_upload(files, index_url, project)
     if plan.problems:
         return _fail(plan.problems)
@@ -526,7 +535,7 @@ def check(dist_dir: Path, index_url: str, sums_file: Optional[Path] = None) -> i
         print(f"to upload: {path.name}", flush=True)
     if not plan.to_upload:
         print(
-            f"nothing to upload: {PROJECT} {plan.version} is on {index_url} with "
+            f"nothing to upload: {load().name} {plan.version} is on {index_url} with "
             "the same bytes",
             flush=True,
         )

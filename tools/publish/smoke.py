@@ -44,6 +44,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from packaging.version import InvalidVersion, Version
 
+from tools import pythons
 from tools.artifacts import archives
 from tools.artifacts.environments import (
     Installer,
@@ -57,9 +58,8 @@ from tools.artifacts.environments import (
     stop_running,
     wheel_contents,
 )
-from tools.common import interrupted_code, remove_tree, run_main
+from tools.common import EXIT_INTERRUPTED, remove_tree, run_main
 from tools.project import SUMS_FILE
-from tools import pythons
 from tools.publish import fetch, index_check
 from tools.publish.fetch import compute_backoff
 
@@ -598,9 +598,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except SmokeFailure as exc:
         print(f"smoke: error: {exc.message}")
         return 1
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (run_main)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (run_main)
         print("smoke: interrupted: temporary folders removed")
-        return interrupted_code(exc)
+        return EXIT_INTERRUPTED
     return print_results(report, args.require_all)
 
 

@@ -5,8 +5,8 @@
 Runs, in order, and reports each:
 
 - zizmor, ``--persona pedantic`` (config: ``.github/zizmor.yml``), offline by
-  default (GitHub is not reachable from every machine; CI passes
-  ``--zizmor-args=`` with ``GH_TOKEN`` for the online audits too);
+  default (its online audits need GitHub's API and a token; CI passes
+  ``--zizmor-args=`` with ``GH_TOKEN`` for them);
 - check-jsonschema with the GitHub schemas it ships, for the workflows, the
   composite actions and ``dependabot.yml``;
 - our own rules (:mod:`tools.workflows.validator`).
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 from tools.common import EXIT_PROBLEMS, ROOT, run_main
+from tools.project import load
 
 VALIDATOR = "tools.workflows.validator"
 
@@ -110,6 +111,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         help='options for zizmor (default "--offline"; "" for its online audits)',
     )
     args = parser.parse_args(argv)
+    load(ROOT)  # our rules read the facts: a broken pyproject.toml stops here
     failed = []
     for what, argv_ in commands(ROOT, shlex.split(args.zizmor_args)):
         print(f"==> {what}", flush=True)

@@ -13,7 +13,6 @@ import pytest
 from tests.release.helpers import failed, passed
 from tools.artifacts import check, lock
 from tools.artifacts.lock import BOOTSTRAP_LOCK, BUILD_LOCK, TOOLS_LOCK
-
 from tools.common import ROOT  # noqa: E402
 
 

@@ -263,7 +263,7 @@ def test_a_module_missing_from_the_wheel_and_a_stray_one(released, dist_copy):
 
 @slow
 def test_a_data_file_read_at_import_passes(project):
-    """A good case of issue 9: package data ships in both files, the stage passes."""
+    """The good case: package data ships in both files, the stage passes."""
     package = project.path / "src" / PKG
     (package / "data").mkdir()
     (package / "data" / "phases.json").write_text(json.dumps(["a", "b"]) + "\n")

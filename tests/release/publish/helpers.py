@@ -75,5 +75,5 @@ class FakeClock:
 
 
 def answer(status=None, body=b"", ctype="text/html", error=None, unreachable=False):
-    return index_check.Answer("http://i/simple/glyph-phase-engine/", status, ctype, body,
-                        error, unreachable)  # fmt: skip
+    url = "http://i/simple/glyph-phase-engine/"
+    return index_check.Answer(url, status, ctype, body, error, unreachable)

@@ -110,7 +110,7 @@ def test_verify_listing_catches_a_missing_file_and_another_sha256(
     assert publish_dry_run.verify_listing(server.simple_url, files, version) == []
 
 
-# ---- dependencies come from the regular index (issue 9) ----------------------
+# ---- dependencies come from the regular index ----------------------------
 
 
 def test_a_runtime_dependency_passes_make_smoke_and_make_publish_dry_run(

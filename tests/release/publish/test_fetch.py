@@ -138,7 +138,9 @@ def test_the_index_must_list_exactly_the_built_files_with_their_digests():
         return fetch.compare_listing(listed, expected, V, url, PROJECT, "SHA256SUMS")
 
     assert compare(index_check.Listed(WHEEL, {"sha256": A})) == ([SDIST], [])
-    assert compare(index_check.Listed(WHEEL, {}), index_check.Listed(SDIST, {"sha256": B})) == (
+    assert compare(
+        index_check.Listed(WHEEL, {}), index_check.Listed(SDIST, {"sha256": B})
+    ) == (
         [],
         [],
     )  # no hash on the page: the download checks the bytes

@@ -332,7 +332,9 @@ def test_the_upload_guard_reads_upload_times_from_the_index(good_dist):
 
     files = sorted(good_dist.iterdir())
     uploaded = existing.parse_upload_time(template["upload-time"])
-    plan = index_check.plan_upload(files, url, now=uploaded + timedelta(days=20), get=answer)
+    plan = index_check.plan_upload(
+        files, url, now=uploaded + timedelta(days=20), get=answer
+    )
     assert asked == [f"{url}glyph-phase-engine/"]
     assert plan.to_upload == []  # the sdist is there, the wheel may not be added
     assert [p.name for p in plan.skipped] == [SDIST]
@@ -341,7 +343,9 @@ def test_the_upload_guard_reads_upload_times_from_the_index(good_dist):
     assert "(20 days ago) and PyPI refuses new files on a release older" in problem
     assert f"so {WHEEL} cannot be added to it" in problem
 
-    plan = index_check.plan_upload(files, url, now=uploaded + timedelta(days=2), get=answer)
+    plan = index_check.plan_upload(
+        files, url, now=uploaded + timedelta(days=2), get=answer
+    )
     assert plan.problems == []
     assert [p.name for p in plan.skipped] == [SDIST]
     assert [p.name for p in plan.to_upload] == [WHEEL]

@@ -187,7 +187,7 @@ def test_an_upload_refused_as_existing_says_to_compare_the_bytes(
         calls.append(args)
         return ([], None) if len(calls) == 1 else real(*args)
 
-    monkeypatch.setattr(index, "look_up", lagging)
+    monkeypatch.setattr(index_check, "look_up", lagging)
     assert upload(server, good_dist) == 1
     out = capsys.readouterr().out
     assert "uploading to" in out  # the guard before the upload saw nothing
@@ -200,7 +200,7 @@ def test_an_upload_refused_as_existing_says_to_compare_the_bytes(
     assert "twine upload failed" not in out
 
 
-# ---- the index serves exactly the built bytes (issue 10: verify after) --------
+# ---- the index serves exactly the built bytes (verified after) --------
 
 
 def tampered(good_dist, server, name_end):

@@ -13,6 +13,7 @@ from tests.release.publish.conftest import tagged_build
 from tests.release.publish.helpers import FakeClock, answer
 from tools.artifacts import environments
 from tools.publish import fetch, index_check, smoke
+from tools.publish.index_check import MISSING, UNREACHABLE
 
 V = Version("1.2.3")
 PROJECT = "glyph-phase-engine"
@@ -51,7 +52,12 @@ def looks(*kinds):
 
 def test_wait_retries_until_the_version_appears():
     clock = FakeClock()
-    look = looks(index_check.MISSING, index_check.MISSING, index_check.TRANSIENT, index_check.FOUND)
+    look = looks(
+        index_check.MISSING,
+        index_check.MISSING,
+        index_check.TRANSIENT,
+        index_check.FOUND,
+    )
     waited = smoke.wait_for_version(look, 60, 1.0, 30.0, clock, clock.sleep)
     assert waited.probe.kind == index_check.FOUND
     assert waited.attempts == 4
@@ -76,7 +82,9 @@ def test_wait_gives_up_at_once_when_retrying_is_pointless(kind):
 
 
 def test_final_message_says_what_was_tried_how_often_and_how_long():
-    waited = smoke.Waited(index_check.Probe(index_check.MISSING, "no page yet"), 7, 12.34)
+    waited = smoke.Waited(
+        index_check.Probe(index_check.MISSING, "no page yet"), 7, 12.34
+    )
     text = smoke.explain_wait(waited, "http://i/simple/", V, 12, 0.5, 4, PROJECT)
     assert text == (
         "glyph-phase-engine 1.2.3 did not appear on http://i/simple/ within 12 s "
@@ -87,7 +95,9 @@ def test_final_message_says_what_was_tried_how_often_and_how_long():
 
 
 def test_final_message_for_an_unreachable_index():
-    waited = smoke.Waited(index_check.Probe(index_check.UNREACHABLE, "connection refused"), 1, 0)
+    waited = smoke.Waited(
+        index_check.Probe(index_check.UNREACHABLE, "connection refused"), 1, 0
+    )
     text = smoke.explain_wait(waited, "http://i/simple/", V, 600, 5, 60, PROJECT)
     assert text.startswith(
         "index unreachable: connection refused; gave up after looking 1 time in 0.0 s"
@@ -114,9 +124,9 @@ JSON = (
         (answer(error="timed out"), None, index_check.TRANSIENT, "timed out"),
         (answer(401), None, index_check.REFUSED, "HTTP 401"),
         (answer(403), None, index_check.REFUSED, "HTTP 403"),
-        (answer(404), answer(200), index_check.MISSING, "no page for glyph-phase-engine"),
+        (answer(404), answer(200), MISSING, "no page for glyph-phase-engine"),
         (answer(404), answer(404), index_check.REFUSED, "simple API address"),
-        (answer(404), answer(error="refused", unreachable=True), index_check.UNREACHABLE,
+        (answer(404), answer(error="refused", unreachable=True), UNREACHABLE,
          "refused"),
         (answer(503), None, index_check.TRANSIENT, "HTTP 503"),
         (answer(200, HTML.replace(b"1.2.3.0", b"1.2.1")), None, index_check.MISSING,
@@ -143,7 +153,9 @@ def test_simple_pages_give_file_names_and_hashes():
     )
     assert listed[0].url == "/packages/glyph_phase_engine-1.2.2.tar.gz"
     listed = index_check.parse_simple_page(JSON, "application/vnd.pypi.simple.v1+json")
-    assert listed == [index_check.Listed("glyph_phase_engine-1.2.3.tar.gz", {"sha256": "cd"})]
+    assert listed == [
+        index_check.Listed("glyph_phase_engine-1.2.3.tar.gz", {"sha256": "cd"})
+    ]
     assert listed[0].url == "x"
     page = "http://i/simple/"
     item = index_check.Listed("f.whl", url="../../packages/f.whl")
@@ -239,7 +251,8 @@ def test_the_version_is_found_only_once_every_built_file_is_listed():
     assert found.kind == index_check.MISSING
     assert found.detail == f"the page lists {WHEEL} but not {SDIST} yet"
     look = smoke.every_file_listed(
-        lambda seconds: index_check.Probe(index_check.FOUND, "listed", files, files), {WHEEL: A}
+        lambda seconds: index_check.Probe(index_check.FOUND, "listed", files, files),
+        {WHEEL: A},
     )
     assert look(1.0).kind == index_check.FOUND
 

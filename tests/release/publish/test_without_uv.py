@@ -22,6 +22,7 @@ from tools.artifacts import environments
 pytestmark = pytest.mark.slow
 
 from tools.common import ROOT  # noqa: E402
+
 CHOICES = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT)!r})

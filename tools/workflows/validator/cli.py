@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from tools.common import ROOT
+
 from .registry import RULES, Problem, Rule
 from .repo import Repo
 from .rules import THEMES  # importing the rules registers them

@@ -46,7 +46,8 @@ from .publish import (
 
 BUILDS_RELEASE = re.compile(r"\bmake\s+(?:[A-Z_]+=\S*\s+)*(dist|release-check)\b")
 INDEX_CHECK = re.compile(
-    r"-m\s+tools\.publish\.index\s+check\b|\bmake\s+(?:[A-Z_]+=\S*\s+)*index-check\b"
+    r"-m\s+tools\.publish\.index_check\s+check\b"
+    r"|\bmake\s+(?:[A-Z_]+=\S*\s+)*index-check\b"
 )
 RELEASE_TAG = "v1.2.3"  # any release tag: what a release run of the build sees
 RELEASE_CONTEXT = Context(

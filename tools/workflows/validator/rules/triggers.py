@@ -305,7 +305,7 @@ def publish_triggers(repo: Repo, this: Rule) -> Iterator[Problem]:
             on = triggers(doc)
             label = "PyPI" if index == "pypi" else "TestPyPI"
             for event in on:
-                line = on.kline(event) if isinstance(on, Map) else doc.data.kline("on")
+                line = on.kline(event)
                 if event not in allowed:
                     yield this.problem(
                         doc,

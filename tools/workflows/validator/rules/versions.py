@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
-from tools import project
+from tools import project, pythons
 from tools.matrix import compute_matrix
 from tools.pythons import supported_versions
 
@@ -71,13 +72,21 @@ def pyproject_versions(root: Path) -> Tuple[Set[str], int, Optional[str], int]:
         (i for i, t in enumerate(lines, 1) if "Programming Language :: Python ::" in t),
         0,
     )
-    bound, bound_line = None, 0
-    for i, line in enumerate(lines, 1):
-        match = re.match(r"\s*requires-python\s*=\s*[\"']([^\"']*)[\"']", line)
-        if match:
-            lower = re.search(r">=\s*(\d+\.\d+)", match.group(1))
-            bound, bound_line = (lower.group(1) if lower else match.group(1)), i
-    return found, first, bound, bound_line
+    try:  # the value from the parsed file; the line only says where it is
+        spec = project.load(root).requires_python
+    except project.ConfigError:
+        spec = ""
+    if not spec:
+        return found, first, None, 0
+    bound_line = next(
+        (i for i, t in enumerate(lines, 1) if t.lstrip().startswith("requires-python")),
+        0,
+    )
+    try:
+        floor = pythons.floor_of(SpecifierSet(spec))
+    except InvalidSpecifier:
+        return found, first, spec, bound_line
+    return found, first, (f"3.{floor}" if floor is not None else spec), bound_line
 
 
 def _matrix_values(matrix: Map) -> List[Any]:
@@ -95,7 +104,7 @@ FROM_JOB = re.compile(
     r"^\$\{\{\s*fromJSON\(\s*needs\.([\w-]+)\.outputs\.([\w-]+)\s*\)\s*\}\}$", re.I
 )
 STEP_OUTPUT = re.compile(r"^\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}$")
-MATRIX_TOOL = re.compile(r"-m\s+tools\.dev\.matrix\b.*--github-output")
+MATRIX_TOOL = re.compile(r"-m\s+tools\.matrix\b.*--github-output")
 
 
 def _computed(repo: Repo, doc: Doc, job_id: str, text: str) -> Optional[str]:
