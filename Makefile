@@ -149,11 +149,10 @@ publish-dry-run: $(TOOLS)
 
 # INDEX_URL=https://pypi.org/simple/: the index to compare dist/ with (the
 # recipe reads it from its environment: never pasted into the shell line).
-# SKIP_EXISTING=1 is accepted and changes nothing (identical files are always skipped).
 INDEX_URL ?=
 .PHONY: index-check  ## dist/ against SHA256SUMS, then against INDEX_URL: same bytes skipped, other bytes refused
 index-check: $(TOOLS)
-	@$(PY) -m tools.publish.index_check check --dist-dir dist --index-url "$${INDEX_URL:-}" $(if $(filter-out 0 no false,$(SKIP_EXISTING)),--skip-existing)
+	@$(PY) -m tools.publish.index_check check --dist-dir dist --index-url "$${INDEX_URL:-}"
 
 # INDEX=pypi|testpypi: whose trusted publisher to expect (default pypi, or
 # testpypi for an INDEX_URL on test.pypi.org); INDEX_URL: the simple API to

@@ -453,23 +453,6 @@ CASES = [
         ),
     ),
     case(
-        "the PyPI index check skips an existing version",
-        "index-check",
-        "lets a version already on PyPI through",
-        Edit(
-            PYPI,
-            "          index-url: https://pypi.org/simple/\n",
-            "          index-url: https://pypi.org/simple/\n"
-            '          skip-existing: "true"\n',
-        ),
-    ),
-    case(
-        "the TestPyPI index check fails a re-run",
-        "index-check",
-        "fails a re-run of the same commit",
-        Edit(TESTPYPI, '          skip-existing: "true"\n', ""),
-    ),
-    case(
         "build-verify ignores its index-url",
         "index-check",
         "build-verify does not run `make index-check`",

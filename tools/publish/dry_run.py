@@ -300,12 +300,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     parser.add_argument("--dist-dir", type=Path, default=Path("dist"))
     parser.add_argument(
-        "--skip-existing",
-        action="store_true",
-        help="accepted for old callers; changes nothing: identical files are "
-        "always skipped, other bytes always refused",
-    )
-    parser.add_argument(
         "--timeout",
         type=float,
         default=60.0,

@@ -16,8 +16,7 @@ byte for byte (:mod:`tools.publish.existing`): a file there with the same
 SHA-256 is skipped, the same name with other bytes is refused, the rest is to
 be uploaded. The project checks this itself, for every index alike (twine 7
 has ``--skip-existing`` only for PyPI and TestPyPI, and it skips by name).
-``--skip-existing`` is still accepted and changes nothing: identical files are
-always skipped. ``upload`` then runs ``twine upload`` of the missing files (the
+``upload`` then runs ``twine upload`` of the missing files (the
 credentials come from ``TWINE_USERNAME`` and ``TWINE_PASSWORD``), and turns an
 authentication refusal (401/403) into a message that says what to check.
 """
@@ -554,12 +553,6 @@ def main(argv: Optional[List[str]] = None) -> int:
             help=f"the digests of the build (default: {SUMS_FILE} beside --dist-dir)",
         )
         sub.add_argument("--index-url", required=True, help="the simple API root")
-        sub.add_argument(
-            "--skip-existing",
-            action="store_true",
-            help="accepted for old callers; changes nothing: files on the index "
-            "with the same SHA-256 are always skipped, other bytes always refused",
-        )
         if name == "upload":
             sub.add_argument("--repository-url", required=True, help="upload URL")
     args = parser.parse_args(argv)

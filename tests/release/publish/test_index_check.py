@@ -128,10 +128,9 @@ def test_a_missing_sha256sums_refuses_the_upload(dist, start_index, capsys):
 # ---- skip identical, refuse different (a real pypiserver) -------------------
 
 
-@pytest.mark.parametrize("extra", [[], ["--skip-existing"]], ids=["plain", "skip"])
 @pytest.mark.parametrize("command", ["check", "upload"])
 def test_the_same_name_with_other_bytes_fails_before_anything_is_uploaded(
-    good_dist, start_index, twine_login, capsys, command, extra
+    good_dist, start_index, twine_login, capsys, command
 ):
     """An earlier build's wheel is there, the sdist is not: nothing goes up."""
     server = start_index()
@@ -139,7 +138,7 @@ def test_the_same_name_with_other_bytes_fails_before_anything_is_uploaded(
     (server.packages / WHEEL).write_bytes(b"an earlier build of the same version")
     theirs = sha256(server.packages / WHEEL)
     before = stored(server)
-    assert cli(command, good_dist, server, *extra) == 1
+    assert cli(command, good_dist, server) == 1
     out = capsys.readouterr().out
     ours = sha256(good_dist / WHEEL)
     assert (
@@ -183,9 +182,8 @@ def test_a_half_finished_publish_is_finished_by_a_re_run(
     assert after[WHEEL][1] == sha256(good_dist / WHEEL)
 
 
-@pytest.mark.parametrize("extra", [[], ["--skip-existing"]], ids=["plain", "skip"])
 def test_a_finished_publish_has_nothing_to_upload_on_a_re_run(
-    good_dist, start_index, twine_login, capsys, extra
+    good_dist, start_index, twine_login, capsys
 ):
     server = start_index()
     twine_login(server)
@@ -194,7 +192,7 @@ def test_a_finished_publish_has_nothing_to_upload_on_a_re_run(
     before = stored(server)
 
     for command in ("check", "upload"):
-        assert cli(command, good_dist, server, *extra) == 0
+        assert cli(command, good_dist, server) == 0
         out = capsys.readouterr().out
         for name in (SDIST, WHEEL):
             digest = sha256(good_dist / name)
@@ -214,7 +212,7 @@ def test_make_index_check_is_the_front_door(good, start_index):
     server = start_index()
     (server.packages / SDIST).write_bytes(b"other bytes")
     for how in ({"env": {"INDEX_URL": server.simple_url}}, {}):
-        args = [] if how else [f"INDEX_URL={server.simple_url}", "SKIP_EXISTING=1"]
+        args = [] if how else [f"INDEX_URL={server.simple_url}"]
         out = good.make("index-check", *args, **how)
         assert out.returncode != 0, out.stdout
         assert f"error: {SDIST} is on {server.simple_url} with other bytes" in (

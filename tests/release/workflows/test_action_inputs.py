@@ -43,9 +43,7 @@ def test_build_verify_defaults_pass():
         (("", "false", "dist/x", "14"), "cannot hold"),
         (("", "false", "dist", "0"), 'retention-days is "0"'),
         (("", "false", "dist", "two"), 'retention-days is "two"'),
-        (("", "false", "dist", "14", "pypi.org", "false"), 'index-url is "pypi.org"'),
-        (("", "true", "dist", "14", "", "true"), "index-url is empty"),
-        (("", "true", "dist", "14", "https://x/", "yes"), 'skip-existing is "yes"'),
+        (("", "false", "dist", "14", "pypi.org"), 'index-url is "pypi.org"'),
     ],
 )
 def test_build_verify_rejects(args, words):

@@ -131,7 +131,7 @@ def _action_checks_index(repo: Repo) -> bool:
     "index-check",
     "before a publish, the build compares its files with that index (make "
     "index-check: identical files skipped, the same name with other bytes "
-    "refused; TestPyPI's with skip-existing, PyPI's without)",
+    "refused; each index's own URL)",
 )
 def index_check(repo: Repo, this: Rule) -> Iterator[Problem]:
     action_checks = _action_checks_index(repo)
@@ -154,18 +154,17 @@ def index_check(repo: Repo, this: Rule) -> Iterator[Problem]:
         jobs = jobs_of(doc)
         for job_id, job in publish_jobs(doc).items():
             index = target_index(repo, doc, publish_step(job)[1])
-            found: List[Tuple[int, str, bool]] = []  # (line, url, skip-existing)
+            found: List[Tuple[int, str]] = []  # (line, url)
             for _, step in _build_steps(jobs, job_id):
                 url = str(_input_of(repo, step, "index-url") or "")
                 if url and action_checks:
-                    skip = is_true(_input_of(repo, step, "skip-existing"))
-                    found.append((step.line, url, skip))
+                    found.append((step.line, url))
             for j in sorted(ancestors(jobs, job_id)):
                 for step in steps_of(jobs.get(j, Map())):
                     run = str(step.get("run", ""))
                     if INDEX_CHECK.search(run):
                         url = next((u for u in SIMPLE_URLS.values() if u in run), "")
-                        found.append((step.line, url, "--skip-existing" in run))
+                        found.append((step.line, url))
             yield from _index_problems(this, doc, job_id, job, index, found)
 
 
@@ -175,9 +174,9 @@ def _index_problems(
     job_id: str,
     job: Map,
     index: str,
-    found: List[Tuple[int, str, bool]],
+    found: List[Tuple[int, str]],
 ) -> Iterator[Problem]:
-    want_url, want_skip = SIMPLE_URLS[index], index == "testpypi"
+    want_url = SIMPLE_URLS[index]
     if not found:
         yield this.problem(
             doc,
@@ -187,7 +186,7 @@ def _index_problems(
             "attestations)",
             f"pass `index-url: {want_url}` to build-verify in the build job",
         )
-    for line, url, skip in found:
+    for line, url in found:
         if url != want_url:
             yield this.problem(
                 doc,
@@ -195,22 +194,6 @@ def _index_problems(
                 f"the index check before publish job {job_id} reads "
                 f"{url or 'no known index'}, not {index}",
                 f"use `index-url: {want_url}`",
-            )
-        if skip != want_skip:
-            yield this.problem(
-                doc,
-                line,
-                f"the index check before publish job {job_id} "
-                + (
-                    "fails a re-run of the same commit"
-                    if want_skip
-                    else "lets a version already on PyPI through"
-                ),
-                (
-                    'set `skip-existing: "true"` (TestPyPI only)'
-                    if want_skip
-                    else "drop skip-existing (a PyPI version is final)"
-                ),
             )
 
 
