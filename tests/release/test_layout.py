@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterable, List, Tuple
+from typing import Dict, Iterable, List, Set, Tuple
 
 import pytest
 
@@ -256,3 +256,46 @@ def test_target_module_and_test_are_one_hop_each(target):
     module = target_module(target)
     test = mirrored_test(module)
     assert (ROOT / test).is_file(), f"make {target} runs {module}: test it in {test}"
+
+
+def import_cycle(graph: Dict[str, Set[str]]) -> List[str]:
+    """One cycle of ``graph`` (module -> the modules it imports), or []."""
+    state: Dict[str, int] = {}  # 1 on the path, 2 done
+    path: List[str] = []
+
+    def visit(node: str) -> List[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt) :] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        state[node] = 2
+        path.pop()
+        return []
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
+
+
+def test_no_two_modules_import_each_other():
+    """Lazy imports too: a cycle inside a layer still means a misplaced function."""
+    graph = {
+        module_name(p): {
+            t for _, t in imports_of(p) if t != module_name(p) and "." in t
+        }
+        for p in tool_modules()
+    }
+    assert import_cycle(graph) == []
+
+
+def test_the_cycle_check_finds_one():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert import_cycle(graph) == ["a", "b", "c", "a"]

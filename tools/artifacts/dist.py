@@ -57,10 +57,9 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from tools import project
-from tools.artifacts.archives import compute_version, one_of_each
+from tools.artifacts.archives import compute_version, member_trees, one_of_each
 from tools.artifacts.checksums import compute_sums, format_sums, read_sums, verify
 from tools.artifacts.lock import BUILD_LOCK, check_build_lock
-from tools.artifacts.manifest import member_trees
 from tools.common import (
     ROOT,
     human_size,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.release.helpers import failed, passed
-from tools.artifacts import manifest
+from tools.artifacts import archives, manifest
 
 PKG = "glyph_phase_engine"
 SDIST = "sdist x-1.2.3.tar.gz"
@@ -135,7 +135,7 @@ def contents(proj, dist_dir=None):
 
 def members_of(dist_dir: Path, pattern: str):
     (path,) = dist_dir.glob(pattern)
-    return path, [m.name for m in manifest.read_archive(path).members]
+    return path, [m.name for m in archives.read_archive(path).members]
 
 
 @slow

@@ -15,7 +15,7 @@ from typing import Dict, List
 import pytest
 
 from tools.artifacts import secrets
-from tools.artifacts.manifest import Archive, Member
+from tools.artifacts.archives import Archive, Member
 
 PKG = "glyph_phase_engine"
 _RANDOM = random.SystemRandom()

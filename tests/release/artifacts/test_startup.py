@@ -15,7 +15,7 @@ import pytest
 
 from tests.release.helpers import failed, output, passed
 from tools.artifacts import check, startup, toplevel
-from tools.artifacts.manifest import Archive, Member
+from tools.artifacts.archives import Archive, Member
 
 PKG = "glyph_phase_engine"
 WHEEL = f"wheel {PKG}-1.2.3-py3-none-any.whl"
