@@ -23,6 +23,7 @@ import os
 import runpy
 import sys
 import traceback
+from types import ModuleType
 from typing import Any, Dict, List, Optional, Union
 
 #: The tail of a script's output kept in the report.
@@ -47,8 +48,7 @@ def call(path: str, option: str) -> List[Union[int, str]]:
     return [code, out.getvalue()[-KEEP:]]
 
 
-def package_report(name: str) -> Dict[str, Optional[str]]:
-    module = importlib.import_module(name)
+def package_report(module: ModuleType) -> Dict[str, Optional[str]]:
     where = getattr(module, "__file__", None) or list(module.__path__)[0]
     found = getattr(module, "__version__", None)
     return {"file": str(where), "version": None if found is None else str(found)}
@@ -67,17 +67,20 @@ def script_report(path: str) -> Optional[Dict[str, Any]]:
     }
 
 
-def probe(asked: Dict[str, Any]) -> Dict[str, Any]:
+def script_reports(asked: Dict[str, Any]) -> Dict[str, Optional[Dict[str, Any]]]:
     return {
-        "packages": {name: package_report(name) for name in asked["packages"]},
-        "scripts": {
-            name: script_report(os.path.join(asked["bin"], name))
-            for name in asked["scripts"]
-        },
+        name: script_report(os.path.join(asked["bin"], name))
+        for name in asked["scripts"]
     }
 
 
 if __name__ == "__main__":
-    report = probe(json.loads(sys.argv[1]))
+    asked = json.loads(sys.argv[1])
+    packages = {}
+    for name in asked["packages"]:
+        # Imported here, at the top of the stack: a failing import's traceback
+        # is the package's own, not ours (the smoke shows its last lines).
+        packages[name] = package_report(importlib.import_module(name))
+    report = {"packages": packages, "scripts": script_reports(asked)}
     sys.stdout = sys.__stdout__
     print(json.dumps(report))
