@@ -81,7 +81,7 @@ BENCH_TEST_RUNS ?= 3
 bench-test: $(TOOLS)
 	$(PY) -m tools.dev.bench_test --runs $(BENCH_TEST_RUNS) $(if $(MATRIX),--matrix)
 
-.PHONY: lint  ## check formatting, style, types, spelling (black, isort, flake8, mypy, codespell), the workflows
+.PHONY: lint  ## check formatting, style, types, spelling (black, isort, flake8, mypy, codespell), the docs' Markdown, the workflows
 lint: $(TOOLS)
 	$(BIN)/tox run -e lint
 
