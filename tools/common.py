@@ -14,16 +14,34 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, NoReturn, Optional, TextIO
+from typing import Callable, Dict, Iterable, List, NoReturn, Optional, TextIO, Union
 
 # The checkout this tooling runs in (it lives in the repository's tools/):
 # the default root of every command; tests pass their temporary copies.
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class Problem(Exception):
-    """A problem that stops a command: one line saying what is wrong and the fix.
+@dataclass(frozen=True)
+class Problem:
+    """One problem a check found: what is wrong, how to fix it, and where.
+
+    ``where`` locates it (a file, ``file:line``, a stage) for whoever groups or
+    filters problems; the one line a maintainer reads is ``str(problem)``:
+    ``<what>: <fix>``. Checks return lists of these; :func:`report` prints them.
+    """
+
+    what: str
+    fix: str = ""
+    where: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.fix}" if self.fix else self.what
+
+
+class ToolError(Exception):
+    """An error that stops a command: one line saying what is wrong and the fix.
 
     :func:`run_main` prints it as ``error: <message>`` and exits 1; the
     project's facts raise :class:`tools.project.ConfigError`, one of these.
@@ -87,7 +105,9 @@ def mark(ok: bool, stream: Optional[TextIO] = None) -> str:
     return text
 
 
-def report(problems: Iterable[str], what: str, stream: Optional[TextIO] = None) -> int:
+def report(
+    problems: Iterable[Union[str, Problem]], what: str, stream: Optional[TextIO] = None
+) -> int:
     """Print every problem (one line each) to stderr; return the exit code."""
     problems = list(problems)
     stream = stream or sys.stderr
@@ -202,7 +222,7 @@ def run_main(main: Callable[[], int]) -> NoReturn:
     The checks registered with :func:`before_main` run first (the project's
     facts: a ``pyproject.toml`` that is not valid TOML, or lacks what the
     tooling needs, is one line and exit 1 (:data:`EXIT_PROBLEMS`) before
-    anything runs), and so is a :class:`Problem` raised later. SIGTERM and
+    anything runs), and so is a :class:`ToolError` raised later. SIGTERM and
     Ctrl-C unwind (cleaning up on the way), print one line and exit 130
     (:data:`EXIT_INTERRUPTED`).
     """
@@ -211,7 +231,7 @@ def run_main(main: Callable[[], int]) -> NoReturn:
         for check in _BEFORE_MAIN:
             check()
         code = main()
-    except Problem as exc:
+    except ToolError as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = EXIT_PROBLEMS
     except KeyboardInterrupt as exc:

@@ -26,7 +26,7 @@ if sys.version_info >= (3, 11):
 else:  # Python < 3.11: build depends on tomli there
     import tomli as tomllib
 
-from tools.common import ROOT, Problem, before_main, run_main
+from tools.common import ROOT, ToolError, before_main, run_main
 
 DIST_DIR = "dist"
 SUMS_FILE = "SHA256SUMS"
@@ -35,7 +35,7 @@ PRETEND_BASE = "SETUPTOOLS_SCM_PRETEND_VERSION"
 DEFAULT_TAG_REGEX = r"^(?:[\w-]+-)?(?P<version>[vV]?\d+(?:\.\d+){0,2}[^\+]*)(?:\+.*)?$"
 
 
-class ConfigError(Problem):
+class ConfigError(ToolError):
     """pyproject.toml does not say something the tooling needs; says what to add."""
 
 

@@ -348,8 +348,8 @@ def test_compare_builds():
     same = {"a.whl": "1" * 64}
     assert reproducibility.compare_builds(same, dict(same), "/tmp/x") == []
     found = reproducibility.compare_builds(same, {"a.whl": "2" * 64}, "/tmp/x")
-    assert len(found) == 1 and "a.whl is not reproducible" in found[0]
-    assert "/tmp/x" in found[0]
+    assert len(found) == 1 and "a.whl is not reproducible" in str(found[0])
+    assert "/tmp/x" in str(found[0]) and found[0].where == "a.whl"
     found = reproducibility.compare_builds(same, {"b.whl": "1" * 64}, "/tmp/x")
     assert len(found) == 2
 

@@ -20,38 +20,59 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 from tools.artifacts.checksums import compute_sums, verify
 from tools.artifacts.dist import BuildError, build_into
-from tools.common import ROOT, GitError, git, remove_tree, report, run_main, tail
+from tools.common import (
+    ROOT,
+    GitError,
+    Problem,
+    git,
+    remove_tree,
+    report,
+    run_main,
+    tail,
+)
 from tools.project import DIST_DIR, SUMS_FILE
 
 
 def compare_builds(
     first: Dict[str, str], second: Dict[str, str], where: str
-) -> List[str]:
-    """Problems where two builds (``{file name: sha256}``) differ."""
+) -> List[Problem]:
+    """Problems where two builds (``{file name: sha256}``) differ, each where
+    the file name."""
     problems = []
     for name in sorted(set(first) | set(second)):
         if name not in second:
             problems.append(
-                f"{name} was not made again by a build of the commit: dist/ is "
-                "stale, from another commit or from uncommitted changes; rebuild "
-                "with make dist"
+                Problem(
+                    f"{name} was not made again by a build of the commit",
+                    "dist/ is stale, from another commit or from uncommitted "
+                    "changes; rebuild with make dist",
+                    name,
+                )
             )
         elif name not in first:
             problems.append(
-                f"a build of the commit made {name}, which dist/ does not have: "
-                "dist/ is stale or from another commit; rebuild with make dist"
+                Problem(
+                    f"a build of the commit made {name}, which dist/ does not have",
+                    "dist/ is stale or from another commit; rebuild with make dist",
+                    name,
+                )
             )
         elif first[name] != second[name]:
             problems.append(
-                f"{name} is not reproducible: a build of the same commit "
-                f"differs ({first[name][:12]} then {second[name][:12]}, kept in "
-                f"{where}): look for timestamps, random or unsorted content in the "
-                "build (diffoscope compares the two)"
+                Problem(
+                    f"{name} is not reproducible: a build of the same commit "
+                    f"differs ({first[name][:12]} then {second[name][:12]}, kept "
+                    f"in {where})",
+                    "look for timestamps, random or unsorted content in the "
+                    "build (diffoscope compares the two)",
+                    name,
+                )
             )
     return problems
 
@@ -101,9 +122,10 @@ def contents(path: Path) -> Dict[str, bytes]:
 
 def explain(
     dist_file: Path, rebuilt: Path, untracked: Dict[str, str], commit: str
-) -> List[str]:
+) -> List[Problem]:
     """Which members make ``dist_file`` differ from the commit's build, and
-    the working-tree file that is not tracked behind each extra one."""
+    the working-tree file that is not tracked behind each extra one (the
+    problem's ``where``: the cause, rather than the archive)."""
     mine, theirs = contents(dist_file), contents(rebuilt)
     problems = []
     for member in sorted(set(mine) - set(theirs)):
@@ -113,59 +135,84 @@ def explain(
         )
         if source:
             problems.append(
-                f"dist/{dist_file.name} holds {member}, which a build of commit "
-                f"{commit[:12]} does not: {source} is not tracked by git "
-                f"({untracked[source]}) and leaked into the build; commit it, "
-                "delete it or exclude it in [tool.hatch.build], then make dist"
+                Problem(
+                    f"dist/{dist_file.name} holds {member}, which a build of commit "
+                    f"{commit[:12]} does not: {source} is not tracked by git "
+                    f"({untracked[source]}) and leaked into the build",
+                    "commit it, delete it or exclude it in [tool.hatch.build], "
+                    "then make dist",
+                    source,
+                )
             )
         else:
             problems.append(
-                f"dist/{dist_file.name} holds {member}, which a build of commit "
-                f"{commit[:12]} does not: it is not in the commit (git status "
-                "--ignored lists what is not tracked); make dist from a clean tree"
+                Problem(
+                    f"dist/{dist_file.name} holds {member}, which a build of commit "
+                    f"{commit[:12]} does not: it is not in the commit (git status "
+                    "--ignored lists what is not tracked)",
+                    "make dist from a clean tree",
+                    dist_file.name,
+                )
             )
     changed = [m for m in sorted(set(mine) & set(theirs)) if mine[m] != theirs[m]]
     problems += [
-        f"dist/{dist_file.name}: {m} differs from a build of commit {commit[:12]}"
+        Problem(
+            f"dist/{dist_file.name}: {m} differs from a build of commit {commit[:12]}",
+            where=dist_file.name,
+        )
         for m in changed[:5]
     ]
     return problems
 
 
+@dataclass
+class Rebuild:
+    """What a rebuild of the commit found."""
+
+    commit: str  # the commit built again ("" when it could not be cloned)
+    problems: List[Problem]
+
+
 def rebuild_and_compare(
     root: Path, dist_dir: Path, dev_version: Optional[str], work: Path
-) -> Tuple[List[str], str]:
+) -> Rebuild:
     """Build a clone of HEAD's commit in ``work`` and compare it with
-    ``dist_dir``; the problems, and the commit."""
+    ``dist_dir``."""
     first = compute_sums(sorted(dist_dir.iterdir()), prefix="")
     try:
         commit = clone_commit(root, work / "source")
     except GitError as exc:
-        return [f"cannot clone the commit to build it again: {exc}"], ""
+        return Rebuild(
+            "", [Problem(f"cannot clone the commit to build it again: {exc}")]
+        )
     outdir = work / DIST_DIR
     paths = build_into(work / "source", outdir, dev_version)
     second = compute_sums(paths, prefix="")
     differ = compare_builds(first, second, str(outdir))
     if not differ:
-        return [], commit
+        return Rebuild(commit, [])
     untracked = not_tracked(root)
     explained = []
     for name in sorted(set(first) & set(second)):
         if first[name] != second[name]:
             found = explain(dist_dir / name, outdir / name, untracked, commit)
             explained += found
-            if any("is not tracked by git" in p for p in found):  # the cause
-                differ = [p for p in differ if not p.startswith(f"{name} is not")]
+            if any(p.where in untracked for p in found):  # the cause, found
+                differ = [p for p in differ if p.where != name]
     changes = tracked_changes(root)
     dirty = []
     if changes:
         shown = ", ".join(line.strip() for line in changes[:3])
         dirty = [
-            f"dist/ was built from a working tree with changes not in commit "
-            f"{commit[:12]} ({shown}{', ...' if len(changes) > 3 else ''}); the "
-            "rebuild is of the commit: commit or stash them, then make dist"
+            Problem(
+                f"dist/ was built from a working tree with changes not in commit "
+                f"{commit[:12]} ({shown}{', ...' if len(changes) > 3 else ''}); the "
+                "rebuild is of the commit",
+                "commit or stash them, then make dist",
+                "dist/",
+            )
         ]
-    return dirty + explained + differ, commit
+    return Rebuild(commit, dirty + explained + differ)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -175,7 +222,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     dist_dir = ROOT / DIST_DIR
     if not dist_dir.is_dir():
         return report([f"{dist_dir} does not exist: build it with make dist"], "repro")
-    problems = verify(dist_dir, ROOT / SUMS_FILE)
+    problems = [Problem(p, where=SUMS_FILE) for p in verify(dist_dir, ROOT / SUMS_FILE)]
 
     dev_version = None
     if args.dev:
@@ -188,13 +235,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     keep = False
     commit = ""
     try:
-        differ, commit = rebuild_and_compare(ROOT, dist_dir, dev_version, tmp)
-        keep = bool(differ) and (tmp / DIST_DIR).is_dir()
-        problems += differ
+        rebuild = rebuild_and_compare(ROOT, dist_dir, dev_version, tmp)
+        commit = rebuild.commit
+        keep = bool(rebuild.problems) and (tmp / DIST_DIR).is_dir()
+        problems += rebuild.problems
     except BuildError as exc:
         for line in tail(exc.output, 30):
             print(f"  | {line}", file=sys.stderr)
-        problems.append(f"the build of a clone of the commit failed: {exc}")
+        problems.append(Problem(f"the build of a clone of the commit failed: {exc}"))
     finally:
         remove_tree(tmp if not keep else tmp / "source")
     if report(problems, "reproducibility"):

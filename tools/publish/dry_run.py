@@ -218,7 +218,7 @@ def verify_listing(
 ) -> List[str]:
     """Problems with what the index lists after the upload: every file, same hash."""
     found = index_check.probe(index_url, version)
-    if found.kind != index_check.FOUND:
+    if found.kind != index_check.Kind.FOUND:
         return [f"after the upload: {found.kind}: {found.detail}"]
     listed = {item.filename: item.hashes for item in found.files}
     problems = []

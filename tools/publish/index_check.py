@@ -34,6 +34,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -55,13 +56,24 @@ ACCEPT = (
 )
 USER_AGENT = "release-tools"  # with the project's name: user_agent()
 
+
 # What a probe of the index found (``Probe.kind``).
-FOUND = "found"  # the version's files are listed
-MISSING = "not there yet"  # the index answers, the version is not listed: retry
-TRANSIENT = "index busy"  # timeout, 429 or 5xx: retry
-UNREACHABLE = "index unreachable"  # connection refused, DNS: fail fast
-REFUSED = "refused by the index"  # 401/403, wrong address: no point retrying
-RETRYABLE = (MISSING, TRANSIENT)
+class Kind(Enum):
+    """What a probe of the index found."""
+
+    FOUND = "found"  # the version's files are listed
+    MISSING = "not there yet"  # the index answers, the version is not listed: retry
+    TRANSIENT = "index busy"  # timeout, 429 or 5xx: retry
+    UNREACHABLE = "index unreachable"  # connection refused, DNS: fail fast
+    REFUSED = "refused by the index"  # 401/403, wrong address: no point retrying
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def retryable(self) -> bool:
+        return self in (Kind.MISSING, Kind.TRANSIENT)
+
 
 #: Hosts whose uploads authenticate with trusted publishing (OIDC).
 TRUSTED_PUBLISHING_HOSTS = {
@@ -220,7 +232,7 @@ def versions_listed(listed: Sequence[Listed], project: str = "") -> List[str]:
 class Probe:
     """One look at the index: what kind of answer, said in words."""
 
-    kind: str
+    kind: Kind
     detail: str
     files: Tuple[Listed, ...] = ()
     listed: Tuple[Listed, ...] = ()
@@ -245,43 +257,47 @@ def classify_probe(
     """
     project = project or load().name
     if page.status is None:
-        kind = UNREACHABLE if page.unreachable else TRANSIENT
+        kind = Kind.UNREACHABLE if page.unreachable else Kind.TRANSIENT
         return Probe(kind, f"{page.error} ({page.url})")
     if page.status in (401, 403):
-        return Probe(REFUSED, f"HTTP {page.status} on {page.url}")
+        return Probe(Kind.REFUSED, f"HTTP {page.status} on {page.url}")
     if page.status == 404:
         if root is None:
             raise ValueError("a 404 project page needs the root's answer")
         if root.status is None:
-            kind = UNREACHABLE if root.unreachable else TRANSIENT
+            kind = Kind.UNREACHABLE if root.unreachable else Kind.TRANSIENT
             return Probe(kind, f"{root.error} ({root.url})")
         if 200 <= root.status < 400:
-            return Probe(MISSING, f"no page for {project} yet (HTTP 404 on {page.url})")
+            return Probe(
+                Kind.MISSING, f"no page for {project} yet (HTTP 404 on {page.url})"
+            )
         if _retryable_status(root.status):
-            return Probe(TRANSIENT, f"HTTP {root.status} on {root.url}")
+            return Probe(Kind.TRANSIENT, f"HTTP {root.status} on {root.url}")
         return Probe(
-            REFUSED,
+            Kind.REFUSED,
             f"HTTP {root.status} on the index root {root.url}: is it a simple API "
             "address (PEP 503), like https://pypi.org/simple/?",
         )
     if _retryable_status(page.status):
-        return Probe(TRANSIENT, f"HTTP {page.status} on {page.url}")
+        return Probe(Kind.TRANSIENT, f"HTTP {page.status} on {page.url}")
     if page.status != 200:
-        return Probe(REFUSED, f"HTTP {page.status} on {page.url}")
+        return Probe(Kind.REFUSED, f"HTTP {page.status} on {page.url}")
     try:
         listed = tuple(parse_simple_page(page.body, page.content_type))
     except (ValueError, KeyError, TypeError) as exc:
-        return Probe(REFUSED, f"not a simple API page ({exc}): {page.url}")
+        return Probe(Kind.REFUSED, f"not a simple API page ({exc}): {page.url}")
     files = tuple(files_for_version(listed, version, project))
     if files:
         names = ", ".join(item.filename for item in files)
-        return Probe(FOUND, f"{project} {version} is listed: {names}", files, listed)
+        return Probe(
+            Kind.FOUND, f"{project} {version} is listed: {names}", files, listed
+        )
     others = versions_listed(listed, project)
     if others:
         detail = f"the page lists {', '.join(others)} but not {version}"
     else:
         detail = f"the page lists no file of {project}"
-    return Probe(MISSING, detail, (), listed)
+    return Probe(Kind.MISSING, detail, (), listed)
 
 
 def probe(
@@ -410,7 +426,7 @@ def look_up(
     """``(files listed for the project, error)``: the page, read once."""
     project = project or load().name
     found = probe(index_url, version, project, get=get)
-    if found.kind in (FOUND, MISSING):
+    if found.kind in (Kind.FOUND, Kind.MISSING):
         return list(found.listed), None
     return (
         [],

@@ -301,7 +301,7 @@ def wait_for_version(
         attempt += 1
         found = look(max(1.0, min(15.0, timeout - (clock() - start))))
         elapsed = clock() - start
-        if found.kind not in index_check.RETRYABLE or elapsed >= timeout:
+        if not found.kind.retryable or elapsed >= timeout:
             return Waited(found, attempt, elapsed)
         sleep(min(compute_backoff(attempt - 1, initial, maximum), timeout - elapsed))
 
@@ -319,14 +319,14 @@ def explain_wait(
     found = waited.probe
     times = f"{waited.attempts} time{'' if waited.attempts == 1 else 's'}"
     page = index_check.project_url(index_url, project)
-    if found.kind in index_check.RETRYABLE:
+    if found.kind.retryable:
         return (
             f"{project} {version} did not appear on {index_url} within "
             f"{timeout:g} s ({found.kind}): looked at {page} {times} over "
             f"{waited.elapsed:.1f} s, waiting {initial:g} s at first, doubling up "
             f"to {maximum:g} s; the last answer: {found.detail}"
         )
-    if found.kind == index_check.UNREACHABLE:
+    if found.kind == index_check.Kind.UNREACHABLE:
         advice = "check the address, and that the index is up"
     else:
         advice = "check the index URL (a simple API root) and its access rules"
@@ -345,11 +345,13 @@ def every_file_listed(
         found = look(seconds)
         names = {item.filename for item in found.files}
         late = sorted(set(expected) - names)
-        if found.kind != index_check.FOUND or not late:
+        if found.kind != index_check.Kind.FOUND or not late:
             return found
         listed = ", ".join(sorted(names))
         detail = f"the page lists {listed} but not {', '.join(late)} yet"
-        return index_check.Probe(index_check.MISSING, detail, found.files, found.listed)
+        return index_check.Probe(
+            index_check.Kind.MISSING, detail, found.files, found.listed
+        )
 
     return look_all
 
@@ -390,7 +392,7 @@ def smoke_index(
     try:
         look_all = every_file_listed(look, expected)
         waited = wait_for_version(look_all, timeout, initial, maximum, clock, sleep)
-        if waited.probe.kind != index_check.FOUND:
+        if waited.probe.kind != index_check.Kind.FOUND:
             message = explain_wait(
                 waited, index_url, version, timeout, initial, maximum, target.name
             )

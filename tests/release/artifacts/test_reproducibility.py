@@ -16,7 +16,8 @@ def test_each_difference_is_named_with_its_fix():
     first = {"a.whl": "1" * 64, "stale.tar.gz": "2" * 64}
     second = {"a.whl": "3" * 64, "new.tar.gz": "4" * 64}
     problems = compare_builds(first, second, "/tmp/kept")
-    assert problems == [
+    assert [p.where for p in problems] == ["a.whl", "new.tar.gz", "stale.tar.gz"]
+    assert [str(p) for p in problems] == [
         "a.whl is not reproducible: a build of the same commit differs "
         "(111111111111 then 333333333333, kept in /tmp/kept): look for timestamps, "
         "random or unsorted content in the build (diffoscope compares the two)",

@@ -13,7 +13,7 @@ from tests.release.publish.conftest import tagged_build
 from tests.release.publish.helpers import FakeClock, answer
 from tools.artifacts import environments
 from tools.publish import fetch, index_check, smoke
-from tools.publish.index_check import MISSING, UNREACHABLE
+from tools.publish.index_check import Kind
 
 V = Version("1.2.3")
 PROJECT = "glyph-phase-engine"
@@ -53,28 +53,28 @@ def looks(*kinds):
 def test_wait_retries_until_the_version_appears():
     clock = FakeClock()
     look = looks(
-        index_check.MISSING,
-        index_check.MISSING,
-        index_check.TRANSIENT,
-        index_check.FOUND,
+        Kind.MISSING,
+        Kind.MISSING,
+        Kind.TRANSIENT,
+        Kind.FOUND,
     )
     waited = smoke.wait_for_version(look, 60, 1.0, 30.0, clock, clock.sleep)
-    assert waited.probe.kind == index_check.FOUND
+    assert waited.probe.kind == Kind.FOUND
     assert waited.attempts == 4
     assert clock.sleeps == [1.0, 2.0, 4.0]
 
 
 def test_wait_is_bounded_by_its_timeout():
     clock = FakeClock()
-    look = looks(index_check.MISSING)
+    look = looks(Kind.MISSING)
     waited = smoke.wait_for_version(look, 10, 1.0, 3.0, clock, clock.sleep)
-    assert waited.probe.kind == index_check.MISSING
+    assert waited.probe.kind == Kind.MISSING
     assert clock.sleeps == [1.0, 2.0, 3.0, 3.0, 1.0]  # the last wait is cut short
     assert waited.elapsed == 10
     assert waited.attempts == 6  # one last look at the deadline
 
 
-@pytest.mark.parametrize("kind", [index_check.UNREACHABLE, index_check.REFUSED])
+@pytest.mark.parametrize("kind", [Kind.UNREACHABLE, Kind.REFUSED])
 def test_wait_gives_up_at_once_when_retrying_is_pointless(kind):
     clock = FakeClock()
     waited = smoke.wait_for_version(looks(kind), 600, 1.0, 30.0, clock, clock.sleep)
@@ -82,9 +82,7 @@ def test_wait_gives_up_at_once_when_retrying_is_pointless(kind):
 
 
 def test_final_message_says_what_was_tried_how_often_and_how_long():
-    waited = smoke.Waited(
-        index_check.Probe(index_check.MISSING, "no page yet"), 7, 12.34
-    )
+    waited = smoke.Waited(index_check.Probe(Kind.MISSING, "no page yet"), 7, 12.34)
     text = smoke.explain_wait(waited, "http://i/simple/", V, 12, 0.5, 4, PROJECT)
     assert text == (
         "glyph-phase-engine 1.2.3 did not appear on http://i/simple/ within 12 s "
@@ -96,7 +94,7 @@ def test_final_message_says_what_was_tried_how_often_and_how_long():
 
 def test_final_message_for_an_unreachable_index():
     waited = smoke.Waited(
-        index_check.Probe(index_check.UNREACHABLE, "connection refused"), 1, 0
+        index_check.Probe(Kind.UNREACHABLE, "connection refused"), 1, 0
     )
     text = smoke.explain_wait(waited, "http://i/simple/", V, 600, 5, 60, PROJECT)
     assert text.startswith(
@@ -120,24 +118,24 @@ JSON = (
     "page, root, kind, detail",
     [
         (answer(error="connection refused", unreachable=True), None,
-         index_check.UNREACHABLE, "connection refused"),
-        (answer(error="timed out"), None, index_check.TRANSIENT, "timed out"),
-        (answer(401), None, index_check.REFUSED, "HTTP 401"),
-        (answer(403), None, index_check.REFUSED, "HTTP 403"),
-        (answer(404), answer(200), MISSING, "no page for glyph-phase-engine"),
-        (answer(404), answer(404), index_check.REFUSED, "simple API address"),
-        (answer(404), answer(error="refused", unreachable=True), UNREACHABLE,
+         Kind.UNREACHABLE, "connection refused"),
+        (answer(error="timed out"), None, Kind.TRANSIENT, "timed out"),
+        (answer(401), None, Kind.REFUSED, "HTTP 401"),
+        (answer(403), None, Kind.REFUSED, "HTTP 403"),
+        (answer(404), answer(200), Kind.MISSING, "no page for glyph-phase-engine"),
+        (answer(404), answer(404), Kind.REFUSED, "simple API address"),
+        (answer(404), answer(error="refused", unreachable=True), Kind.UNREACHABLE,
          "refused"),
-        (answer(503), None, index_check.TRANSIENT, "HTTP 503"),
-        (answer(200, HTML.replace(b"1.2.3.0", b"1.2.1")), None, index_check.MISSING,
+        (answer(503), None, Kind.TRANSIENT, "HTTP 503"),
+        (answer(200, HTML.replace(b"1.2.3.0", b"1.2.1")), None, Kind.MISSING,
          "the page lists 1.2.1, 1.2.2 but not 1.2.3"),
-        (answer(200, b"<html></html>"), None, index_check.MISSING, "lists no file"),
-        (answer(200, HTML), None, index_check.FOUND,
+        (answer(200, b"<html></html>"), None, Kind.MISSING, "lists no file"),
+        (answer(200, HTML), None, Kind.FOUND,
          "listed: Glyph.Phase_Engine-1.2.3.0-py3-none-any.whl"),
         (answer(200, JSON, "application/vnd.pypi.simple.v1+json"), None,
-         index_check.FOUND, "listed: glyph_phase_engine-1.2.3.tar.gz"),
+         Kind.FOUND, "listed: glyph_phase_engine-1.2.3.tar.gz"),
         (answer(200, b"{oops", "application/vnd.pypi.simple.v1+json"), None,
-         index_check.REFUSED, "not a simple API page"),
+         Kind.REFUSED, "not a simple API page"),
     ],
 )  # fmt: skip
 def test_classify_probe(page, root, kind, detail):
@@ -244,17 +242,17 @@ def test_installs_keep_the_users_index_settings_for_dependencies(monkeypatch):
 def test_the_version_is_found_only_once_every_built_file_is_listed():
     files = (index_check.Listed(WHEEL, {}),)
     look = smoke.every_file_listed(
-        lambda seconds: index_check.Probe(index_check.FOUND, "listed", files, files),
+        lambda seconds: index_check.Probe(Kind.FOUND, "listed", files, files),
         {WHEEL: A, SDIST: B},
     )
     found = look(1.0)
-    assert found.kind == index_check.MISSING
+    assert found.kind == Kind.MISSING
     assert found.detail == f"the page lists {WHEEL} but not {SDIST} yet"
     look = smoke.every_file_listed(
-        lambda seconds: index_check.Probe(index_check.FOUND, "listed", files, files),
+        lambda seconds: index_check.Probe(Kind.FOUND, "listed", files, files),
         {WHEEL: A},
     )
-    assert look(1.0).kind == index_check.FOUND
+    assert look(1.0).kind == Kind.FOUND
 
 
 # ---- which Pythons, which jobs -----------------------------------------------
