@@ -30,7 +30,7 @@ def test_build_verify_defaults_pass():
     assert ai.check_build_verify("", "true", "dist", "14") == []
     pypi, testpypi = "https://pypi.org/simple/", "https://test.pypi.org/simple/"
     assert ai.check_build_verify("v1.2.3", "false", "dist", "14", pypi) == []
-    assert ai.check_build_verify("", "true", "dist", "14", testpypi, "true") == []
+    assert ai.check_build_verify("", "true", "dist", "14", testpypi) == []
 
 
 @pytest.mark.parametrize(
