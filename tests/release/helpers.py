@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable, List, Tuple
 
-from tools.common import ROOT  # noqa: E402
+from tools.common import ROOT
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",

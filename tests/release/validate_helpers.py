@@ -14,7 +14,7 @@ from typing import Any, List, NamedTuple, Optional
 
 import pytest
 
-from tools.common import ROOT  # noqa: E402
+from tools.common import ROOT
 from tools.workflows import validator
 from tools.workflows.validator import RULES
 

@@ -235,7 +235,7 @@ def dry_run(
     dist_dir: Path,
     timeout: float,
     retry_initial: float,
-    installer: smoke.Installer,
+    installer: environments.Installer,
 ) -> int:
     def say(text: str) -> None:
         print(text, flush=True)
@@ -310,14 +310,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     restore = sigterm_as_interrupt()  # run_main does it too; main() may be called
     try:
-        installer = smoke.pick_installer(args.installer)
+        installer = environments.pick_installer(args.installer)
         return dry_run(
             args.dist_dir,
             args.timeout,
             args.retry_initial,
             installer,
         )
-    except smoke.SmokeFailure as exc:
+    except environments.SmokeFailure as exc:
         print(f"error: {exc.message}")
         return 1
     except ServerError as exc:

@@ -63,8 +63,6 @@ from tools.project import SUMS_FILE
 from tools.publish import fetch, index_check
 from tools.publish.fetch import compute_backoff
 
-__all__ = ["Installer", "SmokeFailure", "compute_backoff", "pick_installer"]
-
 DEFAULT_TIMEOUT = 600.0  # PyPI can take minutes to show a new release to installers
 DEFAULT_RETRY_INITIAL = 5.0
 DEFAULT_RETRY_MAX = 60.0

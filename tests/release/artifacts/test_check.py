@@ -13,7 +13,7 @@ import pytest
 from tests.release.helpers import failed, passed
 from tools.artifacts import check, lock
 from tools.artifacts.lock import BOOTSTRAP_LOCK, BUILD_LOCK, TOOLS_LOCK
-from tools.common import ROOT  # noqa: E402
+from tools.common import ROOT
 
 
 def tamper_hashes(lock: Path, name: str) -> None:

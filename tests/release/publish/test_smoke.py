@@ -27,13 +27,13 @@ TARGET = environments.Target(PROJECT, ("glyph_phase_engine",), (PROJECT,))
 
 
 def test_backoff_doubles_up_to_its_cap():
-    waits = [smoke.compute_backoff(i, 0.5, 4.0) for i in range(6)]
+    waits = [fetch.compute_backoff(i, 0.5, 4.0) for i in range(6)]
     assert waits == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
 
 
 def test_backoff_rejects_negative_input():
     with pytest.raises(ValueError):
-        smoke.compute_backoff(-1, 1.0, 5.0)
+        fetch.compute_backoff(-1, 1.0, 5.0)
 
 
 def looks(*kinds):

@@ -18,21 +18,21 @@ from pathlib import Path
 import pytest
 
 from tools.artifacts import environments
+from tools.common import ROOT
 
 pytestmark = pytest.mark.slow
 
-from tools.common import ROOT  # noqa: E402
 
 CHOICES = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT)!r})
 from tools.artifacts import dist
-from tools.publish import smoke
+from tools.artifacts import environments
 try:
-    forced = smoke.pick_installer("uv").name
-except smoke.SmokeFailure as exc:
+    forced = environments.pick_installer("uv").name
+except environments.SmokeFailure as exc:
     forced = exc.message
-print(json.dumps([dist.installer(), smoke.pick_installer().name, forced]))
+print(json.dumps([dist.installer(), environments.pick_installer().name, forced]))
 """
 
 
