@@ -278,7 +278,7 @@ def test_many_forbidden_files_in_one_line(dist):
     only(problems(dist), "and 3 more")
 
 
-# -- wheel contents (which members: test_manifest.py) ------------------------
+# -- wheel contents (which members: test_contents.py) ------------------------
 
 
 def test_wheel_without_entry_points(dist):
