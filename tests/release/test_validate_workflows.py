@@ -65,7 +65,8 @@ def test_validate_catches_the_mutation(
 
 
 def test_validate_every_registered_rule_has_a_mutation():
-    """Here, or as a row of RELEASING.md's protection table (tests/release/workflows/test_validate.py)."""
+    """Here, or as a row of RELEASING.md's protection table
+    (tests/release/workflows/test_validate.py)."""
     covered = {param.values[0] for param in MUTATIONS}
     covered |= {case.fails for case in protection_cases.CASES.values()} & set(RULES)
     assert covered == set(RULES), f"no mutation for: {sorted(set(RULES) - covered)}"

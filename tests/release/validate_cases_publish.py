@@ -96,6 +96,14 @@ CASES = [
         Edit(BUILD, "run: make contents", "run: ls dist"),
     ),
     case(
+        "build-verify skips PyPI's upload rules",
+        "build-stages",
+        "build-verify does not run `make pypi-rules`",
+        Edit(
+            BUILD, 'run: make pypi-rules TAG="$TAG" DEV="$DEV"', 'run: echo "$TAG$DEV"'
+        ),
+    ),
+    case(
         "the build job does not hand its digests on",
         "built-digests",
         "build job build does not output the digests of the files it built",
