@@ -191,9 +191,11 @@ def test_metadata_hatchling_builds_and_pypi_refuses(tagged_project):
     """A long summary, an address with no dot in its domain, a long URL label."""
     pyproject = tagged_project.path / "pyproject.toml"
     text = pyproject.read_text()
+    authors = 'authors = [{ name = "glyph-phase-engine maintainers" }]'
+    assert authors in text
     text = text.replace(
-        'email = "glyph-phase-engine@users.noreply.github.com"',
-        'email = "maintainers@localhost"',
+        authors,
+        'authors = [{ name = "maintainers", email = "maintainers@localhost" }]',
     )
     text = text.replace(
         'description = "A phase-state engine for symbolic input."',

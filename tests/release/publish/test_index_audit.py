@@ -548,10 +548,15 @@ def released_copy(tmp_path_factory) -> Project:
     here), tagged v1.2.3 and built."""
     proj = new_project(tmp_path_factory, "audited")
     pyproject = proj.path / "pyproject.toml"
+    text = pyproject.read_text()
+    assert "\n[tool.release-check]\n" in text  # the project's own table
     pyproject.write_text(
-        pyproject.read_text()
-        + '\n[tool.release-check]\naccept-releases = [\n  { version = "1.2.3", '
-        'reason = "the tests cannot sign a provenance" },\n]\n'
+        text.replace(
+            "\n[tool.release-check]\n",
+            '\n[tool.release-check]\naccept-releases = [\n  { version = "1.2.3", '
+            'reason = "the tests cannot sign a provenance" },\n]\n',
+            1,
+        )
     )
     proj.commit("accept 1.2.3")
     proj.tag("v1.2.3")
