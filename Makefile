@@ -64,14 +64,14 @@ tools: $(TOOLS)
 # check that build.txt pins what pyproject.toml's [build-system] requires.
 .PHONY: lock  ## re-pin requirements/{tools,bootstrap,build}.txt (with hashes) from their .in files
 lock: $(TOOLS)
-	@$(PY) -m tools.artifacts.locks --write
+	@$(PY) -m tools.artifacts.lock --write
 
 # ---- tests ---------------------------------------------------------------
 
 .PHONY: test  ## run every tox env: all Pythons in parallel, release tooling, then lint and coverage
 test: $(TOOLS)
-	@$(PY) -m tools.dev.pythons report
-	@PATH="$$($(PY) -m tools.dev.pythons path)" $(BIN)/tox run-parallel --parallel all \
+	@$(PY) -m tools.pythons report
+	@PATH="$$($(PY) -m tools.pythons path)" $(BIN)/tox run-parallel --parallel all \
 	  --parallel-no-spinner -e "$(or $(TOX_ENVS),$$($(BIN)/tox -l | grep -vx coverage | paste -sd,))" \
 	  $(TOX_ARGS)
 	@$(BIN)/tox run -e coverage
@@ -79,9 +79,9 @@ test: $(TOOLS)
 BENCH_TEST_RUNS ?= 3
 .PHONY: bench-test  ## time make test (cold, warm; fresh clones) against plain tox without tox-uv [MATRIX=1]
 bench-test: $(TOOLS)
-	$(PY) -m tools.dev.bench_tests --runs $(BENCH_TEST_RUNS) $(if $(MATRIX),--matrix)
+	$(PY) -m tools.dev.bench_test --runs $(BENCH_TEST_RUNS) $(if $(MATRIX),--matrix)
 
-.PHONY: lint  ## check formatting, style, types, spelling (black, isort, flake8, mypy, codespell), the workflows
+.PHONY: lint  ## check formatting, style, types, spelling (black, isort, flake8, mypy, codespell), the docs' Markdown, the workflows
 lint: $(TOOLS)
 	$(BIN)/tox run -e lint
 
@@ -90,7 +90,6 @@ format: $(TOOLS)
 	$(BIN)/tox run -e format
 
 # ---- release guard -------------------------------------------------------
-# (issue 3: dist, check, sanity, dev-version, smoke, release-check, bench)
 # TAG=vX.Y.Z: the release tag to check (default: the v* tag on HEAD, if any).
 # DEV=1: a TestPyPI development build (version: make dev-version).
 # WARN_TOTAL / MAX_FILE: sanity's size thresholds; RUNS: bench's runs of each.
@@ -123,11 +122,11 @@ contents: $(TOOLS)
 
 .PHONY: reproducibility  ## build a fresh git clone of HEAD's commit and compare the bytes with dist/ [DEV=1]
 reproducibility: $(TOOLS)
-	@$(PY) -m tools.artifacts.reproducible $(DEV_ARG)
+	@$(PY) -m tools.artifacts.reproducibility $(DEV_ARG)
 
 .PHONY: dev-version  ## print the TestPyPI version of HEAD (make dist DEV=1 builds it)
 dev-version: $(TOOLS)
-	@$(PY) -m tools.artifacts.versioning dev-version
+	@$(PY) -m tools.artifacts.dev_version dev-version
 
 .PHONY: release-check  ## the main command: dist, check, sanity, contents, reproducibility, smoke, publish-dry-run, validate, pypi-rules [TAG=] [DEV=1] [STAGES=]
 release-check: $(TOOLS)
@@ -142,7 +141,7 @@ bench: $(TOOLS)
 
 .PHONY: smoke  ## install the wheel on every claimed Python found (the sdist built on the oldest and newest) and use it
 smoke: $(TOOLS)
-	@$(PY) -m tools.artifacts.smoke --dist-dir dist
+	@$(PY) -m tools.publish.smoke --dist-dir dist
 
 .PHONY: publish-dry-run  ## upload dist/ to a throwaway local pypiserver, install from it, smoke it
 publish-dry-run: $(TOOLS)
@@ -150,11 +149,10 @@ publish-dry-run: $(TOOLS)
 
 # INDEX_URL=https://pypi.org/simple/: the index to compare dist/ with (the
 # recipe reads it from its environment: never pasted into the shell line).
-# SKIP_EXISTING=1 is accepted and changes nothing (identical files are always skipped).
 INDEX_URL ?=
 .PHONY: index-check  ## dist/ against SHA256SUMS, then against INDEX_URL: same bytes skipped, other bytes refused
 index-check: $(TOOLS)
-	@$(PY) -m tools.publish.index check --dist-dir dist --index-url "$${INDEX_URL:-}" $(if $(filter-out 0 no false,$(SKIP_EXISTING)),--skip-existing)
+	@$(PY) -m tools.publish.index_check check --dist-dir dist --index-url "$${INDEX_URL:-}"
 
 # INDEX=pypi|testpypi: whose trusted publisher to expect (default pypi, or
 # testpypi for an INDEX_URL on test.pypi.org); INDEX_URL: the simple API to
@@ -168,15 +166,15 @@ index-audit: $(TOOLS)
 	@$(PY) -m tools.publish.index_audit $(if $(INDEX),--index "$$INDEX") --index-url "$${INDEX_URL:-}" --versions "$${VERSIONS:-}" $(if $(filter 0 no false,$(REBUILD)),--no-rebuild)
 
 # ---- workflows -----------------------------------------------------------
-# GitHub is not reachable from every machine: zizmor runs offline here (CI on
-# GitHub passes ZIZMOR_ARGS= with GH_TOKEN for its online audits too), and
-# check-jsonschema uses the schemas it ships.
+# zizmor runs offline by default (its online audits need GitHub's API and a
+# token: CI passes ZIZMOR_ARGS= with GH_TOKEN), and check-jsonschema uses the
+# schemas it ships.
 ZIZMOR_ARGS ?= --offline
 ACTIONLINT_VERSION ?= v1.7.12
 
 .PHONY: validate  ## check the workflows and actions: zizmor (pedantic), JSON schemas, our validator
 validate: $(TOOLS)
-	@$(PY) -m tools.workflows.checks --zizmor-args="$(ZIZMOR_ARGS)"
+	@$(PY) -m tools.workflows.validate --zizmor-args="$(ZIZMOR_ARGS)"
 
 .PHONY: actionlint  ## lint the workflows with actionlint (needs Go and the Go module proxy; CI runs it)
 actionlint:

@@ -68,9 +68,9 @@ from tools.adopt_ci import (
     type_check_envs,
 )
 from tools.common import ROOT, GitError, git, last_line, run_main
-from tools.workflows.validate import analysis
-from tools.workflows.validate.repo import Repo
-from tools.workflows.validate.rules import ci
+from tools.workflows.validator import analysis
+from tools.workflows.validator.repo import Repo
+from tools.workflows.validator.rules import ci
 
 BACKEND = "hatchling.build"
 # What the pipeline copies (tracked files of this repository under these).
@@ -298,7 +298,7 @@ def _exclude_tools(text: str, sdist: Dict[str, object]) -> str:
             new = _append(
                 text, f"[tool.hatch.build.targets.sdist]\n{why}\nexclude = [{entry}]"
             )
-    if new is None or new == text:
+    if new == text:
         raise Refusal(
             f'cannot add "{SDIST_EXCLUDE}" to [tool.hatch.build.targets.sdist] '
             "exclude of pyproject.toml: add it yourself, commit, then make adopt again"

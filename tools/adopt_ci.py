@@ -24,8 +24,8 @@ import shlex
 from pathlib import Path
 from typing import List, Optional
 
-from tools.workflows.validate import toxenvs
-from tools.workflows.validate.rules import ci
+from tools.workflows.validator import toxenvs
+from tools.workflows.validator.rules import ci
 
 WORKFLOWS = ".github/workflows"
 

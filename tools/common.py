@@ -1,6 +1,9 @@
-"""Helpers shared by the tooling: git, output, sizes, the entry convention.
+"""Process and command-line helpers: git, output, sizes, the entry convention.
 
-The facts about the project live in :mod:`tools.project`.
+The bottom layer of the tooling: it knows no project (the facts about the
+project live in :mod:`tools.project`, one layer up, which uses these helpers
+for its own command line), only the checkout it runs in (``ROOT``), how to run
+a command, report problems and stop on Ctrl-C or SIGTERM.
 """
 
 import hashlib
@@ -11,24 +14,52 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, NoReturn, Optional, TextIO
+from typing import Callable, Dict, Iterable, List, NoReturn, Optional, TextIO, Union
 
-from tools.project import DIST_DIR as DIST_DIR  # noqa: F401 (re-exported)
-from tools.project import ROOT as ROOT
-from tools.project import SUMS_FILE as SUMS_FILE  # noqa: F401 (re-exported)
-from tools.project import ConfigError, load
-from tools.project import load_pyproject as load_pyproject  # noqa: F401
+# The checkout this tooling runs in (it lives in the repository's tools/):
+# the default root of every command; tests pass their temporary copies.
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def project_name(root: Path = ROOT) -> str:
-    """The ``[project] name`` as written in pyproject.toml (:mod:`tools.project`)."""
-    return load(root).name
+@dataclass(frozen=True)
+class Problem:
+    """One problem a check found: what is wrong, how to fix it, and where.
+
+    ``where`` locates it (a file, ``file:line``, a stage) for whoever groups or
+    filters problems; the one line a maintainer reads is ``str(problem)``:
+    ``<what>: <fix>``. Checks return lists of these; :func:`report` prints them.
+    """
+
+    what: str
+    fix: str = ""
+    where: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.fix}" if self.fix else self.what
 
 
-def import_name(root: Path = ROOT) -> str:
-    """The (first) import package, from the wheel's build configuration."""
-    return load(root).import_name
+class ToolError(Exception):
+    """An error that stops a command: one line saying what is wrong and the fix.
+
+    :func:`run_main` prints it as ``error: <message>`` and exits 1; the
+    project's facts raise :class:`tools.project.ConfigError`, one of these.
+    """
+
+
+_BEFORE_MAIN: List[Callable[[], None]] = []
+
+
+def before_main(check: Callable[[], None]) -> None:
+    """Have :func:`run_main` call ``check`` before every ``main``.
+
+    :mod:`tools.project` registers the reading of ``pyproject.toml`` here, so
+    that a file the tooling cannot read stops every command before it does
+    anything, without this bottom layer importing the facts.
+    """
+    if check not in _BEFORE_MAIN:
+        _BEFORE_MAIN.append(check)
 
 
 class GitError(Exception):
@@ -74,7 +105,9 @@ def mark(ok: bool, stream: Optional[TextIO] = None) -> str:
     return text
 
 
-def report(problems: Iterable[str], what: str, stream: Optional[TextIO] = None) -> int:
+def report(
+    problems: Iterable[Union[str, Problem]], what: str, stream: Optional[TextIO] = None
+) -> int:
     """Print every problem (one line each) to stderr; return the exit code."""
     problems = list(problems)
     stream = stream or sys.stderr
@@ -157,15 +190,8 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
 
-EXIT_OK = 0  # passed
 EXIT_PROBLEMS = 1  # problems found (each printed on one line, with its fix)
-EXIT_USAGE = 2  # a usage error (argparse's own code)
 EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM: stopped, temporary folders removed
-
-
-def interrupted_code(exc: BaseException) -> int:
-    """The exit code for an interrupt, Ctrl-C and SIGTERM alike: 130."""
-    return EXIT_INTERRUPTED
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
@@ -193,25 +219,26 @@ def sigterm_as_interrupt() -> Callable[[], None]:
 def run_main(main: Callable[[], int]) -> NoReturn:
     """The entry point of every script: ``run_main(main)`` under ``__main__``.
 
-    The project's facts are read first (:func:`tools.project.load`): a
-    ``pyproject.toml`` that is not valid TOML, or lacks what the tooling needs,
-    is one line and exit 1 (:data:`EXIT_PROBLEMS`) before anything runs, and
-    so is a :class:`~tools.project.ConfigError` raised later. SIGTERM and
+    The checks registered with :func:`before_main` run first (the project's
+    facts: a ``pyproject.toml`` that is not valid TOML, or lacks what the
+    tooling needs, is one line and exit 1 (:data:`EXIT_PROBLEMS`) before
+    anything runs), and so is a :class:`ToolError` raised later. SIGTERM and
     Ctrl-C unwind (cleaning up on the way), print one line and exit 130
     (:data:`EXIT_INTERRUPTED`).
     """
     sigterm_as_interrupt()
     try:
-        load(ROOT)
+        for check in _BEFORE_MAIN:
+            check()
         code = main()
-    except ConfigError as exc:
+    except ToolError as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = EXIT_PROBLEMS
     except KeyboardInterrupt as exc:
         name = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else "script"
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         print(f"{name}: {what}: temporary folders removed", file=sys.stderr)
-        code = interrupted_code(exc)
+        code = EXIT_INTERRUPTED
     sys.exit(code)
 
 

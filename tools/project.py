@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -26,7 +26,8 @@ if sys.version_info >= (3, 11):
 else:  # Python < 3.11: build depends on tomli there
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.common import ROOT, ToolError, before_main, run_main
+
 DIST_DIR = "dist"
 SUMS_FILE = "SHA256SUMS"
 PRETEND_BASE = "SETUPTOOLS_SCM_PRETEND_VERSION"
@@ -34,7 +35,7 @@ PRETEND_BASE = "SETUPTOOLS_SCM_PRETEND_VERSION"
 DEFAULT_TAG_REGEX = r"^(?:[\w-]+-)?(?P<version>[vV]?\d+(?:\.\d+){0,2}[^\+]*)(?:\+.*)?$"
 
 
-class ConfigError(Exception):
+class ConfigError(ToolError):
     """pyproject.toml does not say something the tooling needs; says what to add."""
 
 
@@ -49,6 +50,23 @@ def load_pyproject(root: Path = ROOT) -> Dict[str, Any]:
         raise ConfigError(f"cannot read {path} ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML ({exc}): fix it there") from None
+
+
+def classifiers_of(data: Mapping[str, Any]) -> Tuple[str, ...]:
+    """``[project] classifiers`` of a parsed pyproject.toml."""
+    found = _table(data, "project").get("classifiers", [])
+    return tuple(str(c) for c in found) if isinstance(found, list) else ()
+
+
+def python_versions(classifiers: Sequence[str]) -> List[str]:
+    """The ``3.X`` of each ``Programming Language :: Python :: 3.X``
+    classifier, oldest first."""
+    found = {
+        c.rsplit(" :: ", 1)[1]
+        for c in classifiers
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    }
+    return sorted(found, key=lambda v: tuple(map(int, v.split("."))))
 
 
 def _table(data: Mapping[str, Any], *keys: str) -> Dict[str, Any]:
@@ -101,9 +119,16 @@ class Project:
     pretend_env: str  # the variable that sets the version of a dev build
     tag_regex: str  # a release tag matches it; group "version" is the version
     requires_python: str
+    classifiers: Tuple[str, ...]  # [project] classifiers, as parsed
     repository: Optional[str]  # "OWNER/REPO" on GitHub, from [project.urls] Source
     pyproject: Dict[str, Any]
     publishers: Dict[str, Publisher]  # index ("pypi", "testpypi") -> its publisher
+
+    @property
+    def python_versions(self) -> List[str]:
+        """The ``3.X`` of each ``Programming Language :: Python :: 3.X``
+        classifier, oldest first."""
+        return python_versions(self.classifiers)
 
     def publisher(self, index: str) -> Publisher:
         """The trusted publisher of ``index``; ConfigError says what to add."""
@@ -263,6 +288,7 @@ def _load(root: Path, stamp: Tuple[int, int]) -> Project:
         pretend_env=_pretend_env(data),
         tag_regex=_tag_regex(data),
         requires_python=str(project.get("requires-python", "")),
+        classifiers=classifiers_of(data),
         repository=_repository(project),
         pyproject=data,
         publishers=_publishers(data),
@@ -278,6 +304,15 @@ def load(root: Path = ROOT) -> Project:
     except OSError:
         stamp = (0, 0)  # load_pyproject says what is wrong
     return _load(root, stamp)
+
+
+def _readable() -> None:
+    load(ROOT)
+
+
+# Every command reads the facts first: an unreadable pyproject.toml is one
+# line and exit 1 before the command does anything (tools.common.run_main).
+before_main(_readable)
 
 
 def describe(project: Project) -> List[str]:
@@ -321,6 +356,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    from tools.common import run_main
-
     run_main(main)

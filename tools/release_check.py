@@ -4,7 +4,7 @@
                                   [--warn-total 50MB] [--max-file 100MB]
                                   [--jobs N] [--list]
 
-The stages are the list in :func:`stages`; each is a ``python -m tools...``
+The stages are the list in :func:`tools.stages.stages`; each is a ``python -m tools...``
 command with explicit arguments, the very command its make target runs (no
 stage goes through make, and no setting travels in the environment). A stage
 marked ``alone`` runs by itself (``dist`` builds what the others look at), but
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, TextIO
 
-from tools.artifacts.versioning import parse_tag, release_tags
+from tools.artifacts.dev_version import parse_tag, release_tags
 from tools.common import (
     EXIT_INTERRUPTED,
     EXIT_PROBLEMS,
@@ -46,61 +46,7 @@ from tools.common import (
     run_main,
     sigterm_as_interrupt,
 )
-
-
-@dataclass
-class Stage:
-    name: str
-    argv: List[str]
-    alone: bool = False  # wait for the stages before it; the ones after wait for it
-    independent: bool = False  # needs nothing built: starts at once, with dist
-
-
-def stages(
-    tag: str = "",
-    dev: bool = False,
-    warn_total: str = "50MB",
-    max_file: str = "100MB",
-) -> List[Stage]:
-    """The stages of ``make release-check``, in order; add new ones at the end.
-
-    Each is the command its make target runs (``make sanity`` runs the sanity
-    line, and so on), with the release inputs passed as arguments.
-    """
-
-    def tool(module: str, *args: str) -> List[str]:
-        return [sys.executable, "-m", module, *args]
-
-    release = ["--tag", tag] if tag else ["--dev"] if dev else []
-    dev_arg = ["--dev"] if dev else []
-    return [
-        Stage("dist", tool("tools.artifacts.dist", *release), alone=True),
-        Stage("check", tool("tools.artifacts.check")),
-        Stage(
-            "sanity",
-            tool(
-                "tools.artifacts.sanity",
-                *release,
-                "--warn-total",
-                warn_total,
-                "--max-file",
-                max_file,
-            ),
-        ),
-        Stage("contents", tool("tools.artifacts.contents", "--dist-dir", "dist")),
-        Stage("reproducibility", tool("tools.artifacts.reproducible", *dev_arg)),
-        Stage("smoke", tool("tools.artifacts.smoke", "--dist-dir", "dist")),
-        Stage("publish-dry-run", tool("tools.publish.dry_run", "--dist-dir", "dist")),
-        Stage(
-            "validate",
-            tool("tools.workflows.checks", "--zizmor-args=--offline"),
-            independent=True,
-        ),
-        Stage(
-            "pypi-rules",
-            tool("tools.artifacts.pypi_rules", "--dist-dir", "dist", *release),
-        ),
-    ]
+from tools.stages import Stage, stages
 
 
 def check_inputs(tag: str, dev: bool, root: Path = ROOT) -> List[str]:

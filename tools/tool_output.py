@@ -3,7 +3,7 @@
 The tooling decides by exit codes and machine-readable output: an
 offline-first attempt is judged by its exit code alone
 (:mod:`tools.offline_first`); whether an upload's files are on the index is
-read from the index's simple API (:mod:`tools.publish.index`); twine check,
+read from the index's simple API (:mod:`tools.publish.index_check`); twine check,
 check-wheel-contents and validate-pyproject pass or fail by their exit codes
 (:mod:`tools.artifacts.check`). What is left is telling the user *which*
 package and *what* to do when a tool failed, and for that the tools have

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Callable, List, Tuple
 
-ROOT = Path(__file__).resolve().parents[2]
+from tools.common import ROOT
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",
     "GIT_AUTHOR_EMAIL": "test@example.invalid",

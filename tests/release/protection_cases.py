@@ -2,8 +2,9 @@
 
 Keyed by the row's first cell: each removes that protection from a copy of the
 files and names what in `make validate` fails (our rule, ``zizmor:<audit>`` or
-``schema:<name>``) and the message it must print. test_protections.py checks
-these against the table and the registry. Pins are read from the workflows.
+``schema:<name>``) and the message it must print.
+tests/release/workflows/test_validate.py checks these against the table and
+the registry. Pins are read from the workflows.
 """
 
 from typing import Dict, NamedTuple, Optional, Tuple
@@ -363,7 +364,7 @@ CASES: Dict[str, Mutation] = {
         Edit(
             PYPI,
             "-m tools.publish.attestations --index pypi",
-            "-m tools.artifacts.smoke",
+            "-m tools.publish.smoke",
         ),
     ),
     "Updates wait a week": mutation(

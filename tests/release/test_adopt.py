@@ -19,7 +19,7 @@ import yaml
 from tests.release.helpers import Project, passed
 from tools import adopt, release_check
 from tools.project import ROOT
-from tools.workflows.validate import check_all
+from tools.workflows.validator import check_all
 
 PROJECTS = Path(__file__).parent / "projects"
 

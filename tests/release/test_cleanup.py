@@ -110,7 +110,7 @@ def test_reproducibility_stopped_mid_build_leaves_nothing(
         wait_for(lambda: list(tmp.glob("dist-again-*/build-tmp/*")))
         return ""
 
-    argv = ["-m", "tools.artifacts.reproducible"]
+    argv = ["-m", "tools.artifacts.reproducibility"]
     code, _, output = stop_midway(proj.path, argv, tmp, signum, ready)
     assert code == 130, output
     assert "Traceback" not in output

@@ -46,7 +46,7 @@ def test_every_make_target_says_the_toml_is_invalid_in_one_line(project):
 @pytest.mark.parametrize(
     "module",
     ["tools.release_check", "tools.artifacts.dist", "tools.artifacts.check",
-     "tools.publish.index", "tools.artifacts.smoke"],
+     "tools.publish.index_check", "tools.publish.smoke"],
 )  # fmt: skip
 def test_each_entry_point_exits_1(project, module):
     message = break_toml(project)

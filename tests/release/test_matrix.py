@@ -1,4 +1,4 @@
-"""tools.dev.matrix: the CI test matrix from the classifiers, pre-releases only
+"""tools.matrix: the CI test matrix from the classifiers, pre-releases only
 for a Python whose final release is not out yet."""
 
 import datetime
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tools.dev import matrix, pythons
+from tools import matrix, pythons
 
 DAY_BEFORE_315 = datetime.date(2026, 9, 30)
 PEP_790_FINAL = datetime.date(2026, 10, 1)

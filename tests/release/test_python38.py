@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.artifacts import dist, locks
-from tools.dev import pythons
+from tools import pythons
+from tools.artifacts import dist, lock
 
 OLDEST = pythons.supported_versions()[0]
 
@@ -49,8 +49,8 @@ def test_sdist_builds_and_installs_on_the_oldest_python(copy, request, tmp_path)
     (source,) = (tmp_path / "sdist").iterdir()
     # The build environment of the lock, made with that Python (its pins for 3.8).
     env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
-    lock = released.path / locks.BUILD_LOCK
-    python = dist.make_build_env(lock, tmp_path / "env", exe, env)
+    build_lock = released.path / lock.BUILD_LOCK
+    python = dist.make_build_env(build_lock, tmp_path / "env", exe, env)
     built = subprocess.run(
         dist.build_command(source, out, python, "--wheel"),
         cwd=tmp_path,

@@ -2,7 +2,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tools.dev import pythons
+from tools import pythons
 
 
 def fake_pyenv(tmp_path, names):
@@ -71,10 +71,13 @@ def test_report_finds_a_working_interpreter(tmp_path, monkeypatch):
 def test_supported_versions_of_a_folder(tmp_path):
     assert pythons.supported_versions(tmp_path) == []
     (tmp_path / "pyproject.toml").write_text(
-        'classifiers = [\n  "Programming Language :: Python :: 3.10",\n'
+        '[project]\nclassifiers = [\n  "Programming Language :: Python :: 3.10",\n'
         '  "Programming Language :: Python :: 3.9",\n'
+        '  # "Programming Language :: Python :: 3.7",\n'
         '  "Programming Language :: Python :: 3 :: Only",\n]\n'
+        '[tool.x]\nnote = "Programming Language :: Python :: 3.6"\n'
     )
+    # the parsed classifiers: not a commented-out one, nor a string elsewhere
     assert pythons.supported_versions(tmp_path) == ["3.9", "3.10"]
     assert pythons.supported_versions(tmp_path / "pyproject.toml") == ["3.9", "3.10"]
 

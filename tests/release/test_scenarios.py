@@ -371,7 +371,7 @@ def test_failed_build_leaves_no_dist(project, released):
 
 
 def test_same_commit_builds_byte_identical_files(released, tmp_path):
-    passed(released.run("python", "-m", "tools.artifacts.reproducible"))
+    passed(released.run("python", "-m", "tools.artifacts.reproducibility"))
 
 
 def test_reproducibility_catches_a_changed_file(tagged_project):
@@ -381,7 +381,7 @@ def test_reproducibility_catches_a_changed_file(tagged_project):
     rewrite_wheel(wheel, add={f"{PKG}/extra.txt": b"built at 12:00"})
     sums = proj.path / "SHA256SUMS"
     failed(
-        proj.run("python", "-m", "tools.artifacts.reproducible"),
+        proj.run("python", "-m", "tools.artifacts.reproducibility"),
         f"dist/{wheel.name} has SHA-256",
         "but SHA256SUMS says",
     )
@@ -390,6 +390,6 @@ def test_reproducibility_catches_a_changed_file(tagged_project):
 
     sums.write_text(format_sums(compute_sums(sorted((proj.path / "dist").iterdir()))))
     failed(
-        proj.run("python", "-m", "tools.artifacts.reproducible"),
+        proj.run("python", "-m", "tools.artifacts.reproducibility"),
         f"{wheel.name} is not reproducible",
     )

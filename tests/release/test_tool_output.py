@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.artifacts.locks import BUILD_LOCK, TOOLS_LOCK, read_lock
+from tools.artifacts.lock import BUILD_LOCK, TOOLS_LOCK, read_lock
+from tools.common import ROOT
 from tools.tool_output import (
     PythonMismatch,
     build_error,
@@ -22,7 +23,6 @@ from tools.tool_output import (
 )
 
 DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def sample(name: str) -> str:

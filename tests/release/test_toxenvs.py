@@ -1,9 +1,9 @@
-"""tox's configuration as tools/workflows/validate/toxenvs.py reads it."""
+"""tox's configuration as tools/workflows/validator/toxenvs.py reads it."""
 
 import shutil
 from pathlib import Path
 
-from tools.workflows.validate import toxenvs
+from tools.workflows.validator import toxenvs
 
 
 def test_reading_toxs_configuration_writes_nothing_in_the_project(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.release.validate_helpers import ROOT, Edit, Tree
-from tools.workflows.validate.model import as_map, load_yaml
+from tools.workflows.validator.model import as_map, load_yaml
 
 
 def mypy_hook():

@@ -31,8 +31,8 @@ from tests.release.validate_helpers import (
     lines,
     pinned,
 )
-from tools.workflows import validate
-from tools.workflows.validate import RULES
+from tools.workflows import validator
+from tools.workflows.validator import RULES
 
 MUTATIONS = validate_cases_repo.CASES + validate_cases_publish.CASES
 MUTATIONS += validate_cases_schedule.CASES  # the index audit's schedule
@@ -45,7 +45,7 @@ def tree(tmp_path) -> Tree:
 
 
 def test_the_real_files_pass():
-    problems = validate.check_all(ROOT)
+    problems = validator.check_all(ROOT)
     assert problems == [], lines(problems)
 
 
@@ -65,7 +65,8 @@ def test_validate_catches_the_mutation(
 
 
 def test_validate_every_registered_rule_has_a_mutation():
-    """Here, or as a row of RELEASING.md's protection table (test_protections)."""
+    """Here, or as a row of RELEASING.md's protection table
+    (tests/release/workflows/test_validate.py)."""
     covered = {param.values[0] for param in MUTATIONS}
     covered |= {case.fails for case in protection_cases.CASES.values()} & set(RULES)
     assert covered == set(RULES), f"no mutation for: {sorted(set(RULES) - covered)}"
@@ -81,7 +82,7 @@ def test_validate_problems_are_made_only_through_the_registry():
 
 def test_validate_a_rule_is_registered_once():
     with pytest.raises(ValueError, match="registered twice"):
-        validate.rule("yaml", "again")(lambda repo, this: [])
+        validator.rule("yaml", "again")(lambda repo, this: [])
 
 
 def test_validate_a_pin_follows_the_files(tree):

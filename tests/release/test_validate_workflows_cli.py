@@ -20,10 +20,10 @@ from tests.release.validate_helpers import (
     zizmor,
 )
 from tools import project
-from tools.workflows import validate
-from tools.workflows.validate import RULES
-from tools.workflows.validate.model import load_yaml
-from tools.workflows.validate.rules import publish, versions
+from tools.workflows import validator
+from tools.workflows.validator import RULES
+from tools.workflows.validator.model import load_yaml
+from tools.workflows.validator.rules import publish, versions
 
 CHECKOUT = pinned("actions/checkout")
 CHECKOUT_BRANCH = CHECKOUT.split("@")[0] + "@main"
@@ -58,7 +58,7 @@ def test_validate_lists_every_problem_and_exits_1(tree, capsys):
         Edit(TEST, CHECKOUT, CHECKOUT_BRANCH),
         Edit(PYPI, "    needs: [build]\n", "", after="  publish:"),
     )
-    assert validate.main(["--root", str(tree.path)]) == 1
+    assert validator.main(["--root", str(tree.path)]) == 1
     out, err = capsys.readouterr()
     assert any(": pinned-uses: " in line for line in out.splitlines())
     assert any(": publish-chain: " in line for line in out.splitlines())
@@ -67,12 +67,12 @@ def test_validate_lists_every_problem_and_exits_1(tree, capsys):
 
 
 def test_validate_passes_and_says_so(capsys):
-    assert validate.main(["--root", str(ROOT)]) == 0
+    assert validator.main(["--root", str(ROOT)]) == 0
     assert f"follow the {len(RULES)} rules" in capsys.readouterr().out
 
 
 def test_validate_lists_its_rules_from_the_registry(capsys):
-    assert validate.main(["--rules"]) == 0
+    assert validator.main(["--rules"]) == 0
     out = capsys.readouterr().out
     names = re.findall(r"^(\S+)", out, re.M)
     assert sorted(names) == sorted(RULES) and names[0] == "pinned-uses"
@@ -81,16 +81,16 @@ def test_validate_lists_its_rules_from_the_registry(capsys):
 
 
 def test_validate_usage_errors_exit_2(tmp_path, capsys):
-    assert validate.main(["--root", str(tmp_path)]) == 2
+    assert validator.main(["--root", str(tmp_path)]) == 2
     assert "has no .github/ folder" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
-        validate.main(["--no-such-option"])
+        validator.main(["--no-such-option"])
     assert exc.value.code == 2
 
 
 def test_validate_runs_as_a_module():
     out = subprocess.run(
-        [sys.executable, "-m", "tools.workflows.validate", "--rules"],
+        [sys.executable, "-m", "tools.workflows.validator", "--rules"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -107,7 +107,7 @@ def test_validate_reads_on_as_a_key_not_true():
 
 
 def test_validate_reads_the_classifiers_with_tools_pythons(tree, monkeypatch):
-    """One reading of the classifiers: tools.dev.pythons.supported_versions."""
+    """One reading of the classifiers: tools.pythons.supported_versions."""
     calls = []
 
     def fake(path):
@@ -252,7 +252,7 @@ def setup_table_problems(root=ROOT):
     facts = project.load(root)
     owner, _, name = (facts.repository or "/").partition("/")
     rows = releasing_table(root)
-    repository = validate.Repo(root)
+    repository = validator.Repo(root)
     problems = []
     for index, publisher in sorted(facts.publishers.items()):
         doc = repository.workflows.get(f".github/workflows/{publisher.workflow}")

@@ -96,6 +96,14 @@ CASES = [
         Edit(BUILD, "run: make contents", "run: ls dist"),
     ),
     case(
+        "build-verify skips PyPI's upload rules",
+        "build-stages",
+        "build-verify does not run `make pypi-rules`",
+        Edit(
+            BUILD, 'run: make pypi-rules TAG="$TAG" DEV="$DEV"', 'run: echo "$TAG$DEV"'
+        ),
+    ),
+    case(
         "the build job does not hand its digests on",
         "built-digests",
         "build job build does not output the digests of the files it built",
@@ -453,23 +461,6 @@ CASES = [
         ),
     ),
     case(
-        "the PyPI index check skips an existing version",
-        "index-check",
-        "lets a version already on PyPI through",
-        Edit(
-            PYPI,
-            "          index-url: https://pypi.org/simple/\n",
-            "          index-url: https://pypi.org/simple/\n"
-            '          skip-existing: "true"\n',
-        ),
-    ),
-    case(
-        "the TestPyPI index check fails a re-run",
-        "index-check",
-        "fails a re-run of the same commit",
-        Edit(TESTPYPI, '          skip-existing: "true"\n', ""),
-    ),
-    case(
         "build-verify ignores its index-url",
         "index-check",
         "build-verify does not run `make index-check`",
@@ -608,8 +599,7 @@ CASES = [
         "the classifiers",
         Edit(
             TEST,
-            "run: .venv/bin/python -m tools.dev.matrix --github-output "
-            '"$GITHUB_OUTPUT"',
+            "run: .venv/bin/python -m tools.matrix --github-output " '"$GITHUB_OUTPUT"',
             'run: echo \'matrix={"include":[]}\' >> "$GITHUB_OUTPUT"',
         ),
     ),

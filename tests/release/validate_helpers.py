@@ -14,10 +14,10 @@ from typing import Any, List, NamedTuple, Optional
 
 import pytest
 
-from tools.workflows import validate
-from tools.workflows.validate import RULES
+from tools.common import ROOT
+from tools.workflows import validator
+from tools.workflows.validator import RULES
 
-ROOT = Path(__file__).resolve().parents[2]
 TEST = ".github/workflows/test.yml"
 PYPI = ".github/workflows/publish-pypi.yml"
 TESTPYPI = ".github/workflows/publish-testpypi.yml"
@@ -86,8 +86,8 @@ class Tree:
             file.write_text(head + tail.replace(edit.old, edit.new, 1), "utf-8")
         return self
 
-    def problems(self) -> List[validate.Problem]:
-        return validate.check_all(self.path)
+    def problems(self) -> List[validator.Problem]:
+        return validator.check_all(self.path)
 
 
 def zizmor(path: Path) -> "subprocess.CompletedProcess[str]":

@@ -1,9 +1,14 @@
 """Build and verify: what a release uploads, checked before anything is uploaded.
 
-Owns ``dist/`` and ``SHA256SUMS``: the build (:mod:`.dist`), reading the built
-archives (:mod:`.archives`), the metadata and layout checks (:mod:`.check`,
-:mod:`.sanity`), the tag/version guard and the TestPyPI dev version
-(:mod:`.versioning`), the rebuild that proves the bytes (:mod:`.reproducible`)
-and the smoke install (:mod:`.smoke`, in fresh environments of every claimed
-Python: :mod:`.environments`).
+Two layers. At the bottom of this package, just above the project's facts,
+the distribution files themselves: reading the built archives
+(:mod:`.archives`) and their digests in ``SHA256SUMS`` (:mod:`.checksums`),
+which every later layer uses. Above them, the checks of ``dist/`` and the
+install sandbox: the build (:mod:`.dist`), the metadata and layout checks
+(:mod:`.check`, :mod:`.sanity`, :mod:`.contents`, :mod:`.pypi_rules`), the
+tag/version guard and the TestPyPI dev version (:mod:`.dev_version`), the
+rebuild that proves the bytes (:mod:`.reproducibility`), the locks
+(:mod:`.lock`) and fresh environments of every claimed Python
+(:mod:`.environments`). Nothing here talks to an index: that is the publish
+layer's, above.
 """

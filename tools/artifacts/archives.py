@@ -1,5 +1,8 @@
 """Read what ``dist/`` holds: which files, their names, members and metadata.
 
+The distribution-files layer, below every check: it knows the project's facts
+and the process helpers only.
+
 Nothing here judges; :mod:`tools.artifacts.sanity` does. The exceptions are
 :func:`check_versions` (every place a built file states its version agrees)
 and :func:`compute_version`, the version of a consistent ``dist/`` (used by
@@ -22,6 +25,8 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 from packaging.version import InvalidVersion, Version
+
+from tools.common import human_size
 
 SDIST_SUFFIX = ".tar.gz"
 WHEEL_SUFFIX = ".whl"
@@ -331,3 +336,101 @@ def compute_version(
     if problems:
         return None, problems
     return dists[0].metadata_version, []
+
+
+# ---- every member with its bytes (the contents checks, the summary) --------
+
+SDIST = "sdist"
+WHEEL = "wheel"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One file in an archive: its name without the sdist's top folder."""
+
+    name: str
+    size: int
+    data: bytes
+
+
+@dataclass
+class Archive:
+    """The members of one sdist or wheel, read once."""
+
+    path: Path
+    kind: str  # SDIST or WHEEL
+    top: str  # the sdist's top folder, or the wheel's .dist-info folder
+    members: List[Member] = field(default_factory=list)
+    outside: List[str] = field(default_factory=list)  # sdist members outside top
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.path.name}"
+
+
+def read_archive(path: Path) -> Archive:
+    """Every file member of an sdist (``.tar.gz``) or a wheel, with its bytes.
+
+    Raises ``OSError``, ``tarfile.TarError`` or ``zipfile.BadZipFile`` for an
+    unreadable file. Folder entries are left out; sdist member names lose the
+    top folder (``name-1.2.3/``), which :attr:`Archive.top` keeps.
+    """
+    if path.name.endswith(".whl"):
+        name, version = path.name.split("-")[:2]
+        archive = Archive(path, WHEEL, f"{name}-{version}.dist-info")
+        with zipfile.ZipFile(path) as handle:
+            for entry in handle.infolist():
+                if not entry.is_dir():
+                    data = handle.read(entry)
+                    archive.members.append(Member(entry.filename, len(data), data))
+        return archive
+    top = path.name[: -len(".tar.gz")]
+    archive = Archive(path, SDIST, top)
+    with tarfile.open(path, "r:gz") as handle:
+        for info in handle.getmembers():
+            if info.isdir():
+                continue
+            head, _, rest = info.name.partition("/")
+            if head != top or not rest:
+                archive.outside.append(info.name)
+                continue
+            stream = handle.extractfile(info) if info.isfile() else None
+            data = stream.read() if stream is not None else b""
+            archive.members.append(Member(rest, info.size, data))
+    return archive
+
+
+def member_tree(archive: Archive) -> str:
+    """The members of an archive as a Markdown ``<details>`` block."""
+    members = sorted(archive.members, key=lambda m: m.name)
+    total = sum(m.size for m in members)
+    prefix = f"{archive.top}/" if archive.kind == SDIST else ""
+    width = max((len(prefix + m.name) for m in members), default=0)
+    lines = [f"{prefix + m.name:<{width}}  {m.size:>9,}" for m in members]
+    lines += archive.outside
+    count = len(members) + len(archive.outside)
+    return "\n".join(
+        [
+            "<details>",
+            f"<summary>{archive.kind} <code>{archive.path.name}</code>: {count} "
+            f"files, {human_size(total)} uncompressed</summary>",
+            "",
+            "```text",
+            *lines,
+            "```",
+            "",
+            "</details>",
+            "",
+        ]
+    )
+
+
+def member_trees(paths: Sequence[Path]) -> str:
+    """:func:`member_tree` of each readable archive (the unreadable are named)."""
+    blocks = []
+    for path in paths:
+        try:
+            blocks.append(member_tree(read_archive(path)))
+        except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
+            blocks.append(f"`{path.name}` cannot be read ({exc})\n")
+    return "\n".join(blocks)

@@ -31,15 +31,9 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from tools.artifacts.archives import find_dists
-from tools.artifacts.locks import TOOLS_LOCK, LockError, pin_for_this_python, read_lock
-from tools.common import (
-    DIST_DIR,
-    ROOT,
-    child_env,
-    report,
-    run_main,
-    tail,
-)
+from tools.artifacts.lock import TOOLS_LOCK, LockError, pin_for_this_python, read_lock
+from tools.common import ROOT, child_env, report, run_main, tail
+from tools.project import DIST_DIR
 from tools.project import load as load_project
 from tools.tool_output import headline
 
@@ -49,8 +43,8 @@ PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
 # v1.14.2: twine 7.0.0. Source: pypa/gh-action-pypi-publish#416 "Update twine
 # to v7" (merged 2026-07-28, the day after twine 7.0.0, the only 7.x on PyPI),
 # released in v1.14.2, whose notes say it bumps twine to v7 (as quoted by
-# a2aproject/a2a-python#1250, x402-foundation/x402#3204). The runtime.txt of
-# the tag itself could not be read here (GitHub is not reachable).
+# a2aproject/a2a-python#1250, x402-foundation/x402#3204); the action's
+# requirements/runtime.txt at the tag is the primary source to check a new row.
 BUNDLED_TWINE: Dict[str, str] = {"v1.14.2": "7.0.0"}
 
 _PUBLISH_USES = re.compile(

@@ -9,7 +9,8 @@ upload would fail on it), in ``sha256sum`` format, so that
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from tools.common import DIST_DIR, SUMS_FILE, sha256
+from tools.common import sha256
+from tools.project import DIST_DIR, SUMS_FILE
 
 
 def compute_sums(paths: Iterable[Path], prefix: str = DIST_DIR + "/") -> Dict[str, str]:

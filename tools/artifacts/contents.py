@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import List, Optional, Set, Tuple
 
 from tools.artifacts import manifest, secrets, startup, toplevel
-from tools.artifacts.archives import one_of_each
-from tools.common import DIST_DIR, ROOT, notices, report, run_main
-from tools.project import ConfigError
+from tools.artifacts.archives import WHEEL, one_of_each, read_archive
+from tools.common import ROOT, notices, report, run_main
+from tools.project import DIST_DIR, ConfigError
 from tools.project import load as load_project
 
 
@@ -43,7 +43,7 @@ def check_contents(
     archives = []
     for path in (pair.sdist, pair.wheel):
         try:
-            archives.append(manifest.read_archive(path))
+            archives.append(read_archive(path))
         except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
             problems.append(
                 f"{dist_dir.name}/{path.name} cannot be read ({exc}): rebuild it "
@@ -69,7 +69,7 @@ def check_contents(
         problems.append(str(exc))
     else:
         for archive in archives:
-            if archive.kind == manifest.WHEEL:
+            if archive.kind == WHEEL:
                 problems += toplevel.check_toplevel(archive, project, startup_members)
     for archive in archives:
         problems += toplevel.check_names(archive)

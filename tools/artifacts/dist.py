@@ -8,7 +8,7 @@
 The build is hermetic: PyPA ``build --no-isolation`` runs inside a fresh
 environment installed from ``requirements/build.txt`` alone (PyPA build, the
 build backend and everything they pull in, pinned with hashes for every
-Python a build runs on; :mod:`tools.artifacts.locks`), with
+Python a build runs on; :mod:`tools.artifacts.lock`), with
 ``SOURCE_DATE_EPOCH`` set to the time of the last commit, so that the same
 commit always gives the same bytes. With uv, the environment is made from
 uv's cache alone first (no index round trips), and again online if that
@@ -23,7 +23,7 @@ hash-checks every file of every build dependency, and nothing is resolved at
 build time. A constraint only filters what a resolver picks inside
 build's isolated environments, and whether its hashes are enforced there
 depends on how PyPA build hands the variables to uv or pip. The rest is
-checked too: :func:`tools.artifacts.locks.check_build_lock` refuses, before
+checked too: :func:`tools.artifacts.lock.check_build_lock` refuses, before
 anything is installed, a ``[build-system] requires`` the lock does not pin
 at an allowed version, and build's dependency check refuses whatever else
 the backend asks for that the lock lacks; each is one line with the fix.
@@ -40,7 +40,7 @@ default; ``>> "$GITHUB_OUTPUT"``): the build job hands the digests to the
 publish job through job outputs, apart from the artifact they check.
 
 ``--dev`` builds with HEAD's TestPyPI dev version (see
-:mod:`tools.artifacts.versioning`); otherwise the version comes from git alone (any
+:mod:`tools.artifacts.dev_version`); otherwise the version comes from git alone (any
 ``SETUPTOOLS_SCM_PRETEND_VERSION*`` in the environment is ignored).
 """
 
@@ -57,16 +57,12 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from tools import project
-from tools.artifacts.archives import compute_version, one_of_each
+from tools.artifacts.archives import compute_version, member_trees, one_of_each
 from tools.artifacts.checksums import compute_sums, format_sums, read_sums, verify
-from tools.artifacts.locks import BUILD_LOCK, check_build_lock
-from tools.artifacts.manifest import member_trees
+from tools.artifacts.lock import BUILD_LOCK, check_build_lock
 from tools.common import (
-    DIST_DIR,
     ROOT,
-    SUMS_FILE,
     human_size,
-    project_name,
     remove_tree,
     run_main,
     sha256,
@@ -74,6 +70,7 @@ from tools.common import (
     tail,
 )
 from tools.offline_first import offline_first
+from tools.project import DIST_DIR, SUMS_FILE, load
 from tools.tool_output import build_error, lock_error
 
 
@@ -286,7 +283,7 @@ def compute_summary(dist_dir: Path, version: str) -> str:
     )
     return "\n".join(
         [
-            f"### Built distributions of {project_name(ROOT)} {version}",
+            f"### Built distributions of {load(ROOT).name} {version}",
             "",
             "| File | Size | SHA-256 |",
             "| --- | ---: | --- |",
@@ -315,7 +312,7 @@ def sums_output(dist_dir: Path, name: str) -> Tuple[Optional[str], List[str]]:
 
 
 def _version_of(dist_dir: Path) -> Optional[str]:
-    version, problems = compute_version(dist_dir, project_name(ROOT))
+    version, problems = compute_version(dist_dir, load(ROOT).name)
     if problems:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -374,7 +371,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(compute_summary(args.dist_dir, version) if args.summary else version)
         return 0
 
-    from tools.artifacts.versioning import dev_version_or_error, tag_build_version
+    from tools.artifacts.dev_version import dev_version_or_error, tag_build_version
 
     dev_version, error, source = None, None, "version from git"
     if args.dev:

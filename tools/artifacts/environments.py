@@ -41,60 +41,9 @@ COMMAND_TIMEOUT = 600.0
 #: argparse and click exit 2 on an unknown option: the script has no --version.
 USAGE_ERROR = 2
 
-# (The installed metadata is read from the environment's files by the smoke
-# itself: importlib.metadata would double this process's time.)
-# Imports every package, reports where from and which version, then runs
-# every console script's installed file with --help and --version (in this
-# process: the file's own code, as its #! line would run it, without starting
-# a Python for each). Python 3.8+.
-CHECK_SCRIPT = """\
-import contextlib, importlib, io, json, os, runpy, sys
-asked = json.loads(sys.argv[1])
-report = {"packages": {}, "scripts": {}}
-for name in asked["packages"]:
-    module = importlib.import_module(name)
-    where = getattr(module, "__file__", None) or list(module.__path__)[0]
-    found = getattr(module, "__version__", None)
-    report["packages"][name] = {
-        "file": where, "version": None if found is None else str(found)
-    }
-
-
-def call(path, option):
-    out = io.StringIO()
-    sys.argv = [path, option]
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            runpy.run_path(path, run_name="__main__")
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-            if not isinstance(exc.code, (int, type(None))):
-                print(exc.code)
-        except BaseException:
-            import traceback
-
-            traceback.print_exc()
-            code = 1
-    return [code, out.getvalue()[-3000:]]
-
-
-for name in asked["scripts"]:
-    path = os.path.join(asked["bin"], name)
-    if not os.path.isfile(path):
-        report["scripts"][name] = None
-        continue
-    with open(path, "rb") as handle:
-        first = handle.readline().decode("utf-8", "replace").strip()
-    report["scripts"][name] = {
-        "first_line": first,
-        "executable": os.access(path, os.X_OK),
-        "help": call(path, "--help"),
-        "version": call(path, "--version"),
-    }
-sys.stdout = sys.__stdout__
-print(json.dumps(report))
-"""
+# What the installed package says about itself, asked in the fresh
+# environment by a module of ours run by path (it imports no tooling).
+PROBE = Path(__file__).with_name("probe.py")
 
 
 class SmokeFailure(Exception):
@@ -536,7 +485,7 @@ class Sandbox:
             "scripts": list(target.scripts),
             "bin": str(self.bin),
         }
-        argv = [str(self.python), "-I", "-c", CHECK_SCRIPT, json.dumps(asked)]
+        argv = [str(self.python), "-I", str(PROBE), json.dumps(asked)]
         result = self.run(argv, "import")
         try:
             report = json.loads(last_line(result.stdout))

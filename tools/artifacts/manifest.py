@@ -38,84 +38,22 @@ version source such as hatch-vcs), which hatchling's plugin manager loads as
 the build does; the tool environment's hatchling knows none of them.
 
 The forbidden-name list of :mod:`tools.artifacts.sanity` stays as a second net.
-:func:`member_tree` renders an archive's members as a Markdown ``<details>``
-block for the step summary (``python -m tools.artifacts.dist --summary``).
 """
 
 import json
 import subprocess
-import tarfile
 import tempfile
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from tools.common import GitError, git, human_size, last_line, remove_tree
+from tools.artifacts.archives import SDIST, WHEEL, Archive
+from tools.common import GitError, git, last_line, remove_tree
 from tools.project import load as load_project
-
-SDIST = "sdist"
-WHEEL = "wheel"
 
 
 class ManifestError(Exception):
     """The expected members cannot be worked out; the message says why."""
-
-
-@dataclass(frozen=True)
-class Member:
-    """One file in an archive: its name without the sdist's top folder."""
-
-    name: str
-    size: int
-    data: bytes
-
-
-@dataclass
-class Archive:
-    """The members of one sdist or wheel, read once."""
-
-    path: Path
-    kind: str  # SDIST or WHEEL
-    top: str  # the sdist's top folder, or the wheel's .dist-info folder
-    members: List[Member] = field(default_factory=list)
-    outside: List[str] = field(default_factory=list)  # sdist members outside top
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind} {self.path.name}"
-
-
-def read_archive(path: Path) -> Archive:
-    """Every file member of an sdist (``.tar.gz``) or a wheel, with its bytes.
-
-    Raises ``OSError``, ``tarfile.TarError`` or ``zipfile.BadZipFile`` for an
-    unreadable file. Folder entries are left out; sdist member names lose the
-    top folder (``name-1.2.3/``), which :attr:`Archive.top` keeps.
-    """
-    if path.name.endswith(".whl"):
-        name, version = path.name.split("-")[:2]
-        archive = Archive(path, WHEEL, f"{name}-{version}.dist-info")
-        with zipfile.ZipFile(path) as handle:
-            for entry in handle.infolist():
-                if not entry.is_dir():
-                    data = handle.read(entry)
-                    archive.members.append(Member(entry.filename, len(data), data))
-        return archive
-    top = path.name[: -len(".tar.gz")]
-    archive = Archive(path, SDIST, top)
-    with tarfile.open(path, "r:gz") as handle:
-        for info in handle.getmembers():
-            if info.isdir():
-                continue
-            head, _, rest = info.name.partition("/")
-            if head != top or not rest:
-                archive.outside.append(info.name)
-                continue
-            stream = handle.extractfile(info) if info.isfile() else None
-            data = stream.read() if stream is not None else b""
-            archive.members.append(Member(rest, info.size, data))
-    return archive
 
 
 @dataclass
@@ -214,7 +152,7 @@ def _build_python(root: Path, work: Path) -> str:
     """A Python of a fresh environment made from ``root``'s build lock
     (:func:`tools.artifacts.dist.make_build_env`, hash-checked), made once."""
     from tools.artifacts.dist import BuildError, make_build_env
-    from tools.artifacts.locks import BUILD_LOCK
+    from tools.artifacts.lock import BUILD_LOCK
 
     try:
         return make_build_env(root / BUILD_LOCK, work / "env")
@@ -389,39 +327,3 @@ def check_archive(
     return problems + check_members(
         archive.label, [m.name for m in archive.members], expected
     )
-
-
-def member_tree(archive: Archive) -> str:
-    """The members of an archive as a Markdown ``<details>`` block."""
-    members = sorted(archive.members, key=lambda m: m.name)
-    total = sum(m.size for m in members)
-    prefix = f"{archive.top}/" if archive.kind == SDIST else ""
-    width = max((len(prefix + m.name) for m in members), default=0)
-    lines = [f"{prefix + m.name:<{width}}  {m.size:>9,}" for m in members]
-    lines += archive.outside
-    count = len(members) + len(archive.outside)
-    return "\n".join(
-        [
-            "<details>",
-            f"<summary>{archive.kind} <code>{archive.path.name}</code>: {count} "
-            f"files, {human_size(total)} uncompressed</summary>",
-            "",
-            "```text",
-            *lines,
-            "```",
-            "",
-            "</details>",
-            "",
-        ]
-    )
-
-
-def member_trees(paths: Sequence[Path]) -> str:
-    """:func:`member_tree` of each readable archive (the unreadable are named)."""
-    blocks = []
-    for path in paths:
-        try:
-            blocks.append(member_tree(read_archive(path)))
-        except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
-            blocks.append(f"`{path.name}` cannot be read ({exc})\n")
-    return "\n".join(blocks)

@@ -115,8 +115,8 @@ from tools.artifacts.pypi_files import (
     read_wheel,
     reject,
 )
-from tools.common import DIST_DIR, ROOT, notices, report, run_main
-from tools.project import ConfigError, Project
+from tools.common import ROOT, notices, report, run_main
+from tools.project import DIST_DIR, ConfigError, Project
 from tools.project import load as load_project
 
 # metadata SUPPORTED_METADATA_VERSIONS
@@ -453,7 +453,7 @@ def check_dist_dir(
 
 def on_release_tag(root: Path) -> bool:
     """Whether HEAD carries a release tag (sanity's guard then checks a release)."""
-    from tools.artifacts.versioning import release_tags
+    from tools.artifacts.dev_version import release_tags
     from tools.common import GitError, git
 
     try:

@@ -21,7 +21,7 @@ then does it exit 1. What it checks:
   (the contents stage); the forbidden names here are a second net.
 - Size: a warning above ``--warn-total`` in total, a failure above
   ``--max-file`` (PyPI's per-file limit) for any file.
-- The tag/version guard of :mod:`tools.artifacts.versioning` (local part, tag, HEAD,
+- The tag/version guard of :mod:`tools.artifacts.dev_version` (local part, tag, HEAD,
   clean tree, shallow clone).
 """
 
@@ -35,7 +35,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from packaging.utils import canonicalize_name
 
-from tools.artifacts import versioning
+from tools.artifacts import dev_version
 from tools.artifacts.archives import (
     Dist,
     DistDir,
@@ -46,7 +46,6 @@ from tools.artifacts.archives import (
     top_folder,
 )
 from tools.common import (
-    DIST_DIR,
     ROOT,
     GitError,
     git,
@@ -56,6 +55,7 @@ from tools.common import (
     report,
     run_main,
 )
+from tools.project import DIST_DIR
 from tools.project import load as load_project
 
 WARN_TOTAL = 50 * 10**6
@@ -448,7 +448,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     result = check_dist(
         args.dist_dir, expected_from_project(ROOT), head, args.warn_total, args.max_file
     )
-    guard_problems, guard_notes = versioning.run_guard(
+    guard_problems, guard_notes = dev_version.run_guard(
         ROOT, args.dist_dir, args.tag, args.dev, report_dist=False
     )
     problems = result.problems + guard_problems

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
-from tools.artifacts.manifest import Archive, Member
+from tools.artifacts.archives import Archive, Member
 from tools.project import load as load_project
 
 CONFIG_TABLE = "release-check"

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from tools.artifacts.manifest import SDIST, Archive
+from tools.artifacts.archives import SDIST, Archive
 from tools.project import load as load_project
 
 if sys.version_info >= (3, 11):

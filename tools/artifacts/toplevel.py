@@ -30,7 +30,7 @@ import sys
 from importlib import metadata
 from typing import Dict, Iterable, List, Optional, Sequence, Set
 
-from tools.artifacts.manifest import Archive
+from tools.artifacts.archives import Archive
 from tools.project import Project
 
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {

@@ -1,7 +1,6 @@
-"""Developer tools: harnesses for maintainers, never part of a release gate.
+"""Developer tools: benchmarks for maintainers, never part of a release gate.
 
-Owns interpreter discovery (:mod:`.pythons`, which ``make test`` and the
-smoke use), the CI test matrix computed from the classifiers (:mod:`.matrix`)
-and the benchmarks (:mod:`.bench` for ``make release-check``,
-:mod:`.bench_tests` for ``make test``).
+The top layer: they measure what every layer below does (``make bench`` times
+release-check, :mod:`.bench`; ``make bench-test`` times the test suite,
+:mod:`.bench_test`), and nothing imports them.
 """

@@ -9,9 +9,9 @@ wheel, and an import. It runs in a temporary folder, so ``dist/`` is left to
 each, after ``--warmup`` untimed runs (warm caches):
 
 * ``make release-check``, every stage;
-* ``make release-check STAGES=dist,check,sanity,reproducibility,smoke``, the
-  build stages (what the release workflows' build job runs: the build-verify
-  action runs these make targets, reproducibility included);
+* ``make release-check STAGES=...`` with the build stages (all but
+  publish-dry-run and validate, what the release workflows' build job runs:
+  the build-verify action; the workflow checks require it);
 * the naive sequence.
 
 It prints every time, the medians, each release-check's ratio to the naive
@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
-from tools.common import ROOT, import_name, mark, run_main
+from tools.common import ROOT, mark, run_main
+from tools.project import load
+from tools.workflows.validator.rules.release import BUILD_STAGES as build_job_stages
 
 TARGET_RATIO = 0.5
 TARGET_SECONDS = 5.0
@@ -54,7 +56,7 @@ def naive_commands(root: Path, work: Path) -> List[List[str]]:
         ["sh", "-c", f'"{py}" -m twine check "{dist}"/*'],
         [py, "-m", "venv", str(venv)],
         ["sh", "-c", f'"{venv}/bin/pip" install -q "{dist}"/*.whl'],
-        [str(venv / "bin" / "python"), "-c", f"import {import_name(root)}"],
+        [str(venv / "bin" / "python"), "-c", f"import {load(root).import_name}"],
     ]
 
 
@@ -69,7 +71,8 @@ def time_naive(root: Path) -> float:
         shutil.rmtree(work, ignore_errors=True)
 
 
-BUILD_STAGES = "dist,check,sanity,reproducibility,smoke"
+# What the release workflows' build job runs: the workflow checks require it.
+BUILD_STAGES = ",".join(build_job_stages)
 _STAGE_LINE = re.compile(r"^(?:✓|ok) (\S+)\s+([0-9.]+) s\b", re.M)
 
 

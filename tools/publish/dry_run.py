@@ -8,13 +8,13 @@
    fly (passlib) with a random password.
 2. Uploads exactly the files in ``dist/`` with ``twine upload`` (what the
    publish job uploads), after the guards the real publish path has
-   (``tools.publish.index``): before the server starts, ``dist/`` must match
+   (``tools.publish.index_check``): before the server starts, ``dist/`` must match
    ``SHA256SUMS`` beside it, byte for byte; then a file already on the index
    is skipped when its bytes are identical and refused when they differ.
 3. Takes the uploaded files back from that index alone, checked by digest,
    installs the wheel into a fresh environment of the running Python (its
    dependencies from the regular index; make smoke tries every Python) and
-   runs the smoke checks (``tools.artifacts.smoke``).
+   runs the smoke checks (``tools.publish.smoke``).
 4. Prints the index address, what was uploaded (names, sizes, SHA-256) and the
    install result.
 
@@ -39,17 +39,18 @@ from typing import List, Optional, Sequence
 
 from packaging.version import Version
 
-from tools.artifacts import archives, environments, smoke
+from tools.artifacts import archives, environments
 from tools.common import (
+    EXIT_INTERRUPTED,
     Terminated,
-    interrupted_code,
     last_line,
     remove_tree,
     run_main,
     sha256,
     sigterm_as_interrupt,
 )
-from tools.publish import index
+from tools.project import load
+from tools.publish import index_check, smoke
 
 USERNAME = "dry-run"
 STARTUP_TIMEOUT = 20.0
@@ -216,8 +217,8 @@ def verify_listing(
     index_url: str, files: Sequence[Path], version: Version
 ) -> List[str]:
     """Problems with what the index lists after the upload: every file, same hash."""
-    found = index.probe(index_url, version)
-    if found.kind != index.FOUND:
+    found = index_check.probe(index_url, version)
+    if found.kind != index_check.Kind.FOUND:
         return [f"after the upload: {found.kind}: {found.detail}"]
     listed = {item.filename: item.hashes for item in found.files}
     problems = []
@@ -234,13 +235,13 @@ def dry_run(
     dist_dir: Path,
     timeout: float,
     retry_initial: float,
-    installer: smoke.Installer,
+    installer: environments.Installer,
 ) -> int:
     def say(text: str) -> None:
         print(text, flush=True)
 
-    files, problems = index.verified_dist(dist_dir)  # before any server starts
-    version, more = archives.dist_version(files, index.PROJECT) if files else (None, [])
+    files, problems = index_check.verified_dist(dist_dir)  # before any server starts
+    version, more = archives.dist_version(files, load().name) if files else (None, [])
     if problems or more or version is None:
         for problem in problems + more:
             say(f"error: {problem}")
@@ -254,7 +255,7 @@ def dry_run(
     with LocalIndex() as server:
         where = f"pypiserver pid {server.pid}, uploads to {server.url}"
         say(f"index: {server.simple_url} ({where})")
-        code = index.upload(
+        code = index_check.upload(
             files,
             server.url,
             server.simple_url,
@@ -299,12 +300,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     parser.add_argument("--dist-dir", type=Path, default=Path("dist"))
     parser.add_argument(
-        "--skip-existing",
-        action="store_true",
-        help="accepted for old callers; changes nothing: identical files are "
-        "always skipped, other bytes always refused",
-    )
-    parser.add_argument(
         "--timeout",
         type=float,
         default=60.0,
@@ -315,14 +310,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     restore = sigterm_as_interrupt()  # run_main does it too; main() may be called
     try:
-        installer = smoke.pick_installer(args.installer)
+        installer = environments.pick_installer(args.installer)
         return dry_run(
             args.dist_dir,
             args.timeout,
             args.retry_initial,
             installer,
         )
-    except smoke.SmokeFailure as exc:
+    except environments.SmokeFailure as exc:
         print(f"error: {exc.message}")
         return 1
     except ServerError as exc:
@@ -331,7 +326,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (sigterm_as_interrupt)
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         print(f"publish dry run {what}: index stopped, temporary folders removed")
-        return interrupted_code(exc)
+        return EXIT_INTERRUPTED
     finally:
         restore()
 

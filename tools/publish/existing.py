@@ -36,7 +36,7 @@ AGE_LIMITED_HOSTS = {"pypi.org": "PyPI", "test.pypi.org": "TestPyPI"}
 
 
 class ListedFile(Protocol):
-    """A file an index lists (``tools.publish.index.Listed``)."""
+    """A file an index lists (``tools.publish.index_check.Listed``)."""
 
     @property
     def filename(self) -> str: ...

@@ -1,9 +1,9 @@
 """Take the project's own files from an index under test, proven by their digests.
 
-The smoke installer (``tools.artifacts.smoke --index-url``) never lets an
+The smoke installer (``tools.publish.smoke --index-url``) never lets an
 installer choose the project's files from the index under test (the local
 dry-run index, TestPyPI, PyPI): it reads the project's page of the index's
-simple API (:mod:`tools.publish.index`), checks that the index lists exactly
+simple API (:mod:`tools.publish.index_check`), checks that the index lists exactly
 the files that were built, each with the SHA-256 the build recorded
 (``SHA256SUMS``, or digests passed on the command line), downloads those
 files, checks their bytes again, and only then installs the local copies.
@@ -26,7 +26,7 @@ from packaging.version import Version
 
 from tools.artifacts import checksums
 from tools.artifacts.archives import file_version
-from tools.publish import index
+from tools.publish import index_check
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
@@ -117,7 +117,7 @@ def for_version(
 
 
 def compare_listing(
-    listed: Sequence[index.Listed],
+    listed: Sequence[index_check.Listed],
     expected: Mapping[str, str],
     version: Version,
     index_url: str,
@@ -128,7 +128,7 @@ def compare_listing(
     files of ``version``, each with the built SHA-256 where it gives one."""
     there = {
         item.filename: item
-        for item in index.files_for_version(listed, version, project)
+        for item in index_check.files_for_version(listed, version, project)
     }
     missing = sorted(name for name in expected if name not in there)
     problems = []
@@ -150,9 +150,9 @@ def compare_listing(
     return missing, problems
 
 
-def file_url(index_url: str, item: index.Listed, project: str) -> str:
+def file_url(index_url: str, item: index_check.Listed, project: str) -> str:
     """The address of a listed file (relative links are relative to the page)."""
-    page = index.project_url(index_url, project)
+    page = index_check.project_url(index_url, project)
     link = urllib.parse.urldefrag(item.url or item.filename)[0]
     return urllib.parse.urljoin(page, link)
 
@@ -161,7 +161,7 @@ def file_url(index_url: str, item: index.Listed, project: str) -> str:
 
 
 def download(
-    listed: Sequence[index.Listed],
+    listed: Sequence[index_check.Listed],
     expected: Mapping[str, str],
     index_url: str,
     dest: Path,
@@ -171,7 +171,7 @@ def download(
     maximum: float,
     clock: Callable[[], float],
     sleep: Callable[[float], None],
-    get: Callable[..., index.Answer] = index.fetch,
+    get: Callable[..., index_check.Answer] = index_check.fetch,
 ) -> Tuple[List[Path], int]:
     """Download every expected file into ``dest``, checking its bytes.
 

@@ -24,7 +24,7 @@ JSON) and checks every file the index serves, whatever uploaded it:
 - **rebuild**: the newest release (or those named with ``--versions``) is
   downloaded, its bytes checked against the listed SHA-256, and compared with
   a build of a fresh clone of its tag (the reproducibility stage's build:
-  :func:`tools.artifacts.reproducible.clone_commit` and
+  :func:`tools.artifacts.reproducibility.clone_commit` and
   :func:`tools.artifacts.dist.build_into`).
 
 Releases older than the pipeline (no tag, no provenance) are accepted by
@@ -66,11 +66,11 @@ from packaging.version import InvalidVersion, Version
 
 from tools.artifacts.archives import file_version
 from tools.artifacts.dist import BuildError, build_into
-from tools.artifacts.reproducible import clone_commit, contents
+from tools.artifacts.reproducibility import clone_commit, contents
 from tools.common import ROOT, GitError, git, remove_tree, report, run_main, tail
 from tools.project import ConfigError, Project
 from tools.project import load as load_project
-from tools.publish.index import Answer, fetch, project_url
+from tools.publish.index_check import Answer, fetch, project_url
 from tools.publish.provenance import check_provenance, provenance_of
 
 INDEX_URLS = {

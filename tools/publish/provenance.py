@@ -24,7 +24,7 @@ chain and the transparency log entry.
 
 from typing import Callable, List, Mapping, Optional, Tuple
 
-from tools.publish.index import Answer
+from tools.publish.index_check import Answer
 
 # Fulcio certificate extensions (sigstore's OIDs), as pypi-attestations'
 # Attestation.certificate_claims returns them.

@@ -59,20 +59,13 @@ def check_build_verify(
     artifact_name: str,
     retention_days: str,
     index_url: str = "",
-    skip_existing: str = "false",
 ) -> List[str]:
     """Problems with the build-verify action's inputs."""
     problems = _boolean("dev-version", dev_version)
-    problems += _boolean("skip-existing", skip_existing)
     if index_url and not re.match(r"https?://", index_url):
         problems.append(
             f'index-url is "{index_url}": give the URL of the simple index to '
             "publish to (e.g. https://pypi.org/simple/)"
-        )
-    if skip_existing == "true" and not index_url:
-        problems.append(
-            "skip-existing is true but index-url is empty: give the index whose "
-            "existing version may be skipped"
         )
     problems += _positive_int("retention-days", retention_days)
     if expected_tag and dev_version == "true":
@@ -148,7 +141,6 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--artifact-name", default="dist")
     build.add_argument("--retention-days", default="14")
     build.add_argument("--index-url", default="")
-    build.add_argument("--skip-existing", default="false")
     smoke = sub.add_parser("smoke-install")
     smoke.add_argument("--index-url", default="")
     smoke.add_argument("--dist-dir", default="")

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple
 
-from tools.publish import index
+from tools.publish import index_check
 
 
 def group_gone(pgid: int, wait: float = 3.0) -> bool:
@@ -75,5 +75,5 @@ class FakeClock:
 
 
 def answer(status=None, body=b"", ctype="text/html", error=None, unreachable=False):
-    return index.Answer("http://i/simple/glyph-phase-engine/", status, ctype, body,
-                        error, unreachable)  # fmt: skip
+    url = "http://i/simple/glyph-phase-engine/"
+    return index_check.Answer(url, status, ctype, body, error, unreachable)

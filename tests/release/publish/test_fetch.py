@@ -7,7 +7,7 @@ import pytest
 from packaging.version import Version
 
 from tests.release.publish.helpers import FakeClock, answer
-from tools.publish import fetch, index
+from tools.publish import fetch, index_check
 
 V = Version("1.2.3")
 PROJECT = "glyph-phase-engine"
@@ -31,7 +31,7 @@ def answers(*items):
 
 
 WHEEL = "glyph_phase_engine-1.2.3-py3-none-any.whl"
-LISTED = [index.Listed(WHEEL, {}, url=f"../../packages/{WHEEL}#sha256=ab")]
+LISTED = [index_check.Listed(WHEEL, {}, url=f"../../packages/{WHEEL}#sha256=ab")]
 
 
 def download(tmp_path, get, clock, timeout=60, initial=1.0, maximum=30.0, data=None):
@@ -137,16 +137,18 @@ def test_the_index_must_list_exactly_the_built_files_with_their_digests():
     def compare(*listed):
         return fetch.compare_listing(listed, expected, V, url, PROJECT, "SHA256SUMS")
 
-    assert compare(index.Listed(WHEEL, {"sha256": A})) == ([SDIST], [])
-    assert compare(index.Listed(WHEEL, {}), index.Listed(SDIST, {"sha256": B})) == (
+    assert compare(index_check.Listed(WHEEL, {"sha256": A})) == ([SDIST], [])
+    assert compare(
+        index_check.Listed(WHEEL, {}), index_check.Listed(SDIST, {"sha256": B})
+    ) == (
         [],
         [],
     )  # no hash on the page: the download checks the bytes
     missing, problems = compare(
-        index.Listed(WHEEL, {"sha256": B}),
-        index.Listed(SDIST, {"sha256": B}),
-        index.Listed("glyph_phase_engine-1.2.3-py2-none-any.whl", {}),
-        index.Listed("glyph_phase_engine-1.2.2.tar.gz", {"sha256": A}),
+        index_check.Listed(WHEEL, {"sha256": B}),
+        index_check.Listed(SDIST, {"sha256": B}),
+        index_check.Listed("glyph_phase_engine-1.2.3-py2-none-any.whl", {}),
+        index_check.Listed("glyph_phase_engine-1.2.2.tar.gz", {"sha256": A}),
     )
     assert missing == []
     assert problems == [

@@ -18,19 +18,21 @@ from pathlib import Path
 import pytest
 
 from tools.artifacts import environments
+from tools.common import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[3]
+
 CHOICES = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT)!r})
-from tools.artifacts import dist, smoke
+from tools.artifacts import dist
+from tools.artifacts import environments
 try:
-    forced = smoke.pick_installer("uv").name
-except smoke.SmokeFailure as exc:
+    forced = environments.pick_installer("uv").name
+except environments.SmokeFailure as exc:
     forced = exc.message
-print(json.dumps([dist.installer(), smoke.pick_installer().name, forced]))
+print(json.dumps([dist.installer(), environments.pick_installer().name, forced]))
 """
 
 
@@ -95,7 +97,7 @@ def test_the_smoke_without_uv_installs_both_files_with_pip(no_uv_python, good_di
         [
             str(no_uv_python),
             "-m",
-            "tools.artifacts.smoke",
+            "tools.publish.smoke",
             "--dist-dir",
             str(good_dist),
         ],

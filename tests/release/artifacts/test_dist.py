@@ -1,0 +1,139 @@
+"""The build's guards: the offline-first build environment (an optimisation
+only: any failure is retried online), dev versions outside git."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tools.artifacts import dist
+
+DATA = Path(__file__).parents[1] / "data"
+# What uv 0.13.9 really says offline with an empty cache, and on a bad hash.
+COLD_CACHE = (DATA / "uv-0.13.9-offline-cold-cache.txt").read_text()
+HASH_MISMATCH = (DATA / "uv-0.13.9-hash-mismatch.txt").read_text()
+REAL_ERROR = "SyntaxError: invalid syntax\nERROR Backend subprocess exited\n"
+
+
+@pytest.fixture
+def fake_build(monkeypatch):
+    """The build environment's install (``uv pip sync``) answering each call in
+    turn (output, or None for success); then ``python -m build`` (its output,
+    or success). Returns the environments of the installs and of the build."""
+    installs, builds = [], []
+
+    def use(*answers, build=None):
+        def run(cmd, cwd, env, verbose=False):
+            if "--outdir" in cmd:
+                builds.append(env)
+                if build is not None:
+                    return subprocess.CompletedProcess(cmd, 1, build)
+                outdir = Path(cmd[cmd.index("--outdir") + 1])
+                outdir.mkdir(parents=True, exist_ok=True)
+                (outdir / "glyph_phase_engine-1.2.3.tar.gz").write_bytes(b"s")
+                (outdir / "glyph_phase_engine-1.2.3-py3-none-any.whl").write_bytes(b"w")
+                return subprocess.CompletedProcess(cmd, 0, "built")
+            if "sync" not in cmd:  # uv venv
+                return subprocess.CompletedProcess(cmd, 0, "")
+            installs.append(env)
+            answer = answers[len(installs) - 1]
+            return subprocess.CompletedProcess(cmd, answer is not None, answer or "")
+
+        monkeypatch.setattr(dist, "_run", run)
+        monkeypatch.setattr(dist, "installer", lambda: "uv")
+        monkeypatch.delenv("UV_OFFLINE", raising=False)
+        return installs, builds
+
+    return use
+
+
+def test_a_warm_cache_installs_once_offline(fake_build, tmp_path, capsys):
+    installs, builds = fake_build(None)
+    paths = dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
+    assert len(paths) == 2 and len(builds) == 1
+    assert [env.get("UV_OFFLINE") for env in installs] == ["1"]
+    assert not (tmp_path / "out" / "build-tmp").exists()
+
+
+def test_any_offline_failure_installs_again_online(fake_build, tmp_path, capsys):
+    installs, builds = fake_build(COLD_CACHE, None)
+    paths = dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
+    assert len(paths) == 2 and len(builds) == 1
+    assert [env.get("UV_OFFLINE") for env in installs] == ["1", None]
+    assert "installing again, online" in capsys.readouterr().err
+
+
+def test_only_the_online_failure_is_reported(fake_build, tmp_path, capsys):
+    installs, builds = fake_build(COLD_CACHE, HASH_MISMATCH)
+    with pytest.raises(dist.BuildError) as info:
+        dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
+    assert [env.get("UV_OFFLINE") for env in installs] == ["1", None]
+    assert builds == []
+    assert str(info.value) == (
+        "requirements/build.txt: the hash of packaging==25.0 is not the hash of "
+        "the file the index serves (the lock was edited, or the file changed): "
+        "re-pin with make lock and review the diff"
+    )
+    assert info.value.output == HASH_MISMATCH
+
+
+def test_a_users_uv_offline_is_kept(fake_build, tmp_path, monkeypatch):
+    installs, _builds = fake_build(COLD_CACHE)
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    with pytest.raises(dist.BuildError) as info:
+        dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
+    assert len(installs) == 1
+    assert "no version of build==1.6.1" in str(info.value)
+
+
+@pytest.mark.e2e
+@pytest.mark.network
+def test_an_empty_uv_cache_makes_the_build_environment_online(tmp_path, capsys):
+    """The real path: uv 0.13.9, offline on an empty cache, fails in its own
+    words (nothing about the network); the environment is made online."""
+    cache = tmp_path / "uv-cache"
+    env = {**os.environ, "UV_CACHE_DIR": str(cache), "TMPDIR": str(tmp_path)}
+    env.pop("UV_OFFLINE", None)
+    (tmp_path / "work").mkdir()
+    python = dist.make_build_env(
+        dist.ROOT / dist.BUILD_LOCK, tmp_path / "work" / "env", environ=env
+    )
+    assert "installing again, online" in capsys.readouterr().err
+    out = subprocess.run(
+        [python, "-c", "import build, hatchling, hatch_vcs"], capture_output=True
+    )
+    assert out.returncode == 0, out.stderr
+
+
+def test_a_real_build_error_is_reported(fake_build, tmp_path, capsys):
+    installs, builds = fake_build(None, build=REAL_ERROR)
+    with pytest.raises(dist.BuildError) as info:
+        dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
+    assert len(installs) == 1 and len(builds) == 1
+    assert "SyntaxError: invalid syntax" in str(info.value)
+
+
+def test_the_build_keeps_its_temporary_folders_in_ours(fake_build, tmp_path):
+    _installs, builds = fake_build(None)
+    dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
+    assert builds[0]["TMPDIR"] == str(tmp_path / "out" / "build-tmp")
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        ["python", "-m", "tools.artifacts.dist", "--dev"],
+        ["python", "-m", "tools.artifacts.reproducibility", "--dev"],
+        ["python", "-m", "tools.artifacts.dev_version", "dev-version"],
+    ],
+)
+def test_a_dev_version_outside_git_is_a_one_line_error(project, cmd):
+    shutil.rmtree(project.path / ".git")
+    (project.path / "dist").mkdir()
+    out = project.run(*cmd)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+    assert "cannot compute the dev version of" in out.stdout + out.stderr
+    assert "a dev build needs a git checkout" in out.stdout + out.stderr

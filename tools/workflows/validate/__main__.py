@@ -1,8 +1,0 @@
-"""Entry point: ``python -m tools.workflows.validate [--root PATH] [--rules]``."""
-
-from tools.common import run_main
-
-from .cli import main
-
-if __name__ == "__main__":
-    run_main(main)
