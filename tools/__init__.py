@@ -17,7 +17,8 @@ From the bottom; a module imports only from its own layer or the ones below
 4. the checks of ``dist/`` and the install sandbox: :mod:`tools.artifacts`;
 5. publish: :mod:`tools.publish`;
 6. the workflow checks: :mod:`tools.workflows`;
-7. :mod:`tools.release_check` (``make release-check``) and :mod:`tools.adopt`;
+7. :mod:`tools.release_check` (``make release-check``) and :mod:`tools.adopt`
+   (with :mod:`tools.adopt_ci`, the test workflow it writes);
 8. :mod:`tools.dev`: benchmarks, which measure everything below.
 
 Each command-line module carries its make target's name, has a pure core that

@@ -127,7 +127,8 @@ LAYERS = (
     ("checks and the install sandbox", ("tools.artifacts",)),
     ("publish", ("tools.publish",)),
     ("workflow checks", ("tools.workflows",)),
-    ("release-check and adopt", ("tools.release_check", "tools.adopt")),
+    ("release-check and adopt", ("tools.release_check", "tools.adopt",
+                                 "tools.adopt_ci")),
     ("measurements of the layers below", ("tools.dev",)),
 )  # fmt: skip
 
