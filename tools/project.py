@@ -243,6 +243,39 @@ def _version_file(data: Dict[str, Any]) -> Optional[str]:
     return None
 
 
+RELEASE_CHECK_TABLE = "release-check"
+
+
+def entries_with_reason(
+    project: "Project", key: str, fields: Sequence[str], example: str
+) -> Tuple[List[Dict[str, str]], List[str]]:
+    """``(entries, problems)`` of ``[tool.release-check] <key>``: a list of
+    tables, each with every one of ``fields`` (a reason among them) as a
+    non-empty string. The one reader of the allowances a maintainer writes
+    (``allow-secrets``, ``allow-startup``, ``accept-releases``); each caller
+    checks what its values mean. ``example`` is an entry, shown in the fix."""
+    table = _table(project.pyproject, "tool", RELEASE_CHECK_TABLE)
+    raw = table.get(key, [])
+    where = f"pyproject.toml [tool.{RELEASE_CHECK_TABLE}] {key}"
+    wanted = (
+        ", ".join(fields[:-1]) + f" and {fields[-1]}" if len(fields) > 1 else fields[0]
+    )
+    if not isinstance(raw, list):
+        return [], [f"{where} must be a list of tables, each with {wanted}: {example}"]
+    entries: List[Dict[str, str]] = []
+    problems: List[str] = []
+    for number, entry in enumerate(raw, 1):
+        values = {k: entry.get(k) if isinstance(entry, dict) else None for k in fields}
+        if not all(isinstance(v, str) and v.strip() for v in values.values()):
+            problems.append(
+                f"{where}, entry {number}: needs {wanted}, each a non-empty string "
+                f"(e.g. {example})"
+            )
+            continue
+        entries.append({k: str(v).strip() for k, v in values.items()})
+    return entries, problems
+
+
 def _publishers(data: Dict[str, Any]) -> Dict[str, Publisher]:
     """``[tool.release-check.trusted-publishers]``: index -> workflow, environment."""
     table = _table(data, "tool", "release-check", "trusted-publishers")

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from tools.artifacts.archives import Archive, Member
+from tools.project import entries_with_reason
 from tools.project import load as load_project
 
 CONFIG_TABLE = "release-check"
@@ -230,24 +231,14 @@ def scan_member(member: Member) -> Tuple[List[Finding], bool]:
 
 def load_allowlist(root: Path) -> Tuple[List[Allow], List[str]]:
     """``(entries, problems)`` of ``[tool.release-check] allow-secrets``."""
-    table = load_project(root).pyproject.get("tool", {}).get(CONFIG_TABLE, {})
-    raw = table.get(CONFIG_KEY, []) if isinstance(table, dict) else []
-    where = f"pyproject.toml [tool.{CONFIG_TABLE}] {CONFIG_KEY}"
-    if not isinstance(raw, list):
-        return [], [f"{where} must be a list of {{member, kind, reason}} tables"]
-    entries, problems = [], []
-    for index, entry in enumerate(raw, 1):
-        fields = entry if isinstance(entry, dict) else {}
-        values = {k: fields.get(k) for k in ("member", "kind", "reason")}
-        if not all(isinstance(v, str) and v.strip() for v in values.values()):
-            problems.append(
-                f"{where}, entry {index}: needs member, kind and reason, each a "
-                'non-empty string (e.g. { member = "tests/data/x.pem", kind = '
-                '"Private Key", reason = "a fake key for the tests" })'
-            )
-            continue
-        entries.append(Allow(**{k: str(v) for k, v in values.items()}))
-    return entries, problems
+    entries, problems = entries_with_reason(
+        load_project(root),
+        CONFIG_KEY,
+        ("member", "kind", "reason"),
+        '{ member = "tests/data/x.pem", kind = "Private Key", reason = "a fake key '
+        'for the tests" }',
+    )
+    return [Allow(**entry) for entry in entries], problems
 
 
 @dataclass

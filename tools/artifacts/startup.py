@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from tools.artifacts.archives import SDIST, Archive
+from tools.project import entries_with_reason
 from tools.project import load as load_project
 
 if sys.version_info >= (3, 11):
@@ -220,28 +221,25 @@ def sdist_findings(archive: Archive) -> Tuple[List[Finding], List[str]]:
 
 def load_allowlist(root: Path) -> Tuple[List[Allow], List[str]]:
     """``(entries, problems)`` of ``[tool.release-check] allow-startup``."""
-    table = load_project(root).pyproject.get("tool", {}).get(CONFIG_TABLE, {})
-    raw = table.get(CONFIG_KEY, []) if isinstance(table, dict) else []
-    where = f"pyproject.toml [tool.{CONFIG_TABLE}] {CONFIG_KEY}"
-    if not isinstance(raw, list):
-        return [], [f"{where} must be a list of {{member, kind, reason}} tables"]
-    entries, problems = [], []
-    for index, entry in enumerate(raw, 1):
-        fields = entry if isinstance(entry, dict) else {}
-        values = {k: fields.get(k) for k in ("member", "kind", "reason")}
-        kinds = (PTH, CUSTOMIZE, BUILD_HOOK)
-        if not all(isinstance(v, str) and v.strip() for v in values.values()) or (
-            str(values["kind"]).lower() not in kinds
-        ):
+    kinds = (PTH, CUSTOMIZE, BUILD_HOOK)
+    entries, problems = entries_with_reason(
+        load_project(root),
+        CONFIG_KEY,
+        ("member", "kind", "reason"),
+        '{ member = "hatch_build.py", kind = "build hook", reason = "writes the '
+        'version file" }',
+    )
+    allowed = []
+    for entry in entries:
+        if entry["kind"].lower() not in kinds:
             problems.append(
-                f"{where}, entry {index}: needs member, kind (one of "
-                f"{', '.join(repr(k) for k in kinds)}) and reason, each a non-empty "
-                'string (e.g. { member = "hatch_build.py", kind = "build hook", '
-                'reason = "writes the version file" })'
+                f"pyproject.toml [tool.{CONFIG_TABLE}] {CONFIG_KEY}: "
+                f"{entry['member']}: kind {entry['kind']!r} is none of "
+                f"{', '.join(repr(k) for k in kinds)}"
             )
             continue
-        entries.append(Allow(**{k: str(v) for k, v in values.items()}))
-    return entries, problems
+        allowed.append(Allow(**entry))
+    return allowed, problems
 
 
 def _fix(archive: Archive, finding: Finding) -> str:

@@ -68,7 +68,7 @@ from tools.artifacts.archives import file_version
 from tools.artifacts.dist import BuildError, build_into
 from tools.artifacts.reproducibility import clone_commit, contents
 from tools.common import ROOT, GitError, git, remove_tree, report, run_main, tail
-from tools.project import ConfigError, Project
+from tools.project import ConfigError, Project, entries_with_reason
 from tools.project import load as load_project
 from tools.publish.index_check import Answer, fetch, project_url
 from tools.publish.provenance import check_provenance, provenance_of
@@ -107,29 +107,23 @@ class Accepted:
 
 def load_accepted(project: Project) -> Tuple[Dict[Version, Accepted], List[str]]:
     """``(version -> entry, problems)`` of ``[tool.release-check] accept-releases``."""
-    table = project.pyproject.get("tool", {}).get(CONFIG_TABLE, {})
-    raw = table.get(CONFIG_KEY, []) if isinstance(table, dict) else []
-    where = f"pyproject.toml [tool.{CONFIG_TABLE}] {CONFIG_KEY}"
-    if not isinstance(raw, list):
-        return {}, [f"{where} must be a list of {{version, reason}} tables"]
+    entries, problems = entries_with_reason(
+        project,
+        CONFIG_KEY,
+        ("version", "reason"),
+        '{ version = "0.1.0", reason = "published by hand before the pipeline" }',
+    )
     found: Dict[Version, Accepted] = {}
-    problems = []
-    for number, entry in enumerate(raw, 1):
-        fields = entry if isinstance(entry, dict) else {}
-        version, reason = fields.get("version"), fields.get("reason")
-        if not isinstance(version, str) or not isinstance(reason, str) or not reason:
+    for entry in entries:
+        try:
+            parsed = Version(entry["version"])
+        except InvalidVersion:
             problems.append(
-                f"{where}, entry {number}: needs a version and a reason, each a "
-                'string (e.g. { version = "0.1.0", reason = "published by hand '
-                'before the pipeline" })'
+                f"pyproject.toml [tool.{CONFIG_TABLE}] {CONFIG_KEY}: "
+                f"{entry['version']!r} is no version"
             )
             continue
-        try:
-            parsed = Version(version)
-        except InvalidVersion:
-            problems.append(f"{where}, entry {number}: {version!r} is no version")
-            continue
-        found[parsed] = Accepted(parsed, reason.strip())
+        found[parsed] = Accepted(parsed, entry["reason"])
     return found, problems
 
 

@@ -301,7 +301,9 @@ def test_an_allow_entry_needs_a_known_kind_and_a_reason(project):
     )
     entries, problems = startup.load_allowlist(project.path)
     assert [e.member for e in entries] == ["hatch_build.py"]
-    assert len(problems) == 2 and "entry 1: needs member, kind (one of" in problems[0]
+    assert len(problems) == 2, problems
+    assert "allow-startup, entry 2: needs member, kind and reason" in problems[0]
+    assert "allow-startup: x.pth: kind 'pth' is none of 'pth file'" in problems[1]
 
 
 def test_the_owner_of_an_import_name_is_found_offline():

@@ -336,7 +336,7 @@ def test_an_acceptance_without_a_reason_fails(tmp_path, index, capsys, real):
     extra = '\n[tool.release-check]\naccept-releases = [{ version = "0.0.20" }]\n'
     code, text = audit(fixture_repo(tmp_path, extra=extra), index, capsys)
     assert code == 1, text
-    assert "accept-releases, entry 1: needs a version and a reason" in text
+    assert "accept-releases, entry 1: needs version and reason" in text
     assert "0.0.20 is on the index but the repository has no tag" in text
 
 
