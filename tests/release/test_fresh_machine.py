@@ -21,7 +21,7 @@ import pytest
 from tests.release.helpers import GIT_ENV, Project, passed
 from tools import release_check
 
-pytestmark = [pytest.mark.e2e, pytest.mark.network, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.network]
 
 
 def empty_caches(folder: Path) -> Dict[str, str]:

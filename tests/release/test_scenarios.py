@@ -19,7 +19,7 @@ import pytest
 
 from tests.release.helpers import failed, output, passed
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 PKG = "glyph_phase_engine"
 

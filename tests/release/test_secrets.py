@@ -223,7 +223,7 @@ SDIST = f"sdist {PKG}-1.2.3.tar.gz"
 WHEEL = f"wheel {PKG}-1.2.3-py3-none-any.whl"
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_pypi_token_in_tests_env_ships_and_is_caught(tagged_project):
     """Issue 9's first case: tests/.env with an upload token, committed."""
     token = fake_pypi_token()
@@ -237,7 +237,7 @@ def test_a_pypi_token_in_tests_env_ships_and_is_caught(tagged_project):
     assert_never_printed(text, token)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_an_ssh_key_in_a_test_fixture(tagged_project):
     key = fake_private_key("OPENSSH ")
     text = build_and_check(
@@ -247,7 +247,7 @@ def test_an_ssh_key_in_a_test_fixture(tagged_project):
     assert_never_printed(text, key)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_testpypi_token_in_package_data(tagged_project):
     token = fake_testpypi_token()
     text = build_and_check(
@@ -259,7 +259,7 @@ def test_a_testpypi_token_in_package_data(tagged_project):
     assert_never_printed(text, token)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_tokens_left_in_a_module(tagged_project):
     github, fine, aws = (
         fake_github_token(),
@@ -278,7 +278,7 @@ def test_tokens_left_in_a_module(tagged_project):
     assert_never_printed(text, github, fine, aws)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_allowed_findings_pass_and_are_printed(tagged_project):
     key, token = fake_private_key("RSA "), fake_github_token()
     add_to_release_check(

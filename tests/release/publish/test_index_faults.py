@@ -15,7 +15,7 @@ from tools.artifacts import smoke
 from tools.publish import index
 from tools.publish.dry_run import USERNAME, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 
 #: Digests for the cases where nothing is served: they are never compared.

@@ -396,7 +396,7 @@ def test_every_console_script_is_run(second_scripts, tmpdir_left_empty):
     assert "gpe-again" not in wheel_line  # the other new script works
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_pip_does_it_too_where_there_is_no_uv(good_dist, tmp_path, capsys):
     """The running Python through the tools' pip; another one with its own."""
     dist = tmp_path / "dist"

@@ -19,7 +19,7 @@ import pytest
 
 from tools.artifacts import environments
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[3]
 CHOICES = f"""
