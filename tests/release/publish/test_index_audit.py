@@ -548,11 +548,17 @@ def released_copy(tmp_path_factory) -> Project:
     here), tagged v1.2.3 and built."""
     proj = new_project(tmp_path_factory, "audited")
     pyproject = proj.path / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text()
-        + '\n[tool.release-check]\naccept-releases = [\n  { version = "1.2.3", '
+    accept = (
+        'accept-releases = [\n  { version = "1.2.3", '
         'reason = "the tests cannot sign a provenance" },\n]\n'
     )
+    text, table = pyproject.read_text(), "\n[tool.release-check]\n"
+    # into the project's own table where it has one (a table is declared once)
+    if table in text:
+        text = text.replace(table, table + accept, 1)
+    else:
+        text += table + accept
+    pyproject.write_text(text)
     proj.commit("accept 1.2.3")
     proj.tag("v1.2.3")
     out = proj.make("dist")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.artifacts import environments
+from tools.artifacts import environments, smoke
 
 pytestmark = pytest.mark.e2e
 
@@ -90,7 +90,12 @@ def test_with_uv_on_path_they_use_uv(no_uv_python):
 
 
 def test_the_smoke_without_uv_installs_both_files_with_pip(no_uv_python, good_dist):
+    """The whole smoke with pip: the running Python through the tools' pip,
+    the oldest claimed one with its own (every Python: with uv, in
+    test_smoke_install.py; the pip path is the same on each)."""
     env = {**os.environ, "PATH": path_without_uv()}
+    found, _ = smoke.find_pythons()
+    oldest, running = found[0].minor, f"{sys.version_info[0]}.{sys.version_info[1]}"
     out = subprocess.run(
         [
             str(no_uv_python),
@@ -98,6 +103,8 @@ def test_the_smoke_without_uv_installs_both_files_with_pip(no_uv_python, good_di
             "tools.artifacts.smoke",
             "--dist-dir",
             str(good_dist),
+            "--pythons",
+            ",".join(dict.fromkeys([oldest, running])),
         ],
         cwd=ROOT,
         env=env,
@@ -109,3 +116,4 @@ def test_the_smoke_without_uv_installs_both_files_with_pip(no_uv_python, good_di
     assert f"each file of {good_dist}/ into fresh environments of Python" in first
     assert first.endswith("(pip)"), first
     assert re.search(r"^smoke: (\d+) of \1 passed", out.stdout, re.M), out.stdout
+    assert re.search(rf"^  ok    wheel  {re.escape(oldest)} +\S+\.whl: imports", out.stdout, re.M), out.stdout
