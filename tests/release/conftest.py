@@ -24,13 +24,13 @@ from pathlib import Path
 import pytest
 
 from tests.release.ci_skips import pytest_sessionfinish  # noqa: F401 (the hook)
+from tests.release.helpers import Project, add_dependency, built, new_project
 from tests.release.tiers import (  # noqa: F401 (the hooks)
     pytest_configure,
     pytest_runtest_setup,
     pytest_runtest_teardown,
     pytest_unconfigure,
 )
-from tests.release.helpers import Project, add_dependency, built, new_project
 
 
 @pytest.fixture(autouse=True)

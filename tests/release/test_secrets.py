@@ -229,8 +229,10 @@ def test_secrets_that_slip_in_ship_and_are_caught(tagged_project):
     of its own): issue 9's first case, tests/.env with an upload token,
     committed; an SSH key in a test fixture; a TestPyPI token in package data
     (in both archives); tokens left in a module."""
-    pypi, key, testpypi = fake_pypi_token(), fake_private_key("OPENSSH "), (
-        fake_testpypi_token()
+    pypi, key, testpypi = (
+        fake_pypi_token(),
+        fake_private_key("OPENSSH "),
+        (fake_testpypi_token()),
     )
     github, fine, aws = (
         fake_github_token(),

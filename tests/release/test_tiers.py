@@ -43,7 +43,7 @@ CASES = {
     "make": "subprocess.run(['make', '-C', str(here)], check=True)",
     "make_below": (
         "out = subprocess.run([sys.executable, '-c', 'import subprocess, sys; "
-        "sys.exit(subprocess.run([\"make\", \"-C\", sys.argv[1]]).returncode)', "
+        'sys.exit(subprocess.run(["make", "-C", sys.argv[1]]).returncode)\', '
         "str(here)], capture_output=True, text=True)\n"
         "    assert out.returncode == 0, out.stderr"
     ),
@@ -53,8 +53,8 @@ CASES = {
     ),
     "writes_dist": (
         "subprocess.run([sys.executable, '-c', 'import pathlib; "
-        "d = pathlib.Path(\"dist\"); d.mkdir(); "
-        "(d / \"p-1.0-py3-none-any.whl\").write_bytes(b\"\")'], "
+        'd = pathlib.Path("dist"); d.mkdir(); '
+        '(d / "p-1.0-py3-none-any.whl").write_bytes(b"")\'], '
         "cwd=here, check=True)"
     ),
     "fixture": "assert released",
@@ -121,7 +121,9 @@ def test_an_unmarked_test_that_builds_serves_or_makes_fails(outcomes, name):
     results = found[f"test_{name}_unmarked"]
     assert any(kind in ("FAILED", "ERROR") for kind, _ in results), text
     test = f"test_probes.py::test_{name}_unmarked"
-    said = f"{test} (uses released \\(a build or a server\\)|[^\n]* but is not marked e2e)"
+    said = (
+        f"{test} (uses released \\(a build or a server\\)|[^\n]* but is not marked e2e)"
+    )
     said += ": mark it @pytest.mark.e2e"
     assert re.search(said, text), text
     assert f"test_{name}_unmarked" not in fixture_ran  # failed before it built

@@ -143,7 +143,9 @@ def make_shim(folder: Path) -> Path:
 
 def _without_shims(path: str) -> str:
     return os.pathsep.join(
-        d for d in path.split(os.pathsep) if not os.path.basename(d).startswith(SHIM_NAME)
+        d
+        for d in path.split(os.pathsep)
+        if not os.path.basename(d).startswith(SHIM_NAME)
     )
 
 
@@ -193,4 +195,3 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
         if made:
             pytest.fail(f"{test} built {', '.join(made)} but is not marked e2e: "
                         f"{MARK_IT}", pytrace=False)  # fmt: skip
-

@@ -138,7 +138,7 @@ def make_test_cmd(matrix: bool) -> List[str]:
 
 
 def ours(workdir: Path, rev: str, runs: int, matrix: bool) -> Dict[str, List[float]]:
-    """``make test`` cold once, then each tier and ``make test`` warm, ``runs`` times."""
+    """``make test`` cold once; then, ``runs`` times, each tier and ``make test``."""
     env = bench_env()
     here = clone(workdir / "ours", rev)
     samples: Dict[str, List[float]] = {}
@@ -166,7 +166,9 @@ def plain(workdir: Path, rev: str, runs: int, matrix: bool) -> Dict[str, List[fl
         for kind, create in (("cold", True), ("warm", False)):
             seconds = plain_tox(there, plain_env, create, matrix)
             samples.setdefault(f"plain tox, {kind}", []).append(seconds)
-            print(f"run {run}/{runs}  plain tox, {kind:<8} {seconds:6.1f} s", flush=True)
+            print(
+                f"run {run}/{runs}  plain tox, {kind:<8} {seconds:6.1f} s", flush=True
+            )
     return samples
 
 
@@ -196,11 +198,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         runs = len(values)
         print(f"  {name:<18} {statistics.median(values):6.1f} s  ({runs} run(s))")
     for kind in ("cold", "warm"):
-        mine, theirs = samples.get(f"make test, {kind}"), samples.get(f"plain tox, {kind}")
+        mine, theirs = samples.get(f"make test, {kind}"), samples.get(
+            f"plain tox, {kind}"
+        )
         if mine and theirs:
             ratio = statistics.median(theirs) / statistics.median(mine)
             print(f"  {kind}: plain tox / make test = {ratio:4.1f}x")
     return 0
+
 
 if __name__ == "__main__":
     run_main(main)

@@ -116,4 +116,6 @@ def test_the_smoke_without_uv_installs_both_files_with_pip(no_uv_python, good_di
     assert f"each file of {good_dist}/ into fresh environments of Python" in first
     assert first.endswith("(pip)"), first
     assert re.search(r"^smoke: (\d+) of \1 passed", out.stdout, re.M), out.stdout
-    assert re.search(rf"^  ok    wheel  {re.escape(oldest)} +\S+\.whl: imports", out.stdout, re.M), out.stdout
+    assert re.search(
+        rf"^  ok    wheel  {re.escape(oldest)} +\S+\.whl: imports", out.stdout, re.M
+    ), out.stdout
