@@ -58,9 +58,9 @@ def timed(
     )
     elapsed = time.perf_counter() - start
     if ok == () and out.returncode != 0:  # timed all the same, and said
-        tail = out.stdout.decode(errors="replace").splitlines()[-5:]
+        last = out.stdout.decode(errors="replace").splitlines()[-5:]
         print(f"  note: {' '.join(cmd)} exited {out.returncode} in {cwd}:", flush=True)
-        print("\n".join(f"    {line}" for line in tail), flush=True)
+        print("\n".join(f"    {line}" for line in last), flush=True)
     elif ok and out.returncode not in ok:
         tail = out.stdout.decode(errors="replace")[-3000:]
         raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{tail}")
