@@ -20,6 +20,7 @@ except ImportError:  # Python < 3.11
 
 from tests.release import tiers
 from tests.release.helpers import ROOT
+from tools.dev import bench_tests
 
 CONFTEST = """
 import pytest
@@ -164,3 +165,19 @@ def test_the_markers_are_registered_and_slow_is_folded_into_e2e():
         if re.search(r"mark\.slow\b", path.read_text(encoding="utf-8"))
     ]
     assert uses == [], f"the slow marker is folded into e2e: {uses}"
+
+
+def test_make_test_fast_runs_the_tier_bench_test_times():
+    """One definition of the fast tier: make test-fast's is bench-test's, and
+    the e2e tier is the rest."""
+    out = subprocess.run(
+        ["make", "-n", f"TOOLS_PYTHON={sys.executable}", "test-fast"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    fast = bench_tests.TIERS["fast tier"]
+    assert f'-m "{fast}" tests/release' in out.stdout, out.stdout
+    assert bench_tests.TIERS["e2e tier"] == "e2e or network"
+    assert fast == "not e2e and not network"  # De Morgan: the rest, exactly
