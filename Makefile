@@ -76,10 +76,16 @@ test: $(TOOLS)
 	  $(TOX_ARGS)
 	@$(BIN)/tox run -e coverage
 
+# The fast tier: the release tooling's tests that build, serve and make
+# nothing (tests/release/tiers.py); make test still runs every test.
+.PHONY: test-fast  ## the fast tier, in seconds: the tooling's tests without e2e and network (make test runs all)
+test-fast: $(TOOLS)
+	@$(PY) -m pytest -q -p no:cacheprovider -n auto -m "not e2e and not network" tests/release
+
 BENCH_TEST_RUNS ?= 3
-.PHONY: bench-test  ## time make test (cold, warm; fresh clones) against plain tox without tox-uv [MATRIX=1]
+.PHONY: bench-test  ## time each test tier and make test warm, on a fresh clone [BENCH_TEST_RUNS=3] [BENCH_TEST_REV=] [PLAIN=1: against plain tox] [MATRIX=1]
 bench-test: $(TOOLS)
-	$(PY) -m tools.dev.bench_test --runs $(BENCH_TEST_RUNS) $(if $(MATRIX),--matrix)
+	$(PY) -m tools.dev.bench_test --runs $(BENCH_TEST_RUNS) $(if $(BENCH_TEST_REV),--rev "$(BENCH_TEST_REV)") $(if $(PLAIN),--plain) $(if $(MATRIX),--matrix)
 
 .PHONY: lint  ## check formatting, style, types, spelling (black, isort, flake8, mypy, codespell), the docs' Markdown, the workflows
 lint: $(TOOLS)

@@ -8,6 +8,11 @@ the helpers the tests import).
 
 With ``CI=true`` a skipped test fails the session (:mod:`.ci_skips`).
 
+Two tiers (:mod:`.tiers`): a test that builds distributions, starts an index
+server or runs make in a copy is marked ``e2e``; the rest, the fast tier
+(``make test-fast``), must do none of that, and a test that does it unmarked
+fails saying so.
+
 Every test gets a TMPDIR of its own under its ``tmp_path`` (``own_tmpdir``),
 passed on to what it runs, so that nothing a test or its scripts leave is
 left in the system's temporary folder.
@@ -20,6 +25,12 @@ import pytest
 
 from tests.release.ci_skips import pytest_sessionfinish  # noqa: F401 (the hook)
 from tests.release.helpers import Project, add_dependency, built, new_project
+from tests.release.tiers import (  # noqa: F401 (the hooks)
+    pytest_configure,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+    pytest_unconfigure,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -107,6 +107,7 @@ def test_existing_files_are_refused_without_force(tmp_path):
     refused(proj, "already has Makefile", "FORCE=1")
 
 
+@pytest.mark.e2e
 def test_a_failed_lock_puts_every_file_back(tmp_path):
     proj = target(tmp_path)
     (proj.path / "Makefile").write_text("all:\n\techo mine\n")
@@ -115,6 +116,7 @@ def test_a_failed_lock_puts_every_file_back(tmp_path):
     assert (proj.path / "Makefile").read_text() == "all:\n\techo mine\n"
 
 
+@pytest.mark.e2e
 def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exited:
         adopt.main([])

@@ -19,7 +19,7 @@ import pytest
 
 from tests.release.helpers import Project, built, stop_midway
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 # In the copies: the second build of the reproducibility check (its TMPDIR is
 # inside dist-again-*) hangs, so that it is surely running when stopped.

@@ -37,6 +37,7 @@ def uv():
     return str(Path(sys.executable).with_name("uv"))
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("copy", ["released", "with_dependency"])
 def test_sdist_builds_and_installs_on_the_oldest_python(copy, request, tmp_path):
     exe = oldest_python()

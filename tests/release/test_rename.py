@@ -9,7 +9,7 @@ import pytest
 from tools import project as facts
 from tools import release_check
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 TOOLING = "tools/"
 

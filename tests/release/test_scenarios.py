@@ -19,7 +19,7 @@ import pytest
 
 from tests.release.helpers import failed, output, passed
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 PKG = "glyph_phase_engine"
 
@@ -273,31 +273,27 @@ A phase-state engine. `an unclosed link <https://example.invalid
 
 
 def test_readme_that_twine_check_rejects(tagged_project):
+    """A README twine check --strict rejects fails make check; in the same
+    build (sanity's own finding), a merge leftover committed next to the tests
+    lands in the sdist and fails make sanity."""
     proj = tagged_project
     (proj.path / "README.md").unlink()
     (proj.path / "README.rst").write_text(BAD_RST)
     pyproject = proj.path / "pyproject.toml"
     text = pyproject.read_text().replace('"README.md"', '"README.rst"')
     pyproject.write_text(text)
-    proj.commit("rst readme")
+    (proj.path / "tests" / "test_cli.py.orig").write_text("<<<<<<< HEAD\n")
+    proj.commit("rst readme, and oops")
     proj.git("tag", "-f", "-a", "v1.2.3", "-m", "v1.2.3")
     passed(proj.make("dist"))
     result = proj.make("check")
     failed(result, "twine check --strict failed", "README")
     assert "long_description" in output(result)
+    assert "test_cli.py.orig" not in output(result)  # each stage its own
+    failed(proj.make("sanity"), "sdist", "forbidden", "tests/test_cli.py.orig")
 
 
 # -- sanity on a broken dist/ -------------------------------------------------
-
-
-def test_forbidden_file_in_the_sdist(tagged_project):
-    """A merge leftover committed next to the tests lands in the sdist."""
-    proj = tagged_project
-    (proj.path / "tests" / "test_cli.py.orig").write_text("<<<<<<< HEAD\n")
-    proj.commit("oops")
-    proj.git("tag", "-f", "-a", "v1.2.3", "-m", "v1.2.3")
-    passed(proj.make("dist"))
-    failed(proj.make("sanity"), "sdist", "forbidden", "tests/test_cli.py.orig")
 
 
 def test_forbidden_file_in_the_wheel(released, dist_copy):

@@ -211,6 +211,7 @@ def test_validate_zizmor_flags_the_mutation(tree, audit, edits):
 # ---- make validate, on a fresh copy of the project ------------------------------
 
 
+@pytest.mark.e2e
 def test_validate_make_target_passes_on_a_fresh_copy(project):
     out = project.make("validate")
     assert out.returncode == 0, out.stdout + out.stderr
@@ -218,6 +219,7 @@ def test_validate_make_target_passes_on_a_fresh_copy(project):
     assert "follow the" in out.stdout
 
 
+@pytest.mark.e2e
 def test_validate_make_target_fails_on_a_broken_workflow(project):
     path = project.path / PYPI
     path.write_text(path.read_text().replace("persist-credentials: false", "x: y", 1))

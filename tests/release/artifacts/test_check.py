@@ -115,10 +115,10 @@ def test_missing_lock_says_make_lock(tmp_path):
 
 # -- a build that differs from the lock ---------------------------------------
 
-slow = pytest.mark.slow
+e2e = pytest.mark.e2e
 
 
-@slow
+@e2e
 def test_tampered_build_lock_fails_the_build_naming_the_package(project):
     tamper_hashes(project.path / BUILD_LOCK, "hatchling")
     text = failed(
@@ -129,7 +129,7 @@ def test_tampered_build_lock_fails_the_build_naming_the_package(project):
     assert not (project.path / "dist").exists(), text
 
 
-@slow
+@e2e
 def test_build_requirement_the_lock_lacks_or_does_not_allow(project):
     pyproject = project.path / "pyproject.toml"
     original = pyproject.read_text()
@@ -148,7 +148,7 @@ def test_build_requirement_the_lock_lacks_or_does_not_allow(project):
     )
 
 
-@slow
+@e2e
 def test_backend_asking_for_what_the_lock_lacks_fails_the_build(project):
     """Hatchling asks for a build hook's dependencies at build time; build's
     dependency check in the locked environment refuses what it lacks."""
@@ -164,7 +164,7 @@ def test_backend_asking_for_what_the_lock_lacks_fails_the_build(project):
     )
 
 
-@slow
+@e2e
 @pytest.mark.parametrize(
     "lock, name, words",
     [
@@ -182,7 +182,7 @@ def test_tampered_tools_locks_fail_make_tools(project, tmp_path, lock, name, wor
 # -- the rebuild from a clone -------------------------------------------------
 
 
-@slow
+@e2e
 def test_untracked_or_ignored_file_in_the_build_fails_reproducibility(project):
     passed(project.make("dist"))
     text = passed(project.make("reproducibility"))
@@ -208,7 +208,7 @@ def test_untracked_or_ignored_file_in_the_build_fails_reproducibility(project):
     )
 
 
-@slow
+@e2e
 def test_dirty_tree_is_reported_by_reproducibility(project):
     with open(project.path / "README.md", "a") as handle:
         handle.write("\nan uncommitted line\n")
@@ -249,7 +249,7 @@ def test_compare_twine_names_both_versions_and_the_fix():
     assert problem.startswith("the tool environment has twine 6.0.0 but")
 
 
-@slow
+@e2e
 def test_make_check_fails_when_the_twines_disagree(project):
     lock = project.path / TOOLS_LOCK
     pinned, _ = check.twine_versions(ROOT)

@@ -125,7 +125,7 @@ def test_a_build_plugin_the_build_lock_lacks_is_said_in_one_line(project):
 
 # -- real builds in a copy ----------------------------------------------------
 
-slow = pytest.mark.slow
+e2e = pytest.mark.e2e
 
 
 def contents(proj, dist_dir=None):
@@ -138,7 +138,7 @@ def members_of(dist_dir: Path, pattern: str):
     return path, [m.name for m in archives.read_archive(path).members]
 
 
-@slow
+@e2e
 def test_the_built_project_passes_and_its_summary_lists_the_members(released):
     text = passed(released.make("contents"))
     assert "contents: passed" in text
@@ -149,7 +149,7 @@ def test_the_built_project_passes_and_its_summary_lists_the_members(released):
     assert f"{PKG}-1.2.3.dist-info/RECORD" in summary
 
 
-@slow
+@e2e
 def test_untracked_files_that_ship_are_caught(project):
     """A scratch file in the package, and a file only a nested .gitignore hides
     (hatchling reads the root .gitignore alone): both ship, neither is tracked."""
@@ -172,7 +172,7 @@ def test_untracked_files_that_ship_are_caught(project):
     assert "contents: 3 problems" in text
 
 
-@slow
+@e2e
 def test_a_stale_dist_lacks_a_new_tracked_file(project):
     passed(project.make("dist"))
     data = project.path / "src" / PKG / "data"
@@ -186,7 +186,7 @@ def test_a_stale_dist_lacks_a_new_tracked_file(project):
     )
 
 
-@slow
+@e2e
 def test_a_tracked_file_the_gitignore_drops_is_caught(project):
     """git add -f of a data file that .gitignore matches: hatchling drops it."""
     with open(project.path / ".gitignore", "a") as handle:
@@ -239,7 +239,7 @@ def drop_from_sdist(path: Path, name: str) -> None:
             archive.addfile(member, None if data is None else io.BytesIO(data))
 
 
-@slow
+@e2e
 def test_the_license_missing_from_the_sdist(released, dist_copy):
     (sdist,) = dist_copy.glob("*.tar.gz")
     drop_from_sdist(sdist, "LICENSE")
@@ -249,7 +249,7 @@ def test_the_license_missing_from_the_sdist(released, dist_copy):
     )
 
 
-@slow
+@e2e
 def test_a_module_missing_from_the_wheel_and_a_stray_one(released, dist_copy):
     (wheel,) = dist_copy.glob("*.whl")
     rewrite_wheel(wheel, add={f"{PKG}/old.py": b"x = 1\n"}, drop={f"{PKG}/cli.py"})
@@ -261,7 +261,7 @@ def test_a_module_missing_from_the_wheel_and_a_stray_one(released, dist_copy):
     assert "contents: 2 problems" in text
 
 
-@slow
+@e2e
 def test_a_data_file_read_at_import_passes(project):
     """The good case: package data ships in both files, the stage passes."""
     package = project.path / "src" / PKG

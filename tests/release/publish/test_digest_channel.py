@@ -18,7 +18,7 @@ import yaml
 from tools.artifacts import dist as dist_module
 from tools.common import ROOT, sha256
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 WORKFLOWS = ("publish-pypi.yml", "publish-testpypi.yml")
 WHEEL = "glyph_phase_engine-1.2.3-py3-none-any.whl"

@@ -14,7 +14,7 @@ from tests.release.publish.conftest import NO_SUCH_DEPENDENCY
 from tests.release.publish.helpers import assert_server_gone, run_script, server_of
 from tools.publish import dry_run as publish_dry_run
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 
 def test_good_build_passes_make_smoke_and_make_publish_dry_run(good, tmpdir_left_empty):

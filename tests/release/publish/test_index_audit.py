@@ -586,7 +586,6 @@ def inject_member(wheel: bytes) -> bytes:
     return raw.getvalue()
 
 
-@pytest.mark.slow
 @pytest.mark.e2e
 def test_the_newest_release_equals_a_rebuild_of_its_tag(released_copy, index):
     serve_dist(index, released_copy)
@@ -598,7 +597,6 @@ def test_the_newest_release_equals_a_rebuild_of_its_tag(released_copy, index):
     assert "accepted: the tests cannot sign a provenance" in text
 
 
-@pytest.mark.slow
 @pytest.mark.e2e
 def test_a_newest_release_whose_rebuild_differs_fails(released_copy, index):
     serve_dist(index, released_copy, change=inject_member)

@@ -21,7 +21,7 @@ from tools.publish import dry_run as publish_dry_run
 from tools.publish import existing, index_check
 from tools.publish.dry_run import USERNAME, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 DATA = Path(__file__).parent / "data"
 RECORDED = DATA / "pypi-simple-sampleproject.json"  # pypi.org, 2026-11-25

@@ -14,7 +14,7 @@ from tests.release.publish.helpers import FakeClock
 from tools.publish import index_check, smoke
 from tools.publish.dry_run import USERNAME, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 
 #: Digests for the cases where nothing is served: they are never compared.

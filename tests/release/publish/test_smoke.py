@@ -337,6 +337,7 @@ def label(kind, minor, name):
     return f"{kind}  {minor:<5} {name}"
 
 
+@pytest.mark.e2e
 def test_good_files_pass_on_every_python_found(good_dist, capsys):
     assert smoke.main(["--dist-dir", str(good_dist)]) == 0
     out = capsys.readouterr().out
@@ -354,6 +355,7 @@ def test_good_files_pass_on_every_python_found(good_dist, capsys):
     assert f"smoke: {jobs} of {jobs} passed" in out
 
 
+@pytest.mark.e2e
 def test_a_wheel_that_does_not_import_fails_with_the_users_error(no_import, capsys):
     assert smoke.main(["--dist-dir", str(no_import.path / "dist")]) == 1
     out = capsys.readouterr().out
@@ -370,6 +372,7 @@ def test_a_wheel_that_does_not_import_fails_with_the_users_error(no_import, caps
     assert f"smoke: {jobs} of {jobs} failed\n" in out
 
 
+@pytest.mark.e2e
 def test_the_source_tree_does_not_hide_a_broken_wheel(no_import):
     """Run from the copy, with its full sources on PYTHONPATH: still a failure."""
     out = no_import.run(
@@ -380,6 +383,7 @@ def test_the_source_tree_does_not_hide_a_broken_wheel(no_import):
     assert "No module named 'glyph_phase_engine.engine'" in out.stdout
 
 
+@pytest.mark.e2e
 def test_a_version_mismatch_fails(wrong_version, capsys):
     argv = ["--dist-dir", str(wrong_version.path / "dist"), "--pythons", "newest"]
     assert smoke.main(argv) == 1
@@ -390,6 +394,7 @@ def test_a_version_mismatch_fails(wrong_version, capsys):
     assert "9.9.9" in out.split(label("sdist", NEWEST, SDIST))[1]
 
 
+@pytest.mark.e2e
 def test_every_console_script_is_run(second_scripts, tmpdir_left_empty):
     """The copy's own tools read its pyproject.toml: three scripts."""
     done = second_scripts.run(
@@ -407,22 +412,7 @@ def test_every_console_script_is_run(second_scripts, tmpdir_left_empty):
     assert "gpe-again" not in wheel_line  # the other new script works
 
 
-@pytest.mark.slow
-def test_pip_does_it_too_where_there_is_no_uv(good_dist, tmp_path, capsys):
-    """The running Python through the tools' pip; another one with its own."""
-    dist = tmp_path / "dist"
-    dist.mkdir()
-    for path in good_dist.iterdir():
-        shutil.copy2(path, dist)
-    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    pythons = ",".join(dict.fromkeys([OLDEST, running]))
-    argv = ["--dist-dir", str(dist), "--installer", "pip", "--pythons", pythons]
-    assert smoke.main(argv) == 0, capsys.readouterr().out
-    out = capsys.readouterr().out
-    assert "fresh environments of Python" in out and "(pip)" in out
-    assert f"ok    {label('wheel', OLDEST, WHEEL)}: imports" in out
-
-
+@pytest.mark.e2e
 @pytest.mark.parametrize("keep, missing", [(".whl", "sdist"), (".tar.gz", "wheel")])
 def test_both_kinds_of_file_are_required(good_dist, tmp_path, capsys, keep, missing):
     dist = tmp_path / "dist"
@@ -460,6 +450,7 @@ def test_usage_errors(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_smoke_leaves_no_temporary_folder(
     good, tmpdir_left_empty, signum

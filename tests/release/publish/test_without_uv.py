@@ -19,8 +19,9 @@ import pytest
 
 from tools.artifacts import environments
 from tools.common import ROOT
+from tools.publish import smoke
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 
 CHOICES = f"""
@@ -92,7 +93,12 @@ def test_with_uv_on_path_they_use_uv(no_uv_python):
 
 
 def test_the_smoke_without_uv_installs_both_files_with_pip(no_uv_python, good_dist):
+    """The whole smoke with pip: the running Python through the tools' pip,
+    the oldest claimed one with its own (every Python: with uv, in
+    test_smoke_install.py; the pip path is the same on each)."""
     env = {**os.environ, "PATH": path_without_uv()}
+    found, _ = smoke.find_pythons()
+    oldest, running = found[0].minor, f"{sys.version_info[0]}.{sys.version_info[1]}"
     out = subprocess.run(
         [
             str(no_uv_python),
@@ -100,6 +106,8 @@ def test_the_smoke_without_uv_installs_both_files_with_pip(no_uv_python, good_di
             "tools.publish.smoke",
             "--dist-dir",
             str(good_dist),
+            "--pythons",
+            ",".join(dict.fromkeys([oldest, running])),
         ],
         cwd=ROOT,
         env=env,
@@ -111,3 +119,6 @@ def test_the_smoke_without_uv_installs_both_files_with_pip(no_uv_python, good_di
     assert f"each file of {good_dist}/ into fresh environments of Python" in first
     assert first.endswith("(pip)"), first
     assert re.search(r"^smoke: (\d+) of \1 passed", out.stdout, re.M), out.stdout
+    assert re.search(
+        rf"^  ok    wheel  {re.escape(oldest)} +\S+\.whl: imports", out.stdout, re.M
+    ), out.stdout
