@@ -248,6 +248,7 @@ def test_main_says_which_workflows_it_removed(tmp_path, monkeypatch, capsys):
     assert "publishes too" not in out  # no step left to a person
 
 
+@pytest.mark.e2e
 def test_a_failed_lock_puts_the_removed_workflows_back(tmp_path):
     proj = with_own_publishers(tmp_path)
     refused(proj, "make lock failed", "put back", force=True)
