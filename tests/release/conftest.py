@@ -32,6 +32,17 @@ from tests.release.tiers import (  # noqa: F401 (the hooks)
     pytest_unconfigure,
 )
 
+# What an outer make hands its children: a test runs make in a copy as a user
+# does from a shell (an inherited MAKELEVEL makes make print "make[1]:
+# Entering directory" lines, which the one-line error tests would count).
+OUTER_MAKE = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
+
+
+@pytest.fixture(autouse=True)
+def not_under_an_outer_make(monkeypatch) -> None:
+    for name in OUTER_MAKE:
+        monkeypatch.delenv(name, raising=False)
+
 
 @pytest.fixture(autouse=True)
 def own_tmpdir(tmp_path_factory, monkeypatch) -> Path:

@@ -124,7 +124,7 @@ def tier_cmd(clone_dir: Path, expr: str) -> List[str]:
 
 def bench_env() -> Dict[str, str]:
     env = dict(os.environ)
-    for name in ("VIRTUAL_ENV", "MAKEFLAGS", "MFLAGS"):
+    for name in ("VIRTUAL_ENV", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
         env.pop(name, None)
     env["UV_PYTHON_DOWNLOADS"] = "never"
     return env
