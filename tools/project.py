@@ -11,6 +11,7 @@ needs no edit to the tooling.
 """
 
 import argparse
+import fnmatch
 import re
 import sys
 from dataclasses import dataclass
@@ -244,6 +245,21 @@ def _version_file(data: Dict[str, Any]) -> Optional[str]:
 
 
 RELEASE_CHECK_TABLE = "release-check"
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """One allowed finding (``allow-secrets``, ``allow-startup``): the members
+    it covers (a glob), the kind of finding and why it is allowed."""
+
+    member: str
+    kind: str
+    reason: str
+
+    def matches(self, member: str, kind: str) -> bool:
+        return fnmatch.fnmatchcase(member, self.member) and (
+            self.kind.lower() == kind.lower()
+        )
 
 
 def entries_with_reason(

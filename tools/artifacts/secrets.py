@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from tools.artifacts.archives import Archive, Member
+from tools.project import Allowance as Allow
 from tools.project import entries_with_reason
 from tools.project import load as load_project
 
@@ -133,20 +134,6 @@ class Finding:
     @property
     def where(self) -> str:
         return self.member if self.line is None else f"{self.member}:{self.line}"
-
-
-@dataclass(frozen=True)
-class Allow:
-    """One ``allow-secrets`` entry of pyproject.toml."""
-
-    member: str
-    kind: str
-    reason: str
-
-    def matches(self, finding: Finding) -> bool:
-        return fnmatch.fnmatchcase(finding.member, self.member) and (
-            self.kind.lower() == finding.kind.lower()
-        )
 
 
 def _custom_plugins() -> List[Any]:
@@ -276,7 +263,9 @@ def check_archive(archive: Archive, allow: Sequence[Allow]) -> ScanResult:
         for finding in findings:
             kind = finding.what or finding.kind
             text = f"{archive.label}: {finding.where}: {kind}"
-            entry = next((a for a in allow if a.matches(finding)), None)
+            entry = next(
+                (a for a in allow if a.matches(finding.member, finding.kind)), None
+            )
             if finding.pragma:
                 result.allowed.append(f"{text} (allowed: {PRAGMA!r} on the line)")
             elif entry is not None:

@@ -50,13 +50,13 @@ check (:mod:`tools.artifacts.toplevel`) fails a module the project does not
 declare.
 """
 
-import fnmatch
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from tools.artifacts.archives import SDIST, Archive
+from tools.project import Allowance as Allow
 from tools.project import entries_with_reason
 from tools.project import load as load_project
 
@@ -79,18 +79,6 @@ class Finding:
     member: str
     kind: str
     what: str  # what it does, for the message
-
-
-@dataclass(frozen=True)
-class Allow:
-    member: str
-    kind: str
-    reason: str
-
-    def matches(self, finding: Finding) -> bool:
-        return fnmatch.fnmatchcase(finding.member, self.member) and (
-            self.kind.lower() == finding.kind.lower()
-        )
 
 
 def site_path(member: str) -> Optional[str]:
@@ -271,7 +259,9 @@ def check_archives(
             startup += [f.member for f in found]
         for finding in found:
             text = f"{archive.label}: {finding.member}: {finding.what}"
-            entry = next((a for a in allow if a.matches(finding)), None)
+            entry = next(
+                (a for a in allow if a.matches(finding.member, finding.kind)), None
+            )
             if entry is None:
                 problems.append(f"{text}: {_fix(archive, finding)}")
             else:

@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 from tools.common import EXIT_PROBLEMS, ROOT, run_main
-from tools.project import load
 from tools.workflows.validator import analysis
 from tools.workflows.validator.repo import Repo
 
@@ -151,7 +150,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         help='options for zizmor (default "--offline"; "" for its online audits)',
     )
     args = parser.parse_args(argv)
-    load(ROOT)  # our rules read the facts: a broken pyproject.toml stops here
     failed = []
     for what, argv_ in commands(ROOT, shlex.split(args.zizmor_args)):
         print(f"==> {what}", flush=True)
