@@ -44,14 +44,16 @@ help:
 # The tool environment: made from the pinned requirements, remade when they
 # change, or when `uv sync` (the dev group, also in .venv) took the tools out.
 # Every file is hash-checked: pip installs uv from requirements/bootstrap.txt,
-# then uv installs exactly requirements/tools.txt (--require-hashes both times).
+# then uv installs exactly requirements/tools.txt (--require-hashes both times),
+# compiled at install (every stage is a new Python importing these tools: where
+# PYTHONDONTWRITEBYTECODE is set, each would compile them again).
 $(VENV)/.tools-installed: $(TOOLS_REQUIREMENTS) $(BOOTSTRAP_REQUIREMENTS) $(if $(wildcard $(BIN)/twine),,$(VENV)/.tools-gone)
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.9+ or pass PYTHON=/path/to/python3" >&2; exit 1; }
 	@echo "==> creating the tool environment $(VENV) from $(TOOLS_REQUIREMENTS)"
 	@rm -rf $(VENV)
 	@$(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --require-hashes --no-deps --only-binary :all: -r $(BOOTSTRAP_REQUIREMENTS)
-	@$(BIN)/uv pip sync --quiet --require-hashes --python $(PY) $(TOOLS_REQUIREMENTS)
+	@$(BIN)/uv pip sync --quiet --require-hashes --compile-bytecode --python $(PY) $(TOOLS_REQUIREMENTS)
 	@touch $@
 $(VENV)/.tools-gone:
 

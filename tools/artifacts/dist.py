@@ -45,6 +45,7 @@ publish job through job outputs, apart from the artifact they check.
 """
 
 import argparse
+import hashlib
 import importlib.util
 import os
 import re
@@ -204,6 +205,89 @@ def make_build_env(
     return str(env_dir / "bin" / "python")
 
 
+KEPT_ENVS = "build-envs"
+KEPT_DAYS = 14  # a kept environment unused this long is removed
+_COMPLETE = ".complete"
+
+
+def kept_envs_dir() -> Optional[Path]:
+    """Where build environments are kept between builds: inside the tool
+    environment (a venv), so that they go with it; None outside a venv."""
+    if sys.prefix == sys.base_prefix:
+        return None
+    return Path(sys.prefix) / KEPT_ENVS
+
+
+def env_key(lock: Path, python: str, tool: str) -> str:
+    """What a kept environment was made from: the lock's bytes, the
+    interpreter (its real path, size and time) and the installer."""
+    real = os.path.realpath(python)
+    stat = os.stat(real)
+    digest = hashlib.sha256(lock.read_bytes())
+    for part in (real, str(stat.st_size), str(stat.st_mtime_ns), tool):
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()[:20]
+
+
+def kept_build_env(
+    lock: Path,
+    environ: Optional[Dict[str, str]] = None,
+    python: str = sys.executable,
+) -> Optional[str]:
+    """The Python of a build environment made from ``lock`` once and kept in
+    :func:`kept_envs_dir` for the next builds; None where nothing is kept.
+
+    Making an environment costs a venv, an install and, in each of the
+    build's hook processes, the compiling of the backend: the dist,
+    contents and reproducibility stages each built one. The kept one is the
+    same environment (made by :func:`make_build_env`, every file hash-checked),
+    named by :func:`env_key`: a changed lock, interpreter or installer gets
+    a new one. It is made under a file lock, marked complete only once made
+    (a half-made one, from a stopped build, is made again), used only with
+    ``python -I`` (nothing from the caller's environment reaches it) and never
+    installed into by a build (``--no-isolation``).
+    """
+    import fcntl
+
+    home = kept_envs_dir()
+    if home is None:
+        return None
+    key = env_key(lock, python, installer())
+    env_dir = home / key
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        held = open(home / f"{key}.lock", "w")
+    except OSError:
+        return None  # a tool environment that cannot be written: keep nothing
+    with held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        env_python = env_dir / "bin" / "python"
+        if (env_dir / _COMPLETE).is_file() and env_python.exists():
+            (env_dir / _COMPLETE).touch()
+            return str(env_python)
+        remove_tree(env_dir)
+        try:
+            made = make_build_env(lock, env_dir, python, environ)
+        except BaseException:
+            remove_tree(env_dir)
+            raise
+        (env_dir / _COMPLETE).write_text(key + "\n", encoding="utf-8")
+    _prune(home, key)
+    return made
+
+
+def _prune(home: Path, key: str) -> None:
+    """Remove the kept environments unused for :data:`KEPT_DAYS` days."""
+    import time
+
+    cutoff = time.time() - KEPT_DAYS * 86400
+    for marker in home.glob(f"*/{_COMPLETE}"):
+        other = marker.parent
+        if other.name != key and marker.stat().st_mtime < cutoff:
+            remove_tree(other)
+            (home / f"{other.name}.lock").unlink(missing_ok=True)
+
+
 def _relative(path: Path) -> str:
     parts = path.parts
     return "/".join(parts[-2:]) if len(parts) >= 2 else str(path)
@@ -227,7 +311,9 @@ def build_into(
     work.mkdir(parents=True, exist_ok=True)
     env = {**build_env(root, dev_version), "TMPDIR": str(work)}
     try:
-        python = make_build_env(root / BUILD_LOCK, work / "env", environ=env)
+        python = kept_build_env(root / BUILD_LOCK, env) or make_build_env(
+            root / BUILD_LOCK, work / "env", environ=env
+        )
         out = _run(build_command(root, outdir, python), root, env, verbose)
     finally:
         remove_tree(work)

@@ -23,8 +23,12 @@ def fake_build(monkeypatch):
     turn (output, or None for success); then ``python -m build`` (its output,
     or success). Returns the environments of the installs and of the build."""
     installs, builds = [], []
+    kept = None
 
-    def use(*answers, build=None):
+    def use(*answers, build=None, keep=None):
+        nonlocal kept
+        kept = keep
+
         def run(cmd, cwd, env, verbose=False):
             if "--outdir" in cmd:
                 builds.append(env)
@@ -36,6 +40,9 @@ def fake_build(monkeypatch):
                 (outdir / "glyph_phase_engine-1.2.3-py3-none-any.whl").write_bytes(b"w")
                 return subprocess.CompletedProcess(cmd, 0, "built")
             if "sync" not in cmd:  # uv venv
+                env_dir = Path(cmd[-1])
+                (env_dir / "bin").mkdir(parents=True, exist_ok=True)
+                (env_dir / "bin" / "python").write_text("")
                 return subprocess.CompletedProcess(cmd, 0, "")
             installs.append(env)
             answer = answers[len(installs) - 1]
@@ -43,6 +50,7 @@ def fake_build(monkeypatch):
 
         monkeypatch.setattr(dist, "_run", run)
         monkeypatch.setattr(dist, "installer", lambda: "uv")
+        monkeypatch.setattr(dist, "kept_envs_dir", lambda: kept)
         monkeypatch.delenv("UV_OFFLINE", raising=False)
         return installs, builds
 
@@ -137,3 +145,59 @@ def test_a_dev_version_outside_git_is_a_one_line_error(project, cmd):
     assert "Traceback" not in out.stdout + out.stderr
     assert "cannot compute the dev version of" in out.stdout + out.stderr
     assert "a dev build needs a git checkout" in out.stdout + out.stderr
+
+
+def test_a_kept_build_environment_is_made_once(fake_build, tmp_path):
+    installs, builds = fake_build(None, None, keep=tmp_path / "kept")
+    for n in range(2):
+        paths = dist.build_into(dist.ROOT, tmp_path / f"out{n}" / "dist", None)
+        assert len(paths) == 2
+    assert len(installs) == 1 and len(builds) == 2
+    (kept,) = [p for p in (tmp_path / "kept").iterdir() if p.is_dir()]
+    assert (kept / ".complete").read_text().strip() == kept.name
+
+
+def test_a_half_made_kept_environment_is_made_again(fake_build, tmp_path):
+    installs, _builds = fake_build(None, None, keep=tmp_path / "kept")
+    first = dist.kept_build_env(dist.ROOT / dist.BUILD_LOCK)
+    assert first is not None
+    (Path(first).parents[1] / ".complete").unlink()  # stopped before the end
+    assert dist.kept_build_env(dist.ROOT / dist.BUILD_LOCK) == first
+    assert len(installs) == 2
+
+
+def test_a_changed_lock_gets_its_own_environment(fake_build, tmp_path):
+    installs, _builds = fake_build(None, None, keep=tmp_path / "kept")
+    lock = tmp_path / "build.txt"
+    shutil.copy(dist.ROOT / dist.BUILD_LOCK, lock)
+    first = dist.kept_build_env(lock)
+    lock.write_text(lock.read_text() + "\n")
+    second = dist.kept_build_env(lock)
+    assert first != second and len(installs) == 2
+
+
+def test_a_failed_install_keeps_nothing(fake_build, tmp_path):
+    _installs, _builds = fake_build(HASH_MISMATCH, HASH_MISMATCH, keep=tmp_path / "k")
+    with pytest.raises(dist.BuildError):
+        dist.kept_build_env(dist.ROOT / dist.BUILD_LOCK)
+    assert [p for p in (tmp_path / "k").iterdir() if p.is_dir()] == []
+
+
+def test_kept_environments_unused_for_long_are_removed(fake_build, tmp_path):
+    fake_build(None, None, keep=tmp_path / "kept")
+    old = tmp_path / "kept" / "0123456789abcdef0123"
+    old.mkdir(parents=True)
+    (old / ".complete").write_text("old\n")
+    stale = (dist.KEPT_DAYS + 1) * 86400
+    os.utime(old / ".complete", (os.path.getmtime(old) - stale,) * 2)
+    recent = tmp_path / "kept" / "fedcba9876543210fedc"
+    recent.mkdir()
+    (recent / ".complete").write_text("recent\n")
+    dist.kept_build_env(dist.ROOT / dist.BUILD_LOCK)
+    assert not old.exists() and recent.exists()
+
+
+def test_no_environment_is_kept_outside_a_venv(monkeypatch):
+    monkeypatch.setattr(dist.sys, "prefix", dist.sys.base_prefix)
+    assert dist.kept_envs_dir() is None
+    assert dist.kept_build_env(dist.ROOT / dist.BUILD_LOCK) is None
