@@ -93,6 +93,7 @@ class Runner:
         self.done = [threading.Event() for _ in plan]
         self.procs: Dict[int, "subprocess.Popen[str]"] = {}
         self.started: List[int] = []
+        self.slots = threading.BoundedSemaphore(self.jobs)
         self.lock = threading.Lock()
         self.stopping = False
         self.printed = 0
@@ -122,14 +123,14 @@ class Runner:
         except OSError as exc:
             output, code = f"error: cannot run {' '.join(stage.argv)}: {exc}\n", 127
         self.results[index] = Result(code, output, time.monotonic() - start)
+        self.slots.release()
         self.done[index].set()
 
     def start(self, index: int) -> None:
-        """Start stage ``index`` once fewer than ``jobs`` stages are running."""
-        running = [i for i in self.started if not self.done[i].is_set()]
-        while len(running) >= self.jobs:
-            self.done[running[0]].wait()
-            running = [i for i in running if not self.done[i].is_set()]
+        """Start stage ``index`` once fewer than ``jobs`` stages are running:
+        as soon as any of them ends (not the first started: a short stage
+        that ends early frees its place at once)."""
+        self.slots.acquire()
         self.started.append(index)
         threading.Thread(target=self._run, args=(index,), daemon=True).start()
 

@@ -180,6 +180,21 @@ def test_jobs_limits_parallelism(tmp_path):
     assert ok, out
 
 
+def test_a_stage_ending_early_frees_its_place_at_once(tmp_path):
+    """With two jobs, "long" waits for the marker of "third", which can only
+    start once "short" has ended: the place "short" frees goes to "third"
+    while "long" still runs (the runner once waited for the first stage it
+    had started, here "long": a deadlock until its timeout)."""
+    marker = tmp_path / "third-ran"
+    plan = [
+        stage("long", wait_for(marker)),
+        stage("short", "print('done')"),
+        stage("third", touch(marker)),
+    ]
+    ok, out, _ = run(plan, jobs=2)
+    assert ok, out
+
+
 def test_independent_stage_starts_with_the_alone_stage(tmp_path):
     """dist (alone) waits for validate's marker: validate must not wait for dist."""
     marker = tmp_path / "validated"

@@ -2,13 +2,16 @@
 
     python -m tools.artifacts.check [--dist-dir dist]
 
-Runs, in parallel, ``twine check --strict`` (the metadata and the README as
+Runs ``twine check --strict`` (the metadata and the README as
 PyPI will render them), ``check-wheel-contents`` (the wheel's layout; its W2
 checks get every import package the project declares, unless the project's
 own check-wheel-contents settings, ``[tool.check-wheel-contents]`` or its
 other configuration files, set ``toplevel``; its other settings apply as
 they are) and
-``validate-pyproject`` (pyproject.toml against its schemas). Each tool that
+``validate-pyproject`` (pyproject.toml against its schemas), each as
+``python -m <tool>`` would run it, one after the other in this one process
+(:func:`run_in_process`: three Pythons importing the same libraries cost
+twice the CPU, which the parallel stages of release-check share). Each tool that
 fails gives one line saying what is wrong and how to fix it, followed by the
 tool's own output; all are printed before exiting 1.
 
@@ -21,10 +24,14 @@ twine (for the Python running the tools) is another one.
 """
 
 import argparse
+import contextlib
+import io
+import os
 import platform
 import re
-import subprocess
+import runpy
 import sys
+import traceback
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -32,7 +39,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from tools.artifacts.archives import find_dists
 from tools.artifacts.lock import TOOLS_LOCK, LockError, pin_for_this_python, read_lock
-from tools.common import ROOT, child_env, report, run_main, tail
+from tools.common import ROOT, report, run_main, tail
 from tools.project import DIST_DIR
 from tools.project import load as load_project
 from tools.tool_output import headline
@@ -231,27 +238,48 @@ def tools(root: Path, dist_dir: Path) -> List[Tool]:
     return out
 
 
+TOOL_ENV = {"COLUMNS": "200", "NO_COLOR": "1"}  # no wrapping, no colours
+
+
+def run_in_process(tool: Tool, root: Path) -> Outcome:
+    """Run ``python -m <module> <args>`` (``tool.argv``) in this process, as
+    Python would run it (:func:`runpy.run_module` as ``__main__``, with that
+    ``sys.argv``, in ``root``); its exit code and its output (stdout and
+    stderr together). A crash is the exit code 1, with its traceback."""
+    module, args = tool.argv[2], tool.argv[3:]
+    output = io.StringIO()
+    saved_argv, saved_cwd = sys.argv, os.getcwd()
+    saved_env = {name: os.environ.get(name) for name in TOOL_ENV}
+    os.environ.update(TOOL_ENV)
+    code: object = 0
+    try:
+        sys.argv = [module, *args]
+        os.chdir(root)
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            try:
+                runpy.run_module(module, run_name="__main__", alter_sys=True)
+            except SystemExit as exc:
+                code = exc.code
+            except Exception:  # the tool crashed: what python -m would show
+                traceback.print_exc()
+                code = 1
+    finally:
+        sys.argv = saved_argv
+        os.chdir(saved_cwd)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    if isinstance(code, str):  # sys.exit("message"): printed, exit code 1
+        output.write(code + "\n")
+    returncode = 1 if isinstance(code, str) else int(code or 0)
+    return Outcome(tool, returncode, output.getvalue())
+
+
 def run_tools(selected: Sequence[Tool], root: Path) -> List[Outcome]:
-    """Run the tools in parallel; the outcomes in the order given."""
-    procs = [
-        (
-            tool,
-            subprocess.Popen(
-                tool.argv,
-                cwd=root,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                env=child_env({"COLUMNS": "200", "NO_COLOR": "1"}),  # no wrapping
-            ),
-        )
-        for tool in selected
-    ]
-    outcomes = []
-    for tool, proc in procs:
-        output, _ = proc.communicate()
-        outcomes.append(Outcome(tool, proc.returncode, output))
-    return outcomes
+    """Run the tools one after the other; the outcomes in the order given."""
+    return [run_in_process(tool, root) for tool in selected]
 
 
 def check_outcomes(outcomes: Sequence[Outcome], dist_dir: Path) -> List[str]:

@@ -4,6 +4,7 @@ Every broken case is made in a temporary copy of the project (the ``project``
 fixture) and must fail with its message.
 """
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -266,3 +267,63 @@ def test_make_check_fails_when_the_twines_disagree(project):
         project.run("python", "-m", "tools.artifacts.check"),
         "v1.99.0, whose twine is not recorded",
     )
+
+
+# -- the tools, run in this process --------------------------------------------
+
+TOOL_MODULE = """
+import os, sys
+print("out", sys.argv[1:], os.getcwd(), os.environ.get("COLUMNS"))
+print("err", file=sys.stderr)
+{ending}
+"""
+
+
+@pytest.mark.parametrize(
+    "ending, code, words",
+    [
+        ("sys.exit(3)", 3, []),
+        ("", 0, []),
+        ("sys.exit('a message of its own')", 1, ["a message of its own"]),
+        (
+            "raise ValueError('broken tool')",
+            1,
+            ["Traceback", "ValueError: broken tool"],
+        ),
+    ],
+)
+def test_a_tool_runs_in_process_as_python_m_would(
+    tmp_path, monkeypatch, ending, code, words
+):
+    """Its exit code (sys.exit's, 0 at the end, 1 for a message or a crash),
+    stdout and stderr, argv, the project as its folder, no line wrapping; and
+    this process as it was."""
+    (tmp_path / "fake_tool.py").write_text(TOOL_MODULE.format(ending=ending))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("COLUMNS", raising=False)
+    root = tmp_path / "project"
+    root.mkdir()
+    argv, cwd = sys.argv, Path.cwd()
+    tool = check.Tool("fake", [sys.executable, "-m", "fake_tool", "a", "b"], "fix")
+    outcome = check.run_in_process(tool, root)
+    assert outcome.returncode == code
+    assert f"out ['a', 'b'] {root} 200" in outcome.output
+    assert "err" in outcome.output
+    for word in words:
+        assert word in outcome.output
+    assert sys.argv is argv and Path.cwd() == cwd and "COLUMNS" not in os.environ
+
+
+@e2e
+def test_invalid_pyproject_fails_make_check(project):
+    """validate-pyproject's schemas: a [tool.setuptools] hatchling ignores,
+    with a value of the wrong type."""
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.setuptools]\nzip-safe = "yes"\n'
+    )
+    project.commit("a wrong [tool.setuptools]")
+    passed(project.make("dist"))
+    result = project.make("check")
+    failed(result, "validate-pyproject failed", "fix pyproject.toml where it says")
+    assert "zip-safe" in result.stdout + result.stderr
