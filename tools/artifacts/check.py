@@ -271,9 +271,11 @@ def run_in_process(tool: Tool, root: Path) -> Outcome:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-    if isinstance(code, str):  # sys.exit("message"): printed, exit code 1
-        output.write(code + "\n")
-    returncode = 1 if isinstance(code, str) else int(code or 0)
+    if code is None or isinstance(code, int):
+        returncode = int(code or 0)
+    else:  # sys.exit("message"): printed, exit code 1
+        output.write(f"{code}\n")
+        returncode = 1
     return Outcome(tool, returncode, output.getvalue())
 
 
