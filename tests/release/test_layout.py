@@ -42,7 +42,10 @@ def tool_modules():
 
 # Run by another interpreter (a fresh environment's), where the tooling is not
 # importable: plain ``if __name__ == "__main__"``, no run_main.
-ELSEWHERE = {Path("tools/artifacts/probe.py")}
+ELSEWHERE = {
+    Path("tools/artifacts/probe.py"),
+    Path("tools/artifacts/build_requires.py"),
+}
 
 
 def is_entry(tree: ast.Module) -> bool:

@@ -27,6 +27,10 @@ checked too: :func:`tools.artifacts.lock.check_build_lock` refuses, before
 anything is installed, a ``[build-system] requires`` the lock does not pin
 at an allowed version, and build's dependency check refuses whatever else
 the backend asks for that the lock lacks; each is one line with the fix.
+That check runs beside the build (:mod:`tools.artifacts.build_requires`, in
+the same environment), not before it: the build skips its own
+(``--skip-dependency-check``), which would start the backend twice more
+ahead of it.
 
 The old ``dist/`` is removed first; the new one is built in a temporary
 folder and moved into place only when the build succeeded, so a failed build
@@ -47,6 +51,7 @@ publish job through job outputs, apart from the artifact they check.
 import argparse
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import secrets
@@ -54,6 +59,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -99,12 +105,45 @@ def _uv() -> List[str]:
 
 
 def build_command(source: Path, outdir: Path, python: str, *targets: str) -> List[str]:
-    """PyPA build in the locked environment of ``python``: no isolation."""
-    return [python, "-I", "-m", "build", "--no-isolation", *targets] + [
+    """PyPA build in the locked environment of ``python``: no isolation; the
+    dependency check is :func:`unmet_requirements`'s, beside it."""
+    return [
+        python,
+        "-I",
+        "-m",
+        "build",
+        "--no-isolation",
+        "--skip-dependency-check",
+    ] + [
+        *targets,
         "--outdir",
         str(outdir),
         str(source),
     ]
+
+
+BUILD_REQUIRES = Path(__file__).with_name("build_requires.py")
+
+
+def unmet_requirements(
+    source: Path, python: str, env: Dict[str, str]
+) -> Tuple[List[str], str]:
+    """What the backend asks for, for the sdist or the wheel, that the
+    environment of ``python`` lacks (:mod:`tools.artifacts.build_requires`:
+    PyPA build's own check), each as build shows it; and the output when the
+    check itself failed (then nothing is reported as missing)."""
+    out = _run([python, "-I", str(BUILD_REQUIRES), str(source)], source, env)
+    try:
+        report = json.loads((out.stdout or "").strip().splitlines()[-1])
+        chains = [chain for kind in ("sdist", "wheel") for chain in report[kind]]
+    except (ValueError, IndexError, KeyError, TypeError):
+        return [], out.stdout or "no output"
+    found: List[str] = []
+    for chain in chains:
+        shown = " -> ".join(chain)
+        if shown not in found:
+            found.append(shown)
+    return found, ""
 
 
 def env_commands(
@@ -294,9 +333,14 @@ def _relative(path: Path) -> str:
 
 
 def build_into(
-    root: Path, outdir: Path, dev_version: Optional[str], verbose: bool = False
+    root: Path,
+    outdir: Path,
+    dev_version: Optional[str],
+    verbose: bool = False,
+    check: bool = True,
 ) -> List[Path]:
-    """Build one sdist and one wheel of ``root`` into the empty ``outdir``.
+    """Build one sdist and one wheel of ``root`` into the empty ``outdir``;
+    with ``check``, PyPA build's dependency check, beside the build.
 
     The lock is ``root``'s ``requirements/build.txt`` (checked first against
     ``[build-system] requires``); the build environment and PyPA build's own
@@ -314,9 +358,20 @@ def build_into(
         python = kept_build_env(root / BUILD_LOCK, env) or make_build_env(
             root / BUILD_LOCK, work / "env", environ=env
         )
-        out = _run(build_command(root, outdir, python), root, env, verbose)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            checked = (
+                pool.submit(unmet_requirements, root, python, env) if check else None
+            )
+            out = _run(build_command(root, outdir, python), root, env, verbose)
+            missing, check_output = checked.result() if checked else ([], "")
     finally:
         remove_tree(work)
+    if missing:
+        raise BuildError(
+            f"the build needs {missing[0]}, which {BUILD_LOCK} does not provide: "
+            f"add it to {BUILD_LOCK[:-4]}.in, then make lock",
+            "\n".join(missing),
+        )
     if out.returncode != 0:
         raise BuildError(
             lock_error(out.stdout or "", BUILD_LOCK)
@@ -324,6 +379,13 @@ def build_into(
             f"({build_error(out.stdout)}): fix the error in its output above, "
             "then make dist",
             out.stdout or "",
+        )
+    if check_output:
+        raise BuildError(
+            "cannot check what the build backend asks for "
+            f"({build_error(check_output)}): fix the error in its output above, "
+            "then make dist",
+            check_output,
         )
     pair, _problems = one_of_each(outdir)
     if pair is None:

@@ -186,7 +186,8 @@ def rebuild_and_compare(
             "", [Problem(f"cannot clone the commit to build it again: {exc}")]
         )
     outdir = work / DIST_DIR
-    paths = build_into(work / "source", outdir, dev_version)
+    # The commit's own build (make dist) checked what the backend asks for.
+    paths = build_into(work / "source", outdir, dev_version, check=False)
     second = compute_sums(paths, prefix="")
     differ = compare_builds(first, second, str(outdir))
     if not differ:

@@ -1,6 +1,7 @@
 """The build's guards: the offline-first build environment (an optimisation
 only: any failure is retried online), dev versions outside git."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -25,11 +26,16 @@ def fake_build(monkeypatch):
     installs, builds = [], []
     kept = None
 
-    def use(*answers, build=None, keep=None):
+    def use(*answers, build=None, keep=None, unmet=(), check=None):
         nonlocal kept
         kept = keep
 
         def run(cmd, cwd, env, verbose=False):
+            if str(dist.BUILD_REQUIRES) in cmd:
+                if check is not None:  # the check itself fails
+                    return subprocess.CompletedProcess(cmd, 1, check)
+                report = {"sdist": [list(chain) for chain in unmet], "wheel": []}
+                return subprocess.CompletedProcess(cmd, 0, json.dumps(report))
             if "--outdir" in cmd:
                 builds.append(env)
                 if build is not None:
@@ -201,3 +207,31 @@ def test_no_environment_is_kept_outside_a_venv(monkeypatch):
     monkeypatch.setattr(dist.sys, "prefix", dist.sys.base_prefix)
     assert dist.kept_envs_dir() is None
     assert dist.kept_build_env(dist.ROOT / dist.BUILD_LOCK) is None
+
+
+def test_the_dependency_check_runs_beside_the_build(fake_build, tmp_path):
+    """What the backend asks for that the lock lacks fails the build, even
+    when the build itself went through (build skips its own check)."""
+    _installs, builds = fake_build(None, unmet=[("tomli-w>=1",)])
+    with pytest.raises(dist.BuildError) as info:
+        dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
+    assert len(builds) == 1
+    assert str(info.value) == (
+        "the build needs tomli-w>=1, which requirements/build.txt does not "
+        "provide: add it to requirements/build.in, then make lock"
+    )
+
+
+def test_a_dependency_check_that_cannot_run_fails_the_build(fake_build, tmp_path):
+    fake_build(None, check="ERROR pyproject_hooks.BackendUnavailable: nope\n")
+    with pytest.raises(dist.BuildError) as info:
+        dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
+    assert str(info.value).startswith(
+        "cannot check what the build backend asks for (ERROR pyproject_hooks."
+    )
+
+
+def test_a_rebuild_of_a_checked_commit_skips_the_check(fake_build, tmp_path):
+    _installs, builds = fake_build(None, unmet=[("tomli-w>=1",)])
+    paths = dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None, check=False)
+    assert len(paths) == 2 and len(builds) == 1
