@@ -168,9 +168,11 @@ def find_on_path(path: str, wanted: List[str]) -> Dict[str, Optional[str]]:
 
 
 def _runs(exe: str) -> bool:
-    """A pyenv shim is on PATH even when it cannot run: try it."""
+    """A pyenv shim is on PATH even when it cannot run: try it (isolated and
+    without site: whether it starts is the question, not what it imports)."""
     try:
-        return subprocess.run([exe, "-c", ""], capture_output=True).returncode == 0
+        cmd = [exe, "-I", "-S", "-c", ""]
+        return subprocess.run(cmd, capture_output=True).returncode == 0
     except OSError:
         return False
 

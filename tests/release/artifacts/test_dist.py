@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,33 @@ def test_a_rebuild_of_a_checked_commit_skips_the_check(fake_build, tmp_path):
     _installs, builds = fake_build(None, unmet=[("tomli-w>=1",)])
     paths = dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None, check=False)
     assert len(paths) == 2 and len(builds) == 1
+
+
+IN_TREE_BACKEND = """
+class impl:
+    @staticmethod
+    def get_requires_for_build_wheel(config_settings=None):
+        return ["wheel-only-missing>=2", "packaging"]
+"""
+
+
+def test_build_requires_asks_the_backend_in_process(tmp_path):
+    """PEP 517's in-tree backend (backend-path, module:object), a hook it
+    lacks (sdist: nothing more), static requires: what build would refuse."""
+    (tmp_path / "pyproject.toml").write_text(
+        "[build-system]\n"
+        'requires = ["static-missing>=1", "packaging"]\n'
+        'build-backend = "backend:impl"\n'
+        'backend-path = ["."]\n'
+    )
+    (tmp_path / "backend.py").write_text(IN_TREE_BACKEND)
+    out = subprocess.run(
+        [sys.executable, "-I", str(dist.BUILD_REQUIRES), str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {
+        "sdist": [["static-missing>=1"]],
+        "wheel": [["static-missing>=1"], ["wheel-only-missing>=2"]],
+    }
