@@ -416,12 +416,19 @@ class Sandbox:
         return [sys.executable, "-m", "pip", "--python", str(self.python)]
 
     def install(self, path: Path, project_name: str) -> None:
-        """Install one local file; its dependencies from the regular index."""
+        """Install one local file; its dependencies from the regular index.
+
+        Never a stale copy of the project from uv's cache: uv keys a local
+        file's entry by its path and, on Unix, its ctime, which every write
+        changes and nothing can set back; elsewhere by its mtime, which can
+        be, so there the entry is made again from the file each time
+        (``--refresh-package``, five times the cost of an install).
+        """
         self.make_venv()
         if self.installer.uv:
             cmd = [self.installer.uv, "pip", "install", "--quiet"]
-            # Never a stale copy of the project from uv's cache.
-            cmd += ["--python", str(self.python), "--refresh-package", project_name]
+            cmd += ["--python", str(self.python)]
+            cmd += [] if os.name == "posix" else ["--refresh-package", project_name]
         else:
             cmd = self._pip() + ["install", "--no-input", "--quiet"]
         result = run(cmd + [str(path)], cwd=self.venv.parent, env=self.env)

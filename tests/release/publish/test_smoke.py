@@ -1,5 +1,6 @@
 """The smoke installer: its pure cores, and real installs of built files."""
 
+import os
 import shutil
 import signal
 import sys
@@ -381,6 +382,29 @@ def test_the_source_tree_does_not_hide_a_broken_wheel(no_import):
     )  # fmt: skip
     assert out.returncode == 1, out.stdout
     assert "No module named 'glyph_phase_engine.engine'" in out.stdout
+
+
+@pytest.mark.e2e
+def test_a_stale_cache_entry_never_stands_in_for_the_wheel(
+    good_dist, no_import, tmp_path, capsys
+):
+    """A broken wheel put where a good one was, with the good one's mtime,
+    must be the one installed, not uv's cached copy of the good one (uv keys
+    a local file by its ctime on Unix: no --refresh-package needed there)."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    shutil.copy2(good_dist / SDIST, dist / SDIST)
+    shutil.copy2(good_dist / WHEEL, dist / WHEEL)
+    argv = ["--dist-dir", str(dist), "--pythons", "all"]
+    assert smoke.main(argv) == 0  # uv's cache now has the good wheel's entry
+    good_time = (dist / WHEEL).stat().st_mtime_ns
+    shutil.copyfile(no_import.path / "dist" / WHEEL, dist / WHEEL)
+    os.utime(dist / WHEEL, ns=(good_time, good_time))
+    capsys.readouterr()
+    assert smoke.main(argv) == 1
+    out = capsys.readouterr().out
+    for python in FOUND_HERE:
+        assert f"FAIL  {label('wheel', python.minor, WHEEL)}: import failed" in out
 
 
 @pytest.mark.e2e
