@@ -25,9 +25,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.network]
 
 
 def empty_caches(folder: Path) -> Dict[str, str]:
-    """The environment of a machine with nothing cached and nothing configured."""
+    """The environment of a machine with nothing cached and nothing configured
+    (no build environment kept from an earlier build either)."""
     folder.mkdir(parents=True)
     return {
+        "RELEASE_BUILD_ENVS": str(folder / "build-envs"),
         "UV_CACHE_DIR": str(folder / "uv"),
         "PIP_CACHE_DIR": str(folder / "pip"),
         "XDG_CACHE_HOME": str(folder / "xdg"),

@@ -249,9 +249,16 @@ KEPT_DAYS = 14  # a kept environment unused this long is removed
 _COMPLETE = ".complete"
 
 
+KEPT_ENVS_VARIABLE = "RELEASE_BUILD_ENVS"
+
+
 def kept_envs_dir() -> Optional[Path]:
-    """Where build environments are kept between builds: inside the tool
+    """Where build environments are kept between builds: the folder
+    ``$RELEASE_BUILD_ENVS`` names (empty: none kept), else inside the tool
     environment (a venv), so that they go with it; None outside a venv."""
+    chosen = os.environ.get(KEPT_ENVS_VARIABLE)
+    if chosen is not None:
+        return Path(chosen) if chosen else None
     if sys.prefix == sys.base_prefix:
         return None
     return Path(sys.prefix) / KEPT_ENVS

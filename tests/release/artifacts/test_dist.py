@@ -205,9 +205,19 @@ def test_kept_environments_unused_for_long_are_removed(fake_build, tmp_path):
 
 
 def test_no_environment_is_kept_outside_a_venv(monkeypatch):
+    monkeypatch.delenv("RELEASE_BUILD_ENVS", raising=False)
     monkeypatch.setattr(dist.sys, "prefix", dist.sys.base_prefix)
     assert dist.kept_envs_dir() is None
     assert dist.kept_build_env(dist.ROOT / dist.BUILD_LOCK) is None
+
+
+def test_the_kept_environments_folder_can_be_chosen(monkeypatch, tmp_path):
+    monkeypatch.setenv("RELEASE_BUILD_ENVS", str(tmp_path))
+    assert dist.kept_envs_dir() == tmp_path
+    monkeypatch.setenv("RELEASE_BUILD_ENVS", "")
+    assert dist.kept_envs_dir() is None
+    monkeypatch.delenv("RELEASE_BUILD_ENVS")
+    assert dist.kept_envs_dir() == Path(sys.prefix) / "build-envs"
 
 
 def test_the_dependency_check_runs_beside_the_build(fake_build, tmp_path):
