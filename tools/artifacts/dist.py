@@ -323,7 +323,9 @@ def kept_build_env(
 
 
 def _prune(home: Path, key: str) -> None:
-    """Remove the kept environments unused for :data:`KEPT_DAYS` days."""
+    """Remove the kept environments unused for :data:`KEPT_DAYS` days, and
+    the lock files of environments that were never made (a failed install)
+    as old."""
     import time
 
     cutoff = time.time() - KEPT_DAYS * 86400
@@ -332,6 +334,9 @@ def _prune(home: Path, key: str) -> None:
         if other.name != key and marker.stat().st_mtime < cutoff:
             remove_tree(other)
             (home / f"{other.name}.lock").unlink(missing_ok=True)
+    for lock in home.glob("*.lock"):
+        if not (home / lock.stem).exists() and lock.stat().st_mtime < cutoff:
+            lock.unlink(missing_ok=True)
 
 
 def _relative(path: Path) -> str:

@@ -200,8 +200,11 @@ def test_kept_environments_unused_for_long_are_removed(fake_build, tmp_path):
     recent = tmp_path / "kept" / "fedcba9876543210fedc"
     recent.mkdir()
     (recent / ".complete").write_text("recent\n")
+    failed = tmp_path / "kept" / "00000000000000000000.lock"  # never made
+    failed.write_text("")
+    os.utime(failed, (os.path.getmtime(failed) - stale,) * 2)
     dist.kept_build_env(dist.ROOT / dist.BUILD_LOCK)
-    assert not old.exists() and recent.exists()
+    assert not old.exists() and recent.exists() and not failed.exists()
 
 
 def test_no_environment_is_kept_outside_a_venv(monkeypatch):
