@@ -268,3 +268,14 @@ def notices(stage: str, kind: str, lines: Iterable[str]) -> None:
 
 
 NOTICE_LINE = re.compile(r"^(?:[\w-]+: )?(?:warning|allowed): ")
+
+
+def find_uv() -> Optional[str]:
+    """The uv binary: the tool environment's (the uv package), else a uv on
+    PATH; None without either (the callers fall back to pip)."""
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")

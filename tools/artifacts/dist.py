@@ -50,7 +50,6 @@ publish job through job outputs, apart from the artifact they check.
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -69,6 +68,7 @@ from tools.artifacts.checksums import compute_sums, format_sums, read_sums, veri
 from tools.artifacts.lock import BUILD_LOCK, check_build_lock
 from tools.common import (
     ROOT,
+    find_uv,
     human_size,
     remove_tree,
     run_main,
@@ -90,18 +90,12 @@ class BuildError(Exception):
 
 
 def installer() -> str:
-    """``uv`` when it is there (the uv package or a uv on PATH), else pip."""
-    if importlib.util.find_spec("uv") is not None or shutil.which("uv"):
-        return "uv"
-    return "pip"
+    """``uv`` when it is there (:func:`tools.common.find_uv`), else pip."""
+    return "uv" if find_uv() else "pip"
 
 
 def _uv() -> List[str]:
-    if importlib.util.find_spec("uv") is not None:
-        from uv import find_uv_bin
-
-        return [find_uv_bin()]
-    return [shutil.which("uv") or "uv"]
+    return [find_uv() or "uv"]
 
 
 def build_command(source: Path, outdir: Path, python: str, *targets: str) -> List[str]:

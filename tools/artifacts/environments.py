@@ -33,7 +33,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tools import project
-from tools.common import ROOT, last_line, remove_tree
+from tools.common import ROOT, find_uv, last_line, remove_tree
 from tools.offline_first import offline_first
 from tools.tool_output import PythonMismatch, missing_dependency, python_mismatch
 
@@ -277,15 +277,6 @@ class Interpreter:
 
     minor: str  # "3.12"
     path: str
-
-
-def find_uv() -> Optional[str]:
-    try:
-        import uv  # the tool environment's uv
-
-        return str(uv.find_uv_bin())
-    except (ImportError, FileNotFoundError):
-        return shutil.which("uv")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ A lock is a requirements file: one ``name==version ; marker`` line per pin
 
 import argparse
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from tools.common import ROOT, last_line, report, run_main
+from tools.common import ROOT, find_uv, last_line, report, run_main
 from tools.project import ConfigError, load, load_pyproject
 
 BUILD_LOCK = "requirements/build.txt"
@@ -221,12 +220,7 @@ def python_floor(requires_python: str) -> str:
 
 
 def _uv() -> str:
-    try:
-        from uv import find_uv_bin
-
-        return str(find_uv_bin())
-    except (ImportError, FileNotFoundError):
-        return shutil.which("uv") or "uv"
+    return find_uv() or "uv"
 
 
 def lock_commands(

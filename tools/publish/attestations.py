@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+from tools.artifacts.checksums import parse_sums
 from tools.common import run_main
 
 # The PEP 740 verifier: a console script of the tool environment (.venv), pinned
@@ -34,13 +35,9 @@ INDEXES = ("pypi", "testpypi")
 
 
 def files_from_checksums(text: str) -> List[str]:
-    """The file paths that a ``sha256sum -c`` file lists, in its order."""
-    files = []
-    for line in text.splitlines():
-        parts = line.strip().split(None, 1)
-        if len(parts) == 2:
-            files.append(parts[1].lstrip("*"))
-    return files
+    """The file paths that a ``sha256sum -c`` file lists, in its order
+    (:func:`tools.artifacts.checksums.parse_sums`: ValueError on a bad line)."""
+    return list(parse_sums(text))
 
 
 def compute_commands(
@@ -117,7 +114,15 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     checksums = Path(args.checksums)
     text = checksums.read_text(encoding="utf-8") if checksums.is_file() else ""
-    files = files_from_checksums(text)
+    try:
+        files = files_from_checksums(text)
+    except ValueError as exc:
+        print(
+            f"error: {checksums} is not a sha256sum file ({exc}): download the "
+            "build artifact's SHA256SUMS again",
+            file=sys.stderr,
+        )
+        return 1
     problems = check_arguments(files, args.repository, args.workflow_ref)
     if problems:
         for problem in problems:

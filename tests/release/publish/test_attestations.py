@@ -19,6 +19,16 @@ def test_files_from_checksums():
     ]
 
 
+def test_a_bad_checksums_file_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "SHA256SUMS"
+    bad.write_text("not a digest  dist/a.whl\n")
+    argv = ["--index", "pypi", "--repository", "me/glyph", "--workflow-ref", REF]
+    assert va.main(argv + ["--checksums", str(bad), "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad} is not a sha256sum file (line 1 is not")
+    assert len(err.splitlines()) == 1
+
+
 def test_pypi_verifies_provenance_and_pep740_for_each_file():
     files = va.files_from_checksums(SUMS)
     commands = va.compute_commands(files, "me/glyph", REF, "pypi", "pypi-attestations")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.artifacts import environments
+from tools import common
 from tools.common import ROOT
 from tools.publish import smoke
 
@@ -52,7 +52,7 @@ def no_uv_python(tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("no-uv") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    uv = environments.find_uv()
+    uv = common.find_uv()
     assert uv, "the tool environment has uv (to install packaging quickly)"
     subprocess.run(
         [uv, "pip", "install", "--quiet", "--python", str(python)]
@@ -87,7 +87,7 @@ def test_without_uv_the_build_and_the_smoke_use_pip(no_uv_python):
 
 def test_with_uv_on_path_they_use_uv(no_uv_python):
     """The control: the same Python, with uv's folder on PATH."""
-    uv_dir = os.path.dirname(environments.find_uv())
+    uv_dir = os.path.dirname(common.find_uv())
     path = os.pathsep.join([uv_dir, path_without_uv()])
     assert choices(no_uv_python, path) == ["uv", "uv", "uv"]
 
