@@ -56,15 +56,24 @@ def _allows(spec: SpecifierSet, minor: int) -> bool:
     return any(spec.contains(Version(f"3.{minor}.{patch}")) for patch in (0, 99))
 
 
-def floor_of(spec: SpecifierSet) -> Optional[int]:
-    """The lowest 3.X minor a lower bound of ``requires-python`` names, if any."""
+def lower_bound(spec: SpecifierSet) -> Optional[Version]:
+    """The oldest Python ``requires-python`` admits by its lower bounds: the
+    highest version its ``>=``, ``~=``, ``==``, ``===`` and ``>`` clauses name
+    (together they all hold); None without one."""
     floors = [
-        Version(s.version.rstrip(".*")).release
-        for s in spec
-        if s.operator in (">=", ">", "~=", "==")
+        Version(clause.version.rstrip(".*"))
+        for clause in spec
+        if clause.operator in (">=", ">", "~=", "==", "===")
     ]
-    minors = [r[1] for r in floors if len(r) > 1 and r[0] == 3]
-    return min(minors) if minors else None
+    return max(floors) if floors else None
+
+
+def floor_of(spec: SpecifierSet) -> Optional[int]:
+    """The 3.X minor of :func:`lower_bound`, if it is a Python 3."""
+    bound = lower_bound(spec)
+    if bound is None or bound.release[0] != 3:
+        return None
+    return (bound.release + (0,))[1]
 
 
 def claimed_versions(root: Path = ROOT) -> List[str]:

@@ -2,6 +2,9 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+from packaging.specifiers import SpecifierSet
+
 from tools import pythons
 
 
@@ -160,3 +163,22 @@ def test_links_are_replaced_atomically_by_runs_at_once(tmp_path):
         "python3.12", "python3.13", "python3.8"
     ]  # fmt: skip
     assert (links / "python3.12").resolve() == found["3.12"] / "python3.12"
+
+
+@pytest.mark.parametrize(
+    "spec, bound, minor",
+    [
+        (">=3.8", "3.8", 8),
+        (">=3.8,>=3.10", "3.10", 10),  # both hold: the higher binds
+        ("~=3.9.1", "3.9.1", 9),
+        ("==3.11.*", "3.11", 11),
+        (">3.9", "3.9", 9),
+        (">=2.7", "2.7", None),
+        ("<4", None, None),
+    ],
+)
+def test_the_lower_bound_of_requires_python_is_one_function(spec, bound, minor):
+    """The lock (python_floor) and the claimed Pythons (floor_of) read it alike."""
+    found = pythons.lower_bound(SpecifierSet(spec))
+    assert (str(found) if found else None) == bound
+    assert pythons.floor_of(SpecifierSet(spec)) == minor

@@ -38,6 +38,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tools.common import ROOT, find_uv, last_line, report, run_main
+from tools.pythons import lower_bound
 from tools.project import ConfigError, load, load_pyproject
 
 BUILD_LOCK = "requirements/build.txt"
@@ -193,29 +194,23 @@ def check_bootstrap(root: Path = ROOT) -> List[str]:
 
 
 def python_floor(requires_python: str) -> str:
-    """The oldest Python ``requires-python`` admits, as ``X.Y`` (from its
-    ``>=``, ``~=`` or ``==`` clauses); ValueError says what to fix."""
+    """The oldest Python ``requires-python`` admits, as ``X.Y``
+    (:func:`tools.pythons.lower_bound`); ValueError says what to fix."""
     where = f"requires-python {requires_python!r}" if requires_python else ""
     try:
-        clauses = list(SpecifierSet(requires_python))
+        spec = SpecifierSet(requires_python)
     except InvalidSpecifier:
         raise ValueError(
             f"pyproject.toml's {where} is not a version specifier: "
             'fix it (e.g. ">=3.9")'
         ) from None
-    floors = [
-        Version(clause.version.rstrip(".*"))
-        for clause in clauses
-        if clause.operator in (">=", "~=", "==", "===")
-    ]
-    floors += [Version(clause.version) for clause in clauses if clause.operator == ">"]
-    if not floors:
+    oldest = lower_bound(spec)
+    if oldest is None:
         raise ValueError(
             "pyproject.toml's [project] requires-python gives no oldest Python "
             f"({where or 'not set'}): set one, e.g. \">=3.9\", so that "
             f"{BUILD_LOCK} is locked for the Pythons the project claims"
         )
-    oldest = max(floors)
     return ".".join(str(part) for part in (oldest.release + (0,))[:2])
 
 
