@@ -229,3 +229,16 @@ packages = ["src/thing"]
     )
     with pytest.raises(project.ConfigError, match=message):
         project.load(root)
+
+
+def test_the_one_comparison_of_digests():
+    """Missing, extra and changed names, in name order; case does not count."""
+    expected = {"a.whl": "AB" * 32, "b.tar.gz": "cd" * 32, "c.whl": "ef" * 32}
+    actual = {"a.whl": "ab" * 32, "c.whl": "00" * 32, "d.whl": "11" * 32}
+    D = checksums.Difference
+    assert checksums.differences(expected, actual) == [
+        ("b.tar.gz", D.MISSING),
+        ("c.whl", D.CHANGED),
+        ("d.whl", D.EXTRA),
+    ]
+    assert checksums.differences(expected, expected) == []

@@ -6,8 +6,9 @@ upload would fail on it), in ``sha256sum`` format, so that
 :func:`read_sums`; :func:`verify` compares ``dist/`` with it.
 """
 
+from enum import Enum
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 from tools.common import sha256
 from tools.project import DIST_DIR, SUMS_FILE
@@ -16,6 +17,31 @@ from tools.project import DIST_DIR, SUMS_FILE
 def compute_sums(paths: Iterable[Path], prefix: str = DIST_DIR + "/") -> Dict[str, str]:
     """``{"dist/<file>": sha256}`` for the built files."""
     return {prefix + p.name: sha256(p) for p in sorted(paths)}
+
+
+class Difference(Enum):
+    """How a file of one ``{name: sha256}`` map differs from another's."""
+
+    MISSING = "missing"  # expected, not there
+    EXTRA = "extra"  # there, not expected
+    CHANGED = "changed"  # in both, other bytes
+
+
+def differences(
+    expected: Mapping[str, str], actual: Mapping[str, str]
+) -> List[Tuple[str, Difference]]:
+    """Every name where two ``{name: sha256}`` maps differ, in name order:
+    the one comparison of digests (SHA256SUMS and dist/, two builds, an
+    index's listing and the build); digests compared lower-case."""
+    found = []
+    for name in sorted(set(expected) | set(actual)):
+        if name not in actual:
+            found.append((name, Difference.MISSING))
+        elif name not in expected:
+            found.append((name, Difference.EXTRA))
+        elif expected[name].lower() != actual[name].lower():
+            found.append((name, Difference.CHANGED))
+    return found
 
 
 def format_sums(sums: Dict[str, str]) -> str:
@@ -70,18 +96,18 @@ def verify(dist_dir: Path, sums_file: Path) -> List[str]:
         (p for p in dist_dir.iterdir() if p.is_file()), prefix=f"{DIST_DIR}/"
     )
     problems = []
-    for entry in sorted(set(listed) | set(actual)):
-        if entry not in actual:
+    for entry, how in differences(listed, actual):
+        if how is Difference.MISSING:
             problems.append(
                 f"{entry} is listed in {name} but missing from {dist_dir}: "
                 "dist/ changed after the build; rebuild with make dist"
             )
-        elif entry not in listed:
+        elif how is Difference.EXTRA:
             problems.append(
                 f"{entry} is in {dist_dir} but not listed in {name}: it was added "
                 "after the build; remove it or rebuild with make dist"
             )
-        elif listed[entry] != actual[entry]:
+        else:
             problems.append(
                 f"{entry} has SHA-256 {actual[entry]} but {name} says "
                 f"{listed[entry]}: the file changed after the build; rebuild with "

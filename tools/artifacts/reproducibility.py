@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from tools.artifacts.checksums import compute_sums, verify
+from tools.artifacts.checksums import Difference, compute_sums, differences, verify
 from tools.artifacts.dist import BuildError, build_into
 from tools.common import (
     ROOT,
@@ -45,8 +45,8 @@ def compare_builds(
     """Problems where two builds (``{file name: sha256}``) differ, each where
     the file name."""
     problems = []
-    for name in sorted(set(first) | set(second)):
-        if name not in second:
+    for name, how in differences(first, second):
+        if how is Difference.MISSING:
             problems.append(
                 Problem(
                     f"{name} was not made again by a build of the commit",
@@ -55,7 +55,7 @@ def compare_builds(
                     name,
                 )
             )
-        elif name not in first:
+        elif how is Difference.EXTRA:
             problems.append(
                 Problem(
                     f"a build of the commit made {name}, which dist/ does not have",
@@ -63,7 +63,7 @@ def compare_builds(
                     name,
                 )
             )
-        elif first[name] != second[name]:
+        else:
             problems.append(
                 Problem(
                     f"{name} is not reproducible: a build of the same commit "

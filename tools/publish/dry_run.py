@@ -40,6 +40,7 @@ from typing import List, Optional, Sequence
 from packaging.version import Version
 
 from tools.artifacts import archives, environments
+from tools.artifacts.checksums import Difference, differences
 from tools.common import (
     EXIT_INTERRUPTED,
     Terminated,
@@ -220,14 +221,17 @@ def verify_listing(
     found = index_check.probe(index_url, version)
     if found.kind != index_check.Kind.FOUND:
         return [f"after the upload: {found.kind}: {found.detail}"]
-    listed = {item.filename: item.hashes for item in found.files}
+    built = {path.name: sha256(path) for path in files}
+    served = {
+        item.filename: item.hashes.get("sha256", built.get(item.filename, ""))
+        for item in found.files
+    }  # a listing without a hash is not compared
     problems = []
-    for path in files:
-        if path.name not in listed:
-            problems.append(f"{path.name} is not listed on {index_url}")
-        elif "sha256" in listed[path.name]:
-            if listed[path.name]["sha256"] != sha256(path):
-                problems.append(f"{path.name} on {index_url} has another SHA-256")
+    for name, how in differences(built, served):
+        if how is Difference.MISSING:
+            problems.append(f"{name} is not listed on {index_url}")
+        elif how is Difference.CHANGED:
+            problems.append(f"{name} on {index_url} has another SHA-256")
     return problems
 
 

@@ -126,23 +126,27 @@ def compare_listing(
 ) -> Tuple[List[str], List[str]]:
     """``(not listed yet, problems)``: the index must list exactly the built
     files of ``version``, each with the built SHA-256 where it gives one."""
-    there = {
-        item.filename: item
-        for item in index_check.files_for_version(listed, version, project)
+    there = index_check.files_for_version(listed, version, project)
+    served = {  # a listing without a hash is not compared
+        item.filename: (
+            item.hashes.get("sha256") or expected.get(item.filename) or ""
+        ).lower()
+        for item in there
     }
-    missing = sorted(name for name in expected if name not in there)
-    problems = []
-    for name, item in sorted(there.items()):
-        served = item.hashes.get("sha256", "").lower()
-        if name not in expected:
+    missing: List[str] = []
+    problems: List[str] = []
+    for name, how in checksums.differences(expected, served):
+        if how is checksums.Difference.MISSING:
+            missing.append(name)
+        elif how is checksums.Difference.EXTRA:
             problems.append(
                 f"{name} is on {index_url} but not in the build ({source}): the "
                 "index holds a file this build did not make; find which upload "
                 "put it there"
             )
-        elif served and served != expected[name]:
+        else:
             problems.append(
-                f"{name} on {index_url} has SHA-256 {served} but the build made "
+                f"{name} on {index_url} has SHA-256 {served[name]} but the build made "
                 f"{expected[name]} ({source}): the index serves other bytes than "
                 "were built (another build of the same version, or a changed "
                 "file); use nothing from it and find which upload it was"
