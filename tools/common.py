@@ -16,7 +16,17 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, NoReturn, Optional, TextIO, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    NoReturn,
+    Optional,
+    TextIO,
+    Union,
+)
 
 # The checkout this tooling runs in (it lives in the repository's tools/):
 # the default root of every command; tests pass their temporary copies.
@@ -279,3 +289,27 @@ def find_uv() -> Optional[str]:
         return str(find_uv_bin())
     except (ImportError, FileNotFoundError):
         return shutil.which("uv")
+
+
+def stop_groups(procs: Iterable["subprocess.Popen[Any]"], grace: float) -> None:
+    """Stop each process and everything it started: its whole process group
+    (each started with ``start_new_session``). SIGTERM first, so that each
+    removes its temporary folders; SIGKILL for what is still there after
+    ``grace`` seconds. The one way the tooling stops its children's groups
+    (release-check's stages, the dry run's index)."""
+    live = [proc for proc in procs if proc.poll() is None]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for proc in live:
+            try:
+                os.killpg(proc.pid, sig)
+            except OSError:  # the group is gone already
+                pass
+        deadline = time.monotonic() + grace
+        for proc in live:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+        live = [proc for proc in live if proc.poll() is None]
+        if not live:
+            return

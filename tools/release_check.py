@@ -23,8 +23,6 @@ tag, or several release tags on HEAD with no ``--tag`` to choose one.
 """
 
 import argparse
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -45,6 +43,7 @@ from tools.common import (
     parse_size,
     run_main,
     sigterm_as_interrupt,
+    stop_groups,
 )
 from tools.stages import Stage, stages
 
@@ -145,23 +144,9 @@ class Runner:
             live = [
                 proc
                 for index, proc in self.procs.items()
-                if not self.done[index].is_set() and proc.poll() is None
+                if not self.done[index].is_set()
             ]
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            for proc in live:
-                try:
-                    os.killpg(proc.pid, sig)
-                except OSError:
-                    pass
-            deadline = time.monotonic() + grace
-            for proc in live:
-                try:
-                    proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    pass
-            live = [proc for proc in live if proc.poll() is None]
-            if not live:
-                break
+        stop_groups(live, grace)
 
     # -- printing -------------------------------------------------------------
     def _line(self, ok: bool, index: int, result: Result) -> str:

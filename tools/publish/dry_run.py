@@ -24,9 +24,7 @@ folders are removed.
 """
 
 import argparse
-import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -49,6 +47,7 @@ from tools.common import (
     run_main,
     sha256,
     sigterm_as_interrupt,
+    stop_groups,
 )
 from tools.project import load
 from tools.publish import index_check, smoke
@@ -189,17 +188,7 @@ class LocalIndex:
         proc, self.process = self.process, None
         if proc is None or proc.poll() is not None:
             return
-        for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT), (signal.SIGKILL, None)):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        proc.wait()
+        stop_groups([proc], STOP_TIMEOUT)
 
     @property
     def pid(self) -> Optional[int]:
