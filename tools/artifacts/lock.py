@@ -38,8 +38,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tools.common import ROOT, find_uv, last_line, report, run_main
-from tools.pythons import lower_bound
 from tools.project import ConfigError, load, load_pyproject
+from tools.pythons import lower_bound
 
 BUILD_LOCK = "requirements/build.txt"
 TOOLS_LOCK = "requirements/tools.txt"
