@@ -66,4 +66,6 @@ def unmet(source: str) -> Dict[str, List[List[str]]]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(unmet(sys.argv[1])))
+    found = unmet(sys.argv[1])
+    # On a line of its own, even after a hook's output without a newline.
+    print("\n" + json.dumps(found), flush=True)

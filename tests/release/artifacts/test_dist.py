@@ -279,3 +279,22 @@ def test_build_requires_asks_the_backend_in_process(tmp_path):
         "sdist": [["static-missing>=1"]],
         "wheel": [["static-missing>=1"], ["wheel-only-missing>=2"]],
     }
+
+
+def test_a_hook_that_prints_does_not_hide_the_answer(tmp_path):
+    """A backend's hook may print (without a newline, even): dist still reads
+    the check's answer."""
+    (tmp_path / "pyproject.toml").write_text(
+        "[build-system]\nrequires = []\n"
+        'build-backend = "noisy"\nbackend-path = ["."]\n'
+    )
+    (tmp_path / "noisy.py").write_text(
+        "import sys\n"
+        "def get_requires_for_build_wheel(config_settings=None):\n"
+        "    sys.stdout.write('running egg_info, no newline')\n"
+        "    return ['wheel-only-missing>=2']\n"
+    )
+    missing, failed = dist.unmet_requirements(
+        tmp_path, sys.executable, dict(os.environ)
+    )
+    assert (missing, failed) == (["wheel-only-missing>=2"], "")
