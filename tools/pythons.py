@@ -71,9 +71,9 @@ def lower_bound(spec: SpecifierSet) -> Optional[Version]:
 def floor_of(spec: SpecifierSet) -> Optional[int]:
     """The 3.X minor of :func:`lower_bound`, if it is a Python 3."""
     bound = lower_bound(spec)
-    if bound is None or bound.release[0] != 3:
-        return None
-    return (bound.release + (0,))[1]
+    if bound is None or bound.release[0] != 3 or len(bound.release) < 2:
+        return None  # ">=3" names no minor
+    return bound.release[1]
 
 
 def claimed_versions(root: Path = ROOT) -> List[str]:

@@ -174,6 +174,8 @@ def test_links_are_replaced_atomically_by_runs_at_once(tmp_path):
         ("==3.11.*", "3.11", 11),
         (">3.9", "3.9", 9),
         (">=2.7", "2.7", None),
+        (">=3", "3", None),
+        ("==3.*", "3", None),
         ("<4", None, None),
     ],
 )

@@ -26,6 +26,7 @@ twine (for the Python running the tools) is another one.
 import argparse
 import contextlib
 import io
+import logging
 import os
 import platform
 import re
@@ -249,6 +250,7 @@ def run_in_process(tool: Tool, root: Path) -> Outcome:
     module, args = tool.argv[2], tool.argv[3:]
     output = io.StringIO()
     saved_argv, saved_cwd = sys.argv, os.getcwd()
+    saved_logging = _logging_state()
     saved_env = {name: os.environ.get(name) for name in TOOL_ENV}
     os.environ.update(TOOL_ENV)
     code: object = 0
@@ -266,6 +268,7 @@ def run_in_process(tool: Tool, root: Path) -> Outcome:
     finally:
         sys.argv = saved_argv
         os.chdir(saved_cwd)
+        _restore_logging(saved_logging)
         for name, value in saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -277,6 +280,32 @@ def run_in_process(tool: Tool, root: Path) -> Outcome:
         output.write(f"{code}\n")
         returncode = 1
     return Outcome(tool, returncode, output.getvalue())
+
+
+LoggingState = Tuple[List[logging.Handler], int, Dict[str, bool]]
+
+
+def _logging_state() -> LoggingState:
+    """The root logger's handlers and level, and which loggers are disabled:
+    what a tool's logging set-up changes (twine's ``dictConfig`` adds a rich
+    handler and disables the loggers it does not name; validate-pyproject's
+    ``basicConfig`` does nothing when the root has a handler)."""
+    loggers = logging.Logger.manager.loggerDict.values()
+    disabled = {
+        logger.name: logger.disabled
+        for logger in loggers
+        if isinstance(logger, logging.Logger)
+    }
+    return list(logging.root.handlers), logging.root.level, disabled
+
+
+def _restore_logging(state: LoggingState) -> None:
+    handlers, level, disabled = state
+    logging.root.handlers[:] = handlers
+    logging.root.setLevel(level)
+    for logger in list(logging.Logger.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger):
+            logger.disabled = disabled.get(logger.name, False)
 
 
 def run_tools(selected: Sequence[Tool], root: Path) -> List[Outcome]:

@@ -127,10 +127,15 @@ def unmet_requirements(
     PyPA build's own check), each as build shows it; and the output when the
     check itself failed (then nothing is reported as missing)."""
     out = _run([python, "-I", str(BUILD_REQUIRES), str(source)], source, env)
-    try:
-        report = json.loads((out.stdout or "").strip().splitlines()[-1])
-        chains = [chain for kind in ("sdist", "wheel") for chain in report[kind]]
-    except (ValueError, IndexError, KeyError, TypeError):
+    chains = None
+    for line in reversed((out.stdout or "").splitlines()):  # the last answer
+        try:
+            report = json.loads(line)
+            chains = [chain for kind in ("sdist", "wheel") for chain in report[kind]]
+            break
+        except (ValueError, KeyError, TypeError):
+            continue
+    if out.returncode != 0 or chains is None:
         return [], out.stdout or "no output"
     found: List[str] = []
     for chain in chains:
@@ -252,7 +257,7 @@ def kept_envs_dir() -> Optional[Path]:
     environment (a venv), so that they go with it; None outside a venv."""
     chosen = os.environ.get(KEPT_ENVS_VARIABLE)
     if chosen is not None:
-        return Path(chosen) if chosen else None
+        return Path(chosen).resolve() if chosen else None
     if sys.prefix == sys.base_prefix:
         return None
     return Path(sys.prefix) / KEPT_ENVS
@@ -292,45 +297,74 @@ def kept_build_env(
     home = kept_envs_dir()
     if home is None:
         return None
-    key = env_key(lock, python, installer())
-    env_dir = home / key
     try:
+        key = env_key(lock, python, installer())
         home.mkdir(parents=True, exist_ok=True)
         held = open(home / f"{key}.lock", "w")
     except OSError:
-        return None  # a tool environment that cannot be written: keep nothing
+        return None  # no lock to read, or a folder that cannot be written
+    env_dir = home / key
     with held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        env_python = env_dir / "bin" / "python"
-        if (env_dir / _COMPLETE).is_file() and env_python.exists():
-            (env_dir / _COMPLETE).touch()
-            return str(env_python)
-        remove_tree(env_dir)
         try:
-            made = make_build_env(lock, env_dir, python, environ)
+            fcntl.flock(held, fcntl.LOCK_EX)
+            env_python = env_dir / "bin" / "python"
+            if (env_dir / _COMPLETE).is_file() and env_python.exists():
+                (env_dir / _COMPLETE).touch()
+                return str(env_python)
+            remove_tree(env_dir)
+        except OSError:
+            return None  # a file system without locks: keep nothing
+        try:
+            made = make_build_env(lock, env_dir, python, _making_env(environ))
+            (env_dir / _COMPLETE).write_text(key + "\n", encoding="utf-8")
         except BaseException:
             remove_tree(env_dir)
             raise
-        (env_dir / _COMPLETE).write_text(key + "\n", encoding="utf-8")
     _prune(home, key)
     return made
 
 
+def _making_env(environ: Optional[Dict[str, str]]) -> Dict[str, str]:
+    """The environment a kept build environment is made in, whoever asks:
+    no ``PYTHONPATH`` (pip would take what it finds there as installed and
+    leave it out), and uv's default link mode (a symlink into uv's cache
+    would break when the cache is cleaned)."""
+    env = dict(os.environ if environ is None else environ)
+    env.pop("PYTHONPATH", None)
+    env.pop("UV_LINK_MODE", None)
+    return env
+
+
+def forget_build_env(python: str) -> None:
+    """Mark the kept environment of ``python`` as not made: a build that
+    failed in it makes a new one next time (whatever broke it)."""
+    home = kept_envs_dir()
+    env_dir = Path(python).parent.parent
+    if home is not None and env_dir.parent == home:
+        (env_dir / _COMPLETE).unlink(missing_ok=True)
+
+
 def _prune(home: Path, key: str) -> None:
-    """Remove the kept environments unused for :data:`KEPT_DAYS` days, and
-    the lock files of environments that were never made (a failed install)
-    as old."""
+    """Remove the kept environments unused for :data:`KEPT_DAYS` days, each
+    under its own lock, taken without waiting (one in use is skipped) and
+    its age checked again once held. The lock files stay: removing one that
+    another process is about to take would let two make the same
+    environment at once."""
+    import fcntl
     import time
 
     cutoff = time.time() - KEPT_DAYS * 86400
     for marker in home.glob(f"*/{_COMPLETE}"):
         other = marker.parent
-        if other.name != key and marker.stat().st_mtime < cutoff:
-            remove_tree(other)
-            (home / f"{other.name}.lock").unlink(missing_ok=True)
-    for lock in home.glob("*.lock"):
-        if not (home / lock.stem).exists() and lock.stat().st_mtime < cutoff:
-            lock.unlink(missing_ok=True)
+        if other.name == key:
+            continue
+        try:
+            with open(home / f"{other.name}.lock", "w") as held:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if marker.stat().st_mtime < cutoff:
+                    remove_tree(other)
+        except OSError:  # in use, or gone already
+            continue
 
 
 def _relative(path: Path) -> str:
@@ -361,15 +395,20 @@ def build_into(
     work.mkdir(parents=True, exist_ok=True)
     env = {**build_env(root, dev_version), "TMPDIR": str(work)}
     try:
-        python = kept_build_env(root / BUILD_LOCK, env) or make_build_env(
-            root / BUILD_LOCK, work / "env", environ=env
-        )
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            checked = (
-                pool.submit(unmet_requirements, root, python, env) if check else None
+        kept = kept_build_env(root / BUILD_LOCK, env)
+        python = kept or make_build_env(root / BUILD_LOCK, work / "env", environ=env)
+        out, missing, check_output = _build(root, outdir, python, env, verbose, check)
+        if kept and (out.returncode != 0 or check_output):
+            # What broke may be the kept environment (files removed from under
+            # it): the build runs again in a new one, and only that counts.
+            forget_build_env(kept)
+            shutil.rmtree(outdir, ignore_errors=True)
+            python = kept_build_env(root / BUILD_LOCK, env) or make_build_env(
+                root / BUILD_LOCK, work / "env", environ=env
             )
-            out = _run(build_command(root, outdir, python), root, env, verbose)
-            missing, check_output = checked.result() if checked else ([], "")
+            out, missing, check_output = _build(
+                root, outdir, python, env, verbose, check
+            )
     finally:
         remove_tree(work)
     if missing:
@@ -402,6 +441,22 @@ def build_into(
             out.stdout or "",
         )
     return [pair.sdist, pair.wheel]
+
+
+def _build(
+    root: Path,
+    outdir: Path,
+    python: str,
+    env: Dict[str, str],
+    verbose: bool,
+    check: bool,
+) -> Tuple["subprocess.CompletedProcess[str]", List[str], str]:
+    """The build, with :func:`unmet_requirements` beside it when ``check``."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(unmet_requirements, root, python, env) if check else None
+        out = _run(build_command(root, outdir, python), root, env, verbose)
+        missing, check_output = checked.result() if checked else ([], "")
+    return out, missing, check_output
 
 
 def make_dist(

@@ -4,6 +4,7 @@ Every broken case is made in a temporary copy of the project (the ``project``
 fixture) and must fail with its message.
 """
 
+import logging
 import os
 import re
 import sys
@@ -327,3 +328,43 @@ def test_invalid_pyproject_fails_make_check(project):
     result = project.make("check")
     failed(result, "validate-pyproject failed", "fix pyproject.toml where it says")
     assert "zip-safe" in result.stdout + result.stderr
+
+
+FIRST_TOOL = """
+import logging.config, sys
+logging.config.dictConfig({
+    "version": 1,
+    "handlers": {
+        "out": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
+    },
+    "root": {"handlers": ["out"], "level": "INFO"},
+})
+logging.getLogger("first").info("first tool's line")
+"""
+SECOND_TOOL = """
+import logging
+logging.basicConfig(format="[%(levelname)s] %(message)s")
+logging.getLogger("second").error("second tool's error")
+raise SystemExit(1)
+"""
+
+
+def test_one_tools_logging_does_not_reach_the_next(tmp_path, monkeypatch):
+    """twine's dictConfig left its handler on the root logger, so that
+    validate-pyproject's basicConfig did nothing: each tool now starts from
+    this process's own logging, and leaves it as it was."""
+    (tmp_path / "first_tool.py").write_text(FIRST_TOOL)
+    (tmp_path / "second_tool.py").write_text(SECOND_TOOL)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(logging.root, "handlers", [])  # as in make check: none
+    mine = logging.getLogger("tests.mine")
+    handlers = list(logging.root.handlers)
+    tools = [
+        check.Tool(name, [sys.executable, "-m", name], "fix")
+        for name in ("first_tool", "second_tool")
+    ]
+    first, second = check.run_tools(tools, tmp_path)
+    assert "first tool's line" in first.output
+    assert second.returncode == 1
+    assert second.output.strip() == "[ERROR] second tool's error"
+    assert logging.root.handlers == handlers and not mine.disabled

@@ -1,6 +1,7 @@
 """The build's guards: the offline-first build environment (an optimisation
 only: any failure is retried online), dev versions outside git."""
 
+import fcntl
 import json
 import os
 import shutil
@@ -46,6 +47,8 @@ def fake_build(monkeypatch):
                 (outdir / "glyph_phase_engine-1.2.3.tar.gz").write_bytes(b"s")
                 (outdir / "glyph_phase_engine-1.2.3-py3-none-any.whl").write_bytes(b"w")
                 return subprocess.CompletedProcess(cmd, 0, "built")
+            if cmd[1:2] != ["venv"] and "sync" not in cmd:
+                raise AssertionError(f"a command the fake does not know: {cmd}")
             if "sync" not in cmd:  # uv venv
                 env_dir = Path(cmd[-1])
                 (env_dir / "bin").mkdir(parents=True, exist_ok=True)
@@ -200,11 +203,14 @@ def test_kept_environments_unused_for_long_are_removed(fake_build, tmp_path):
     recent = tmp_path / "kept" / "fedcba9876543210fedc"
     recent.mkdir()
     (recent / ".complete").write_text("recent\n")
-    failed = tmp_path / "kept" / "00000000000000000000.lock"  # never made
-    failed.write_text("")
-    os.utime(failed, (os.path.getmtime(failed) - stale,) * 2)
-    dist.kept_build_env(dist.ROOT / dist.BUILD_LOCK)
-    assert not old.exists() and recent.exists() and not failed.exists()
+    busy = tmp_path / "kept" / "00000000000000000000"  # old, but in use
+    busy.mkdir()
+    (busy / ".complete").write_text("busy\n")
+    os.utime(busy / ".complete", (os.path.getmtime(busy) - stale,) * 2)
+    with open(tmp_path / "kept" / f"{busy.name}.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        dist.kept_build_env(dist.ROOT / dist.BUILD_LOCK)
+    assert not old.exists() and recent.exists() and busy.exists()
 
 
 def test_no_environment_is_kept_outside_a_venv(monkeypatch):
@@ -217,6 +223,9 @@ def test_no_environment_is_kept_outside_a_venv(monkeypatch):
 def test_the_kept_environments_folder_can_be_chosen(monkeypatch, tmp_path):
     monkeypatch.setenv("RELEASE_BUILD_ENVS", str(tmp_path))
     assert dist.kept_envs_dir() == tmp_path
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RELEASE_BUILD_ENVS", "envs")  # relative: to here
+    assert dist.kept_envs_dir() == tmp_path / "envs"
     monkeypatch.setenv("RELEASE_BUILD_ENVS", "")
     assert dist.kept_envs_dir() is None
     monkeypatch.delenv("RELEASE_BUILD_ENVS")
@@ -298,3 +307,28 @@ def test_a_hook_that_prints_does_not_hide_the_answer(tmp_path):
         tmp_path, sys.executable, dict(os.environ)
     )
     assert (missing, failed) == (["wheel-only-missing>=2"], "")
+
+
+def test_a_build_that_fails_in_a_kept_environment_runs_in_a_new_one(
+    fake_build, tmp_path
+):
+    """The kept environment may be what broke: it is made again, the build
+    runs once more, and only that build's error is reported."""
+    installs, builds = fake_build(None, None, build=REAL_ERROR, keep=tmp_path / "k")
+    with pytest.raises(dist.BuildError) as info:
+        dist.build_into(dist.ROOT, tmp_path / "out" / "dist", None)
+    assert len(installs) == 2 and len(builds) == 2
+    assert "SyntaxError: invalid syntax" in str(info.value)
+
+
+def test_a_kept_environment_is_made_without_pythonpath_or_a_link_mode(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", "/somewhere")
+    monkeypatch.setenv("UV_LINK_MODE", "symlink")
+    made = dist._making_env(None)
+    assert "PYTHONPATH" not in made and "UV_LINK_MODE" not in made
+    assert made["PATH"] == os.environ["PATH"]
+
+
+def test_nothing_is_kept_without_a_lock_to_read(monkeypatch, tmp_path):
+    monkeypatch.setenv("RELEASE_BUILD_ENVS", str(tmp_path / "kept"))
+    assert dist.kept_build_env(tmp_path / "no-such-lock.txt") is None
