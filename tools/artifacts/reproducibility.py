@@ -79,9 +79,15 @@ def compare_builds(
 
 def clone_commit(root: Path, dest: Path, ref: str = "HEAD") -> str:
     """Clone ``root``'s repository into ``dest`` at the commit of ``ref`` (HEAD,
-    or a tag: the index audit rebuilds a release); the commit."""
+    or a tag: the index audit rebuilds a release); the commit. Only tracked
+    files come along: what the working tree adds is not in the rebuild."""
     commit = git("rev-parse", f"{ref}^{{commit}}", root=root)
-    git("clone", "--quiet", "--no-checkout", str(root), str(dest), root=root)
+    # --shared: the clone borrows root's objects (git's alternates) instead of
+    # linking each one; it lives only as long as the rebuild, and root's
+    # objects do not go away meanwhile.
+    git(
+        "clone", "--quiet", "--shared", "--no-checkout", str(root), str(dest), root=root
+    )
     git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, root=dest)
     return commit
 
