@@ -49,6 +49,7 @@ publish job through job outputs, apart from the artifact they check.
 """
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -58,6 +59,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -292,8 +294,6 @@ def kept_build_env(
     ``python -I`` (nothing from the caller's environment reaches it) and never
     installed into by a build (``--no-isolation``).
     """
-    import fcntl
-
     home = kept_envs_dir()
     if home is None:
         return None
@@ -324,6 +324,15 @@ def kept_build_env(
     return made
 
 
+def build_python(
+    lock: Path, env_dir: Path, environ: Optional[Dict[str, str]] = None
+) -> str:
+    """The Python of a build environment made from ``lock``: the kept one
+    (:func:`kept_build_env`), or else one made at ``env_dir``."""
+    kept = kept_build_env(lock, environ)
+    return kept or make_build_env(lock, env_dir, environ=environ)
+
+
 def _making_env(environ: Optional[Dict[str, str]]) -> Dict[str, str]:
     """The environment a kept build environment is made in, whoever asks:
     no ``PYTHONPATH`` (pip would take what it finds there as installed and
@@ -335,13 +344,17 @@ def _making_env(environ: Optional[Dict[str, str]]) -> Dict[str, str]:
     return env
 
 
+def is_kept(python: str) -> bool:
+    """Is ``python`` the Python of a kept build environment?"""
+    home = kept_envs_dir()
+    return home is not None and Path(python).parent.parent.parent == home
+
+
 def forget_build_env(python: str) -> None:
     """Mark the kept environment of ``python`` as not made: a build that
     failed in it makes a new one next time (whatever broke it)."""
-    home = kept_envs_dir()
-    env_dir = Path(python).parent.parent
-    if home is not None and env_dir.parent == home:
-        (env_dir / _COMPLETE).unlink(missing_ok=True)
+    if is_kept(python):
+        (Path(python).parent.parent / _COMPLETE).unlink(missing_ok=True)
 
 
 def _prune(home: Path, key: str) -> None:
@@ -350,9 +363,6 @@ def _prune(home: Path, key: str) -> None:
     its age checked again once held. The lock files stay: removing one that
     another process is about to take would let two make the same
     environment at once."""
-    import fcntl
-    import time
-
     cutoff = time.time() - KEPT_DAYS * 86400
     for marker in home.glob(f"*/{_COMPLETE}"):
         other = marker.parent
@@ -395,17 +405,14 @@ def build_into(
     work.mkdir(parents=True, exist_ok=True)
     env = {**build_env(root, dev_version), "TMPDIR": str(work)}
     try:
-        kept = kept_build_env(root / BUILD_LOCK, env)
-        python = kept or make_build_env(root / BUILD_LOCK, work / "env", environ=env)
+        python = build_python(root / BUILD_LOCK, work / "env", env)
         out, missing, check_output = _build(root, outdir, python, env, verbose, check)
-        if kept and (out.returncode != 0 or check_output):
+        if is_kept(python) and (out.returncode != 0 or check_output):
             # What broke may be the kept environment (files removed from under
             # it): the build runs again in a new one, and only that counts.
-            forget_build_env(kept)
+            forget_build_env(python)
             shutil.rmtree(outdir, ignore_errors=True)
-            python = kept_build_env(root / BUILD_LOCK, env) or make_build_env(
-                root / BUILD_LOCK, work / "env", environ=env
-            )
+            python = build_python(root / BUILD_LOCK, work / "env", env)
             out, missing, check_output = _build(
                 root, outdir, python, env, verbose, check
             )

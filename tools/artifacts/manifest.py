@@ -153,12 +153,11 @@ def _build_python(root: Path, work: Path) -> str:
     (:func:`tools.artifacts.dist.make_build_env`, hash-checked): the kept one
     the build uses (:func:`tools.artifacts.dist.kept_build_env`), or one made
     in ``work``."""
-    from tools.artifacts.dist import BuildError, kept_build_env, make_build_env
+    from tools.artifacts.dist import BuildError, build_python
     from tools.artifacts.lock import BUILD_LOCK
 
     try:
-        kept = kept_build_env(root / BUILD_LOCK)
-        return kept or make_build_env(root / BUILD_LOCK, work / "env")
+        return build_python(root / BUILD_LOCK, work / "env")
     except BuildError as exc:
         raise ManifestError(
             f"cannot make the build environment to ask hatchling what the build "

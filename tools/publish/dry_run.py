@@ -211,10 +211,7 @@ def verify_listing(
     if found.kind != index_check.Kind.FOUND:
         return [f"after the upload: {found.kind}: {found.detail}"]
     built = {path.name: sha256(path) for path in files}
-    served = {
-        item.filename: item.hashes.get("sha256", built.get(item.filename, ""))
-        for item in found.files
-    }  # a listing without a hash is not compared
+    served = index_check.listed_digests(found.files, built)
     problems = []
     for name, how in differences(built, served):
         if how is Difference.MISSING:

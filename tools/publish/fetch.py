@@ -127,12 +127,7 @@ def compare_listing(
     """``(not listed yet, problems)``: the index must list exactly the built
     files of ``version``, each with the built SHA-256 where it gives one."""
     there = index_check.files_for_version(listed, version, project)
-    served = {  # a listing without a hash is not compared
-        item.filename: (
-            item.hashes.get("sha256") or expected.get(item.filename) or ""
-        ).lower()
-        for item in there
-    }
+    served = index_check.listed_digests(there, expected)
     missing: List[str] = []
     problems: List[str] = []
     for name, how in checksums.differences(expected, served):

@@ -37,7 +37,7 @@ from datetime import datetime
 from enum import Enum
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -169,6 +169,20 @@ class Listed:
     upload_time: Optional[str] = None  # PEP 700, JSON pages only
     #: The link as the page gives it (maybe relative to the page; no fragment).
     url: str = field(default="", compare=False)
+
+
+def listed_digests(
+    listed: Iterable[Listed], built: Mapping[str, str]
+) -> Dict[str, str]:
+    """``{file name: sha256}`` of the listed files, to compare with the built
+    ones (``checksums.differences``); a file listed without a SHA-256 takes
+    the built one's, so that it is never reported as other bytes."""
+    return {
+        item.filename: (
+            item.hashes.get("sha256") or built.get(item.filename) or ""
+        ).lower()
+        for item in listed
+    }
 
 
 class _Anchors(HTMLParser):
