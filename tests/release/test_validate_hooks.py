@@ -9,11 +9,16 @@ hook's additional_dependencies, then the hook's command (`mypy` with its args,
 no file names) on a copy of the tracked files.
 """
 
+import contextlib
+import fcntl
+import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -54,22 +59,42 @@ def test_the_mypy_hook_taking_the_newest_packaging_fails_validate(tmp_path):
     )
 
 
-@pytest.mark.e2e
-@pytest.mark.network
-def test_the_mypy_hook_runs(tmp_path):
-    rev, hook = mypy_hook()
+def kept_folder(rev: str, hook) -> Path:
+    """Where the hook's environment, copy and mypy cache are kept between
+    runs: beside the interpreter running the tests (the tox env), one folder
+    per mypy rev and dependency list, so a changed hook starts from nothing.
+
+    mypy's incremental cache checks every file it uses (size, mtime, then
+    hash), so a warm cache changes how fast the hook runs, never its verdict;
+    a fresh clone (CI) runs it cold.
+    """
+    key = json.dumps([rev, sorted(map(str, hook["additional_dependencies"]))])
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return Path(sys.prefix) / "mypy-hook" / digest
+
+
+def hook_environment(folder: Path, rev: str, hook, env) -> Path:
+    """A venv with mypy at the hook's rev and exactly its dependencies,
+    made once (``.complete`` marks it done; a half-made one is made again)."""
+    venv, done = folder / "venv", folder / "venv" / ".complete"
+    if done.exists():
+        return venv / "bin"
+    shutil.rmtree(venv, ignore_errors=True)
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
-    env["UV_INDEX_URL"] = "https://pypi.org/simple/"
-    venv = tmp_path / "hook"
     subprocess.run(
         [uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True, env=env
     )
-    python = venv / "bin" / "python"
-    install = [uv, "pip", "install", "-q", "--python", str(python)]
+    install = [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
     install += [f"mypy=={rev.lstrip('v')}", *map(str, hook["additional_dependencies"])]
     subprocess.run(install, check=True, env=env)
-    copy = tmp_path / "copy"
+    done.touch()
+    return venv / "bin"
+
+
+def copy_of_the_files(copy: Path) -> None:
+    """``copy`` holds exactly the tracked and untracked-not-ignored files,
+    with their times (what mypy's cache compares first)."""
+    shutil.rmtree(copy, ignore_errors=True)
     files = (
         subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -84,8 +109,32 @@ def test_the_mypy_hook_runs(tmp_path):
         if (ROOT / name).is_file():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, copy / name)
-    args = [str(a) for a in hook.get("args", [])]
-    out = subprocess.run(
-        [str(venv / "bin" / "mypy"), *args], cwd=copy, capture_output=True, text=True
-    )
+
+
+@pytest.mark.e2e
+@pytest.mark.network
+def test_the_mypy_hook_runs():
+    rev, hook = mypy_hook()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
+    env["UV_INDEX_URL"] = "https://pypi.org/simple/"
+    folder = kept_folder(rev, hook)
+    with open_lock(folder):
+        bin_dir = hook_environment(folder, rev, hook, env)
+        copy_of_the_files(folder / "copy")
+        args = [str(a) for a in hook.get("args", [])]
+        out = subprocess.run(
+            [str(bin_dir / "mypy"), *args, "--cache-dir", str(folder / "cache")],
+            cwd=folder / "copy",
+            capture_output=True,
+            text=True,
+        )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+@contextlib.contextmanager
+def open_lock(folder: Path) -> Iterator[None]:
+    """One run at a time in ``folder`` (two checkouts' suites may share it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
