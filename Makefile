@@ -14,6 +14,7 @@ BUILD_REQUIREMENTS ?= requirements/build.txt
 TOX_ARGS ?=
 # TOX_ENVS=py311,lint: run only these envs in make test (default: all of them).
 TOX_ENVS ?=
+BUILD_ONLY ?=
 # Overridable release inputs (see the release guard targets below).
 TAG ?=
 DEV ?=
@@ -64,9 +65,10 @@ tools: $(TOOLS)
 # bootstrap.txt (its uv, installed first), build.txt (make dist's build
 # environment, every Python from requires-python's lower bound up). Then
 # check that build.txt pins what pyproject.toml's [build-system] requires.
-.PHONY: lock  ## re-pin requirements/{tools,bootstrap,build}.txt (with hashes) from their .in files
+# BUILD_ONLY=1 re-pins build.txt alone (make adopt: it brings the tool locks).
+.PHONY: lock  ## re-pin requirements/{tools,bootstrap,build}.txt (with hashes) from their .in files [BUILD_ONLY=1: build.txt only]
 lock: $(TOOLS)
-	@$(PY) -m tools.artifacts.lock --write
+	@$(PY) -m tools.artifacts.lock --write $(if $(filter-out 0 no false,$(BUILD_ONLY)),--build-only)
 
 # ---- tests ---------------------------------------------------------------
 

@@ -21,8 +21,10 @@ What it does, in the target (a git clone with no uncommitted change):
 - adds the pipeline's outputs (``/.venv/``, ``/dist/``, ``/SHA256SUMS``...)
   to the target's ``.gitignore``;
 - writes ``requirements/build.in`` with the target's ``[build-system]
-  requires`` (its build plugins too) and runs ``make lock`` in the target,
-  which pins them with hashes for its ``requires-python``.
+  requires`` (its build plugins too) and runs ``make lock BUILD_ONLY=1`` in
+  the target, which pins them with hashes for its ``requires-python``; the
+  tool locks (``tools.txt``, ``bootstrap.txt``) are this pipeline's own,
+  copied: the target runs the tools this pipeline was tested with.
 
 It refuses, with one line and exit 1 (2 for usage), before writing anything:
 another build backend, no hatch-vcs, a malformed ``pyproject.toml``, a target
@@ -80,7 +82,15 @@ COPIED_FILES = (
     ".github/zizmor.yml",
     f"{WORKFLOWS}/test.yml",  # adapted: adapt_tests
 )
-REQUIREMENT_SOURCES = ("requirements/tools.in", "requirements/bootstrap.in")
+# The pipeline's tool locks are the target's too: the tools it runs are the
+# ones this pipeline's tests ran, pinned and hash-checked; only the build's
+# lock depends on the target (its [build-system] requires, its Pythons).
+REQUIREMENT_SOURCES = (
+    "requirements/tools.in",
+    "requirements/bootstrap.in",
+    "requirements/tools.txt",
+    "requirements/bootstrap.txt",
+)
 BUILD_IN = "requirements/build.in"
 LOCKS = (
     "requirements/tools.txt",
@@ -458,9 +468,10 @@ def restore(before: Dict[Path, Optional[bytes]]) -> None:
 
 
 def lock(target: Path, python: str) -> None:
-    """``make lock`` in the target, with this tool environment's Python."""
+    """``make lock BUILD_ONLY=1`` in the target, with this tool environment's
+    Python: its build lock, for its own build requirements and Pythons."""
     out = subprocess.run(
-        ["make", "-C", str(target), "lock", f"TOOLS_PYTHON={python}"],
+        ["make", "-C", str(target), "lock", "BUILD_ONLY=1", f"TOOLS_PYTHON={python}"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

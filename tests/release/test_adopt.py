@@ -374,6 +374,10 @@ def adopted(tmp_path_factory) -> Project:
     text = passed(out)
     assert "workflow release-pypi.yaml, environment pypi" in text
     assert "adopt: removed .github/workflows/release.yaml" in text
+    # the build lock is the target's own; the tool locks are the pipeline's
+    assert "hatchling==" in (proj.path / "requirements/build.txt").read_text()
+    for name in ("requirements/tools.txt", "requirements/bootstrap.txt"):
+        assert (proj.path / name).read_bytes() == (ROOT / name).read_bytes()
     # its own CI (on a schedule, with pedantic-only findings) stays: release-check
     # passes with it (zizmor's default persona; the schedule is its own)
     assert (proj.path / ".github/workflows/ci.yaml").is_file()

@@ -240,13 +240,16 @@ def lock_commands(
     ]  # fmt: skip
 
 
-def write_locks(root: Path = ROOT) -> List[str]:
-    """Re-pin the three locks (make lock); problems, one line each."""
+def write_locks(root: Path = ROOT, build_only: bool = False) -> List[str]:
+    """Re-pin the three locks (make lock), or only the build's (``build_only``:
+    make adopt, which brings the pipeline's own tool locks); problems, one
+    line each."""
     try:
         floor = python_floor(project_requires_python(root))
     except (ValueError, ConfigError) as exc:
         return [str(exc)]
-    for what, cmd in lock_commands(root, floor):
+    commands = lock_commands(root, floor)
+    for what, cmd in commands[-1:] if build_only else commands:
         print(f"locks: pinning {what}", flush=True)
         out = subprocess.run(
             cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -272,8 +275,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         action="store_true",
         help="re-pin requirements/{tools,bootstrap,build}.txt first (make lock)",
     )
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help=f"with --write, re-pin only {BUILD_LOCK} (make lock BUILD_ONLY=1)",
+    )
     args = parser.parse_args(argv)
-    if args.write and report(write_locks(ROOT), "lock"):
+    if args.build_only and not args.write:
+        parser.error("--build-only re-pins a lock: use it with --write")
+    if args.write and report(write_locks(ROOT, args.build_only), "lock"):
         return 1
     problems = check_build_lock(ROOT) + check_bootstrap(ROOT)
     if report(problems, "locks"):

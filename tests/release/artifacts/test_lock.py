@@ -65,3 +65,49 @@ def test_make_lock_without_an_oldest_python_is_one_line(project):
     )
     assert "Traceback" not in text
     assert (project.path / BUILD_LOCK).read_text() == before
+
+
+def fake_uv(folder, monkeypatch):
+    """A uv that writes each lock it is asked for (its -o) and logs its argv."""
+    script = folder / "uv"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> {folder / "calls.txt"}\n'
+        'while [ "$#" -gt 1 ]; do [ "$1" = -o ] && echo pinned > "$2"; shift; done\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setattr(lock, "_uv", lambda: str(script))
+    return folder / "calls.txt"
+
+
+def locked_project(folder):
+    (folder / "requirements").mkdir(parents=True)
+    (folder / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nrequires-python = ">=3.10"\n'
+        '[tool.hatch.build.targets.wheel]\npackages = ["src/p"]\n'
+    )
+    return folder
+
+
+@pytest.mark.parametrize(
+    "build_only, pinned",
+    [(False, ["tools.txt", "bootstrap.txt", "build.txt"]), (True, ["build.txt"])],
+)
+def test_build_only_pins_the_build_lock_alone(
+    tmp_path, monkeypatch, build_only, pinned
+):
+    calls = fake_uv(tmp_path, monkeypatch)
+    root = locked_project(tmp_path / "p")
+    assert lock.write_locks(root, build_only=build_only) == []
+    made = sorted(path.name for path in (root / "requirements").iterdir())
+    assert made == sorted(pinned)
+    asked = calls.read_text().splitlines()
+    assert len(asked) == len(pinned)
+    assert "--python-version 3.10 requirements/build.in" in asked[-1]
+
+
+def test_build_only_without_write_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exited:
+        lock.main(["--build-only"])
+    assert exited.value.code == 2
+    assert "--build-only re-pins a lock: use it with --write" in capsys.readouterr().err
