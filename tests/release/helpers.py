@@ -128,10 +128,23 @@ def project_files(root: Path = ROOT):
             yield name
 
 
+def compiled_tools(root: Path = ROOT):
+    """The tooling's bytecode for this interpreter (git ignores it): each
+    copy's ``python -m tools...`` would compile the same sources again."""
+    tag = sys.implementation.cache_tag
+    for path in (root / "tools").rglob(f"__pycache__/*.{tag}.pyc"):
+        yield str(path.relative_to(root))
+
+
 def new_project(tmp_path_factory, name: str = "project") -> Project:
-    """A fresh repository with a copy of the project, committed, untagged."""
+    """A fresh repository with a copy of the project, committed, untagged.
+
+    The tooling's bytecode comes along (with the sources' times, which is
+    what Python checks a ``.pyc`` against: a source edited in the copy is
+    compiled again); git ignores it, so the commit and the builds never see it.
+    """
     dest = tmp_path_factory.mktemp(name)
-    for name in project_files():
+    for name in [*project_files(), *compiled_tools()]:
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, target)
