@@ -28,7 +28,7 @@ from typing import List, Optional, Set, Tuple
 
 from tools.artifacts import manifest, secrets, startup, toplevel
 from tools.artifacts.archives import WHEEL, one_of_each, read_archive
-from tools.common import ROOT, notices, report, run_main
+from tools.common import ROOT, NoticeKind, notices, report, run_main
 from tools.project import DIST_DIR, ConfigError
 from tools.project import load as load_project
 
@@ -97,7 +97,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     problems, allowed, notes = check_contents(args.dist_dir)
     for note in notes:
         print(f"contents: {note}")
-    notices("contents", "allowed", allowed)
+    notices("contents", NoticeKind.ALLOWED, allowed)
     if report(problems, "contents"):
         return 1
     print(

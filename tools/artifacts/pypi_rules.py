@@ -115,7 +115,7 @@ from tools.artifacts.pypi_files import (
     read_wheel,
     reject,
 )
-from tools.common import ROOT, notices, report, run_main
+from tools.common import ROOT, NoticeKind, notices, report, run_main
 from tools.project import DIST_DIR, ConfigError, Project
 from tools.project import load as load_project
 
@@ -475,7 +475,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     release = bool(args.tag or args.dev) or on_release_tag(ROOT)
     problems, warnings, count = check_dist_dir(args.dist_dir, release)
-    notices("pypi-rules", "warning", warnings)
+    notices("pypi-rules", NoticeKind.WARNING, warnings)
     if report(problems, "pypi-rules"):
         return 1
     print(

@@ -48,6 +48,7 @@ from tools.artifacts.archives import (
 from tools.common import (
     ROOT,
     GitError,
+    NoticeKind,
     git,
     human_size,
     notices,
@@ -452,7 +453,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         ROOT, args.dist_dir, args.tag, args.dev, report_dist=False
     )
     problems = result.problems + guard_problems
-    notices("sanity", "warning", result.warnings)
+    notices("sanity", NoticeKind.WARNING, result.warnings)
     print(f"sanity: {', '.join(result.notes) or 'no files'}")
     for note in guard_notes:
         print(f"guard: {note}")
