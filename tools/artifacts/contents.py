@@ -25,7 +25,7 @@ import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, List, Optional, Set, Union
+from typing import List, Optional, Set
 
 from tools.artifacts import manifest, secrets, startup, toplevel
 from tools.artifacts.archives import WHEEL, one_of_each, read_archive
@@ -41,12 +41,6 @@ class ContentsResult:
     problems: List[Problem] = field(default_factory=list)
     allowed: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
-
-
-def _problems(found: Iterable[Union[str, Problem]]) -> List[Problem]:
-    # The checks that still say their problems as text (the manifest, the
-    # scans, the top-level names): each line is one Problem, printed the same.
-    return [p if isinstance(p, Problem) else Problem(p) for p in found]
 
 
 def check_contents(dist_dir: Path, root: Path = ROOT) -> ContentsResult:
@@ -75,12 +69,13 @@ def check_contents(dist_dir: Path, root: Path = ROOT) -> ContentsResult:
         tracked = found = None
     for archive in archives:
         if tracked is not None and found is not None:
-            problems += _problems(manifest.check_archive(archive, root, tracked, found))
-    results, config_problems = secrets.check_archives(archives, root)
-    problems += _problems(config_problems)
+            problems += manifest.check_archive(archive, root, tracked, found)
+    scans = secrets.check_archives(archives, root)
+    results = scans.value
+    problems += scans.problems
     allowed: List[str] = []
-    more, allowed_startup, startup_members = startup.check_archives(archives, root)
-    problems += _problems(more)
+    starts = startup.check_archives(archives, root)
+    problems += starts.problems
     try:
         project = load_project(root)
     except ConfigError as exc:
@@ -88,16 +83,14 @@ def check_contents(dist_dir: Path, root: Path = ROOT) -> ContentsResult:
     else:
         for archive in archives:
             if archive.kind == WHEEL:
-                problems += _problems(
-                    toplevel.check_toplevel(archive, project, startup_members)
-                )
+                problems += toplevel.check_toplevel(archive, project, starts.members)
     for archive in archives:
-        problems += _problems(toplevel.check_names(archive))
+        problems += toplevel.check_names(archive)
     notes = []
     for archive, result in zip(archives, results):
-        problems += _problems(result.problems)
+        problems += result.problems
         allowed += result.allowed
-    allowed += allowed_startup
+    allowed += starts.allowed
     for archive, result in zip(archives, results):
         binary = f", {result.binary} binary (names only)" if result.binary else ""
         notes.append(

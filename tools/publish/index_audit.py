@@ -67,7 +67,17 @@ from packaging.version import InvalidVersion, Version
 from tools.artifacts.archives import file_version
 from tools.artifacts.dist import BuildError, build_into
 from tools.artifacts.reproducibility import clone_commit, contents
-from tools.common import ROOT, GitError, git, remove_tree, report, run_main, tail
+from tools.common import (
+    ROOT,
+    Checked,
+    GitError,
+    Problem,
+    git,
+    remove_tree,
+    report,
+    run_main,
+    tail,
+)
 from tools.project import ConfigError, Project, entries_with_reason
 from tools.project import load as load_project
 from tools.publish.index_check import Answer, fetch, project_url
@@ -105,26 +115,26 @@ class Accepted:
     reason: str
 
 
-def load_accepted(project: Project) -> Tuple[Dict[Version, Accepted], List[str]]:
-    """``(version -> entry, problems)`` of ``[tool.release-check] accept-releases``."""
-    entries, problems = entries_with_reason(
+def load_accepted(project: Project) -> Checked[Dict[Version, Accepted]]:
+    """Version -> entry of ``[tool.release-check] accept-releases``, and problems."""
+    entries = entries_with_reason(
         project,
         CONFIG_KEY,
         ("version", "reason"),
         '{ version = "0.1.0", reason = "published by hand before the pipeline" }',
     )
     found: Dict[Version, Accepted] = {}
-    for entry in entries:
+    problems = list(entries.problems)
+    where = f"pyproject.toml [tool.{CONFIG_TABLE}] {CONFIG_KEY}"
+    for entry in entries.value:
         try:
             parsed = Version(entry["version"])
         except InvalidVersion:
-            problems.append(
-                f"pyproject.toml [tool.{CONFIG_TABLE}] {CONFIG_KEY}: "
-                f"{entry['version']!r} is no version"
-            )
+            what = f"{where}: {entry['version']!r} is no version"
+            problems.append(Problem(what, "", where))
             continue
         found[parsed] = Accepted(parsed, entry["reason"])
-    return found, problems
+    return Checked(found, problems)
 
 
 def release_tags(project: Project) -> Dict[Version, str]:
@@ -463,8 +473,10 @@ def audit(
     expected = Expected(
         project.repository, publisher.workflow, ACT.format(contact=contact)
     )
-    accepted, problems = load_accepted(project)
-    result = Audit(index_url, project.name, problems=list(problems))
+    loaded = load_accepted(project)
+    accepted = loaded.value
+    # The audit's own findings are still lines of text (see Audit.problems).
+    result = Audit(index_url, project.name, problems=[str(p) for p in loaded.problems])
     files = read_listing(index_url, project.name, get, timeout)
     tags = release_tags(project)
     by_version: Dict[Version, List[ServedFile]] = {}
