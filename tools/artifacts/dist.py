@@ -401,7 +401,7 @@ def build_into(
     """
     problems = check_build_lock(root)
     if problems:
-        raise BuildError(problems[0])
+        raise BuildError(str(problems[0]))
     work = outdir.parent / "build-tmp"
     work.mkdir(parents=True, exist_ok=True)
     env = {**build_env(root, dev_version), "TMPDIR": str(work)}
