@@ -13,6 +13,7 @@ and :func:`compute_version`, the version of a consistent ``dist/`` (used by
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -30,6 +31,17 @@ from tools.common import Checked, Problem, human_size
 
 SDIST_SUFFIX = ".tar.gz"
 WHEEL_SUFFIX = ".whl"
+
+
+class DistKind(Enum):
+    """What a distribution file is, from its name."""
+
+    SDIST = "sdist"
+    WHEEL = "wheel"
+
+    @classmethod
+    def of(cls, path: Path) -> "DistKind":
+        return cls.WHEEL if path.name.endswith(WHEEL_SUFFIX) else cls.SDIST
 
 
 @dataclass

@@ -152,8 +152,8 @@ class Job:
     interpreter: Interpreter
 
     @property
-    def kind(self) -> str:
-        return "wheel" if self.path.name.endswith(archives.WHEEL_SUFFIX) else "sdist"
+    def kind(self) -> archives.DistKind:
+        return archives.DistKind.of(self.path)
 
 
 def plan_jobs(
@@ -185,7 +185,7 @@ def smoke_job(
     not installed again: the result says so (``same_as``) and takes that job's
     verdict.
     """
-    label = f"{job.kind}  {job.interpreter.minor:<5} {job.path.name}"
+    label = f"{job.kind.value}  {job.interpreter.minor:<5} {job.path.name}"
     start = time.monotonic()
     try:
         expected = archives.file_version(job.path.name, target.name)
@@ -193,7 +193,7 @@ def smoke_job(
             raise SmokeFailure(f"not a distribution of {target.name}: {job.path.name}")
         with Sandbox(installer, job.interpreter, base_env()) as box:
             wheel = job.path.resolve()
-            if job.kind == "sdist":
+            if job.kind is archives.DistKind.SDIST:
                 wheel = box.build_wheel(wheel)
                 contents = wheel_contents(wheel)
                 for other in wheels:
@@ -206,7 +206,7 @@ def smoke_job(
                         return Result(label, True, seen, seconds=seconds, same_as=other)
             box.install(wheel, target.name)
             seen = box.check(expected, target)
-        if job.kind == "sdist":
+        if job.kind is archives.DistKind.SDIST:
             seen = f"builds a wheel, which {seen}"
         return Result(label, True, seen, seconds=time.monotonic() - start)
     except SmokeFailure as exc:
@@ -240,7 +240,7 @@ def smoke_files(
 ) -> List[Result]:
     """Every job of :func:`plan_jobs`, in parallel; results wheels first."""
     plan = plan_jobs(files, interpreters, sdists)
-    wheels = [job.path for job in plan if job.kind == "wheel"]
+    wheels = [job.path for job in plan if job.kind is archives.DistKind.WHEEL]
     start_running()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [
@@ -251,7 +251,7 @@ def smoke_files(
         except BaseException:  # Ctrl-C: stop the installs, let the workers clean up
             stop_running()
             raise
-    order = {"wheel": 0, "sdist": 1}
+    order = {archives.DistKind.WHEEL: 0, archives.DistKind.SDIST: 1}
     return [r for _, r in sorted(zip(plan, results), key=lambda p: order[p[0].kind])]
 
 
