@@ -395,11 +395,12 @@ def smoke_index(
                 waited, index_url, version, timeout, initial, maximum, target.name
             )
             return [Result(label, False, message, seconds=clock() - start)]
-        late, problems = fetch.compare_listing(
+        compared = fetch.compare_listing(
             waited.probe.listed, expected, version, index_url, target.name, source
         )
-        if problems:
-            return [Result(label, False, "; ".join(problems), seconds=clock() - start)]
+        if not compared.ok:
+            said = "; ".join(map(str, compared.problems))
+            return [Result(label, False, said, seconds=clock() - start)]
         left = timeout - (clock() - start)
         try:
             paths, retries = fetch.download(
