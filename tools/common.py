@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import (
     Any,
     Callable,
+    ClassVar,
     Dict,
     Generic,
     Iterable,
@@ -41,7 +42,6 @@ from typing import (
     Optional,
     TextIO,
     TypeVar,
-    Union,
 )
 
 # The checkout this tooling runs in (it lives in the repository's tools/):
@@ -62,8 +62,19 @@ class Problem:
     fix: str = ""
     where: str = ""
 
+    #: Between ``what`` and ``fix`` in the line a maintainer reads.
+    separator: ClassVar[str] = ": "
+
     def __str__(self) -> str:
-        return f"{self.what}: {self.fix}" if self.fix else self.what
+        return f"{self.what}{self.separator}{self.fix}" if self.fix else self.what
+
+
+@dataclass(frozen=True)
+class Refusal(Problem):
+    """A problem said as one sentence, its fix after a semicolon:
+    ``<what>; <fix>`` (PyPI's rejections, the index audit's findings)."""
+
+    separator: ClassVar[str] = "; "
 
 
 T = TypeVar("T")
@@ -151,7 +162,7 @@ def mark(ok: bool, stream: Optional[TextIO] = None) -> str:
 
 
 def report(
-    problems: Iterable[Union[str, Problem]], what: str, stream: Optional[TextIO] = None
+    problems: Iterable[Problem], what: str, stream: Optional[TextIO] = None
 ) -> int:
     """Print every problem (one line each) to stderr; return the exit code."""
     problems = list(problems)

@@ -27,7 +27,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion
 
-from tools.common import Checked, Problem
+from tools.common import Checked, Problem, Refusal
 
 PREFIX = "PyPI would reject this upload"
 ENTRY_POINT_NAME_RE = re.compile(r"[\w.-]+")
@@ -107,17 +107,10 @@ class Built:
         return f"{self.kind} {self.path.name}"
 
 
-@dataclass(frozen=True)
-class Rejection(Problem):
-    """A refusal in PyPI's words, then its fix: ``<what>; <fix>``."""
-
-    def __str__(self) -> str:
-        return f"{self.what}; {self.fix}"
-
-
 def reject(built: Optional[Built], why: str, fix: str) -> Problem:
+    """PyPI's refusal, in its words, then the fix: ``<what>; <fix>``."""
     label = f"{built.label}: " if built else ""
-    return Rejection(f"{label}{PREFIX}: {why}", fix, built.path.name if built else "")
+    return Refusal(f"{label}{PREFIX}: {why}", fix, built.path.name if built else "")
 
 
 REBUILD = "rebuild with make dist, and do not rename or repack built files"
