@@ -9,14 +9,19 @@ The one result type of every check is :class:`Problem` (what is wrong, how to
 fix it, where). The conventions built on it:
 
 - a check returns ``List[Problem]`` (or yields them); an empty list is a pass;
-  ``str(problem)`` is the line a maintainer reads, :func:`report` prints them;
+  ``str(problem)`` is the line a maintainer reads (``<what>: <fix>``; a
+  :class:`Refusal` reads ``<what>; <fix>``, the workflow validator's
+  ``path:line: rule: what; fix``), :func:`report` prints them;
 - a function that reads or finds a value and may find problems on the way
   returns :class:`Checked` ``[T]``: the value (``T`` says whether it may be
-  None) and the problems; ``checked.ok`` is true when there are none. There are
-  no ``(value, problems)`` tuples and no ``(value, error)`` pairs;
+  None) and the problems; ``checked.ok`` is true when there are none. A value
+  that is "none, and here is why" is ``Checked(None, [problem])``, not a
+  ``(value, error)`` pair; a check with notes or warnings beside its problems
+  returns them as the value (``Checked[List[str]]``), one with more to say
+  returns a small dataclass of its own (``problems`` among its fields);
 - a problem that stops the whole command is raised as :class:`ToolError`;
-- a value that is one of a few (a notice's kind, an archive's kind) is an
-  :class:`~enum.Enum`, not a string.
+- a value that is one of a few (a notice's kind, a distribution file's kind)
+  is an :class:`~enum.Enum`, not a string.
 """
 
 import hashlib

@@ -7,7 +7,15 @@ import time
 
 import pytest
 
-from tools.common import Checked, NoticeKind, Problem, notices, report, stop_groups
+from tools.common import (
+    Checked,
+    NoticeKind,
+    Problem,
+    Refusal,
+    notices,
+    report,
+    stop_groups,
+)
 from tools.workflows.validator import registry
 
 
@@ -16,6 +24,9 @@ def test_a_problem_reads_what_then_fix():
         "dist is empty: run make dist"
     )
     assert str(Problem("dist is empty")) == "dist is empty"
+    refused = Refusal("x.whl is on the index with other bytes", "bump the version")
+    assert isinstance(refused, Problem)
+    assert str(refused) == "x.whl is on the index with other bytes; bump the version"
 
 
 def test_checked_is_ok_without_problems():
