@@ -40,7 +40,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -93,10 +93,18 @@ class Report:
 # ---- which Pythons -----------------------------------------------------------
 
 
+class Pythons(NamedTuple):
+    """The interpreters to use, oldest first, and the claimed minors not found
+    (no problem: the run says it skipped them)."""
+
+    found: List[Interpreter]
+    missing: List[str]
+
+
 def choose_pythons(
     claimed: Sequence[str], found: Dict[str, Optional[str]], selection: str = "all"
-) -> Tuple[List[Interpreter], List[str]]:
-    """``(interpreters to use, claimed minors not found)``, oldest first.
+) -> Pythons:
+    """The interpreters to use, oldest first, and the claimed minors not found.
 
     ``selection`` is ``all``, ``newest`` (the newest found), or minors
     (``3.9,3.12``), which must be claimed; raises ValueError otherwise.
@@ -106,9 +114,9 @@ def choose_pythons(
         Interpreter(m, os.path.realpath(str(found[m]))) for m in claimed if found.get(m)
     ]
     if selection == "all":
-        return have, [m for m in claimed if not found.get(m)]
+        return Pythons(have, [m for m in claimed if not found.get(m)])
     if selection == "newest":
-        return have[-1:], []
+        return Pythons(have[-1:], [])
     wanted = [m.strip() for m in selection.split(",") if m.strip()]
     unclaimed = [m for m in wanted if m not in claimed]
     if unclaimed or not wanted:
@@ -116,12 +124,11 @@ def choose_pythons(
             f"--pythons {selection!r}: give all, newest, or some of the claimed "
             f"Pythons ({', '.join(claimed)})"
         )
-    return [i for i in have if i.minor in wanted], [
-        m for m in wanted if not found.get(m)
-    ]
+    chosen = [i for i in have if i.minor in wanted]
+    return Pythons(chosen, [m for m in wanted if not found.get(m)])
 
 
-def find_pythons(selection: str = "all") -> Tuple[List[Interpreter], List[str]]:
+def find_pythons(selection: str = "all") -> Pythons:
     """The claimed Pythons this machine has (``make test``'s way of finding
     them; the running Python stands in for its own minor), and those missing.
 
@@ -132,7 +139,7 @@ def find_pythons(selection: str = "all") -> Tuple[List[Interpreter], List[str]]:
     running = f"{sys.version_info[0]}.{sys.version_info[1]}"
     if selection == "running":
         if running in claimed:
-            return [Interpreter(running, sys.executable)], []
+            return Pythons([Interpreter(running, sys.executable)], [])
         selection = "newest"
     found = pythons.find_interpreters(os.environ, claimed)
     if running in found and not found[running]:
@@ -143,7 +150,7 @@ def find_pythons(selection: str = "all") -> Tuple[List[Interpreter], List[str]]:
             f"none of the Pythons the project claims ({', '.join(claimed)}) was "
             "found: install one (e.g. pyenv install 3.12)"
         )
-    return chosen, skipped
+    return Pythons(chosen, skipped)
 
 
 @dataclass(frozen=True)

@@ -276,6 +276,7 @@ def test_every_claimed_python_found_and_the_missing_ones_skipped():
     chosen, skipped = smoke.choose_pythons(CLAIMED, FOUND)
     assert (minors(chosen), skipped) == (["3.8", "3.9", "3.13"], ["3.14"])
     assert chosen[0] == environments.Interpreter("3.8", "/p/3.8")
+    assert smoke.choose_pythons(CLAIMED, FOUND).missing == ["3.14"]
     chosen, skipped = smoke.choose_pythons(CLAIMED, FOUND, "newest")
     assert (minors(chosen), skipped) == (["3.13"], [])
     chosen, skipped = smoke.choose_pythons(CLAIMED, FOUND, "3.9, 3.14")
