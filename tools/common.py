@@ -4,6 +4,24 @@ The bottom layer of the tooling: it knows no project (the facts about the
 project live in :mod:`tools.project`, one layer up, which uses these helpers
 for its own command line), only the checkout it runs in (``ROOT``), how to run
 a command, report problems and stop on Ctrl-C or SIGTERM.
+
+The one result type of every check is :class:`Problem` (what is wrong, how to
+fix it, where). The conventions built on it:
+
+- a check returns ``List[Problem]`` (or yields them); an empty list is a pass;
+  ``str(problem)`` is the line a maintainer reads (``<what>: <fix>``; a
+  :class:`Refusal` reads ``<what>; <fix>``, the workflow validator's
+  ``path:line: rule: what; fix``), :func:`report` prints them;
+- a function that reads or finds a value and may find problems on the way
+  returns :class:`Checked` ``[T]``: the value (``T`` says whether it may be
+  None) and the problems; ``checked.ok`` is true when there are none. A value
+  that is "none, and here is why" is ``Checked(None, [problem])``, not a
+  ``(value, error)`` pair; a check with notes or warnings beside its problems
+  returns them as the value (``Checked[List[str]]``), one with more to say
+  returns a small dataclass of its own (``problems`` among its fields);
+- a problem that stops the whole command is raised as :class:`ToolError`;
+- a value that is one of a few (a notice's kind, a distribution file's kind)
+  is an :class:`~enum.Enum`, not a string.
 """
 
 import hashlib
@@ -14,18 +32,21 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import (
     Any,
     Callable,
+    ClassVar,
     Dict,
+    Generic,
     Iterable,
     List,
     NoReturn,
     Optional,
     TextIO,
-    Union,
+    TypeVar,
 )
 
 # The checkout this tooling runs in (it lives in the repository's tools/):
@@ -46,8 +67,38 @@ class Problem:
     fix: str = ""
     where: str = ""
 
+    #: Between ``what`` and ``fix`` in the line a maintainer reads.
+    separator: ClassVar[str] = ": "
+
     def __str__(self) -> str:
-        return f"{self.what}: {self.fix}" if self.fix else self.what
+        return f"{self.what}{self.separator}{self.fix}" if self.fix else self.what
+
+
+@dataclass(frozen=True)
+class Refusal(Problem):
+    """A problem said as one sentence, its fix after a semicolon:
+    ``<what>; <fix>`` (PyPI's rejections, the index audit's findings)."""
+
+    separator: ClassVar[str] = "; "
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Checked(Generic[T]):
+    """A value read or found by a check, with the problems found on the way.
+
+    ``value`` is what the caller asked for (``Checked[Optional[X]]`` when there
+    may be none); ``problems`` is empty when all went well (``ok``).
+    """
+
+    value: T
+    problems: List[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 class ToolError(Exception):
@@ -116,7 +167,7 @@ def mark(ok: bool, stream: Optional[TextIO] = None) -> str:
 
 
 def report(
-    problems: Iterable[Union[str, Problem]], what: str, stream: Optional[TextIO] = None
+    problems: Iterable[Problem], what: str, stream: Optional[TextIO] = None
 ) -> int:
     """Print every problem (one line each) to stderr; return the exit code."""
     problems = list(problems)
@@ -252,32 +303,39 @@ def run_main(main: Callable[[], int]) -> NoReturn:
     sys.exit(code)
 
 
-NOTICE_KINDS = ("warning", "allowed")
+class NoticeKind(Enum):
+    """What a notice is: a warning, or a finding an allowlist accepted."""
+
+    WARNING = "warning"
+    ALLOWED = "allowed"
 
 
-def notices(stage: str, kind: str, lines: Iterable[str]) -> None:
+def notices(stage: str, kind: NoticeKind, lines: Iterable[str]) -> None:
     """Print what a maintainer must see even when the stage passes.
 
-    Each line reads ``<stage>: <kind>: <text>`` (``kind`` is one of
-    :data:`NOTICE_KINDS`); ``make release-check`` shows these lines under the
+    Each line reads ``<stage>: <kind>: <text>`` (``kind`` is a
+    :class:`NoticeKind`); ``make release-check`` shows these lines under the
     stage's own line, and in a GitHub job (``$GITHUB_STEP_SUMMARY`` set) they
     are added to the step summary too.
     """
     lines = list(lines)
+    kind_text = kind.value
     for line in lines:
-        print(f"{stage}: {kind}: {line}")
+        print(f"{stage}: {kind_text}: {line}")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if lines and summary:
         try:
             with open(summary, "a", encoding="utf-8") as handle:
-                handle.write(f"\n**{stage}: {kind}**\n\n")
+                handle.write(f"\n**{stage}: {kind_text}**\n\n")
                 for line in lines:
                     handle.write(f"- {line}\n")
         except OSError as exc:
             print(f"{stage}: warning: cannot write the step summary ({exc})")
 
 
-NOTICE_LINE = re.compile(r"^(?:[\w-]+: )?(?:warning|allowed): ")
+NOTICE_LINE = re.compile(
+    r"^(?:[\w-]+: )?(?:" + "|".join(kind.value for kind in NoticeKind) + "): "
+)
 
 
 def find_uv() -> Optional[str]:

@@ -27,7 +27,7 @@ if sys.version_info >= (3, 11):
 else:  # Python < 3.11: build depends on tomli there
     import tomli as tomllib
 
-from tools.common import ROOT, ToolError, before_main, run_main
+from tools.common import ROOT, Checked, Problem, ToolError, before_main, run_main
 
 DIST_DIR = "dist"
 SUMS_FILE = "SHA256SUMS"
@@ -264,8 +264,8 @@ class Allowance:
 
 def entries_with_reason(
     project: "Project", key: str, fields: Sequence[str], example: str
-) -> Tuple[List[Dict[str, str]], List[str]]:
-    """``(entries, problems)`` of ``[tool.release-check] <key>``: a list of
+) -> Checked[List[Dict[str, str]]]:
+    """The entries and problems of ``[tool.release-check] <key>``: a list of
     tables, each with every one of ``fields`` (a reason among them) as a
     non-empty string. The one reader of the allowances a maintainer writes
     (``allow-secrets``, ``allow-startup``, ``accept-releases``); each caller
@@ -277,19 +277,24 @@ def entries_with_reason(
         ", ".join(fields[:-1]) + f" and {fields[-1]}" if len(fields) > 1 else fields[0]
     )
     if not isinstance(raw, list):
-        return [], [f"{where} must be a list of tables, each with {wanted}: {example}"]
+        what = f"{where} must be a list of tables, each with {wanted}"
+        return Checked([], [Problem(what, example, where)])
     entries: List[Dict[str, str]] = []
-    problems: List[str] = []
+    problems: List[Problem] = []
     for number, entry in enumerate(raw, 1):
         values = {k: entry.get(k) if isinstance(entry, dict) else None for k in fields}
         if not all(isinstance(v, str) and v.strip() for v in values.values()):
             problems.append(
-                f"{where}, entry {number}: needs {wanted}, each a non-empty string "
-                f"(e.g. {example})"
+                Problem(
+                    f"{where}, entry {number}: needs {wanted}, each a non-empty "
+                    f"string (e.g. {example})",
+                    "",
+                    f"{where}, entry {number}",
+                )
             )
             continue
         entries.append({k: str(v).strip() for k, v in values.items()})
-    return entries, problems
+    return Checked(entries, problems)
 
 
 def _publishers(data: Dict[str, Any]) -> Dict[str, Publisher]:

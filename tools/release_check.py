@@ -38,6 +38,7 @@ from tools.common import (
     NOTICE_LINE,
     ROOT,
     GitError,
+    Problem,
     git,
     mark,
     parse_size,
@@ -48,16 +49,18 @@ from tools.common import (
 from tools.stages import Stage, stages
 
 
-def check_inputs(tag: str, dev: bool, root: Path = ROOT) -> List[str]:
+def check_inputs(tag: str, dev: bool, root: Path = ROOT) -> List[Problem]:
     """Problems with the release inputs, found before anything is built."""
     if tag and dev:
         return [
-            f"TAG={tag} and DEV=1 together: a release build has the tag's version; "
-            "drop DEV=1 (or TAG for a TestPyPI build)"
+            Problem(
+                f"TAG={tag} and DEV=1 together",
+                "a release build has the tag's version; drop DEV=1 (or TAG for a "
+                "TestPyPI build)",
+            )
         ]
     if tag:
-        _version, problem = parse_tag(tag, root)
-        return [problem] if problem else []
+        return parse_tag(tag, root).problems
     if dev:
         return []
     try:
@@ -66,8 +69,12 @@ def check_inputs(tag: str, dev: bool, root: Path = ROOT) -> List[str]:
         return []  # the guard reports a missing git checkout, with its fix
     if len(head_tags) > 1:
         return [
-            f"HEAD has several release tags ({', '.join(head_tags)}): say which "
-            f"one to build and check: make release-check TAG={head_tags[-1]}"
+            Problem(
+                f"HEAD has several release tags ({', '.join(head_tags)})",
+                "say which one to build and check: make release-check "
+                f"TAG={head_tags[-1]}",
+                "HEAD",
+            )
         ]
     return []
 

@@ -12,9 +12,9 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Callable, Iterable, List, Tuple
 
-from tools.common import ROOT
+from tools.common import ROOT, Problem
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",
@@ -24,6 +24,11 @@ GIT_ENV = {
     "GIT_CONFIG_GLOBAL": os.devnull,
     "GIT_CONFIG_NOSYSTEM": "1",
 }
+
+
+def texts(problems: Iterable[Problem]) -> List[str]:
+    """The lines a maintainer reads: ``str`` of each problem."""
+    return [str(problem) for problem in problems]
 
 
 class Project:

@@ -1,4 +1,5 @@
-"""tools.common's process helpers: stopping a child and everything it started."""
+"""tools.common: the result types of every check, and stopping a child and
+everything it started."""
 
 import subprocess
 import sys
@@ -6,7 +7,53 @@ import time
 
 import pytest
 
-from tools.common import stop_groups
+from tools.common import (
+    Checked,
+    NoticeKind,
+    Problem,
+    Refusal,
+    notices,
+    report,
+    stop_groups,
+)
+from tools.workflows.validator import registry
+
+
+def test_a_problem_reads_what_then_fix():
+    assert str(Problem("dist is empty", "run make dist", "dist")) == (
+        "dist is empty: run make dist"
+    )
+    assert str(Problem("dist is empty")) == "dist is empty"
+    refused = Refusal("x.whl is on the index with other bytes", "bump the version")
+    assert isinstance(refused, Problem)
+    assert str(refused) == "x.whl is on the index with other bytes; bump the version"
+
+
+def test_checked_is_ok_without_problems():
+    assert Checked(3).ok and Checked(3).problems == []
+    found = Checked(None, [Problem("no wheel", "build it")])
+    assert not found.ok and found.value is None
+
+
+def test_a_validator_problem_is_a_problem_with_a_rule_and_a_line():
+    found = registry.Problem("bad", "fix it", ".github/workflows/ci.yml", 3, "yaml")
+    assert isinstance(found, Problem)
+    assert (found.path, found.line, found.rule) == (
+        ".github/workflows/ci.yml",
+        3,
+        "yaml",
+    )
+    assert str(found) == ".github/workflows/ci.yml:3: yaml: bad; fix it"
+
+
+def test_report_prints_each_problem_and_notices_their_kind(capsys, monkeypatch):
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    assert report([Problem("a", "b"), Problem("c")], "stage") == 1
+    assert capsys.readouterr().err == "stage: 2 problems:\n  - a: b\n  - c\n"
+    assert report([], "stage") == 0
+    notices("stage", NoticeKind.ALLOWED, ["a fake key"])
+    assert capsys.readouterr().out == "stage: allowed: a fake key\n"
+
 
 # A child that starts a grandchild (same process group), prints both pids,
 # and then either exits on SIGTERM (the default) or ignores it.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.release.helpers import texts
 from tools import project
 from tools.artifacts import checksums
 
@@ -140,7 +141,12 @@ def test_verify_names_each_changed_added_or_missing_file(tmp_path):
     (dist / "extra-1.0.tar.gz").write_bytes(b"x")
     problems = checksums.verify(dist, tmp_path / "SHA256SUMS")
     assert len(problems) == 3, problems
-    text = "\n".join(problems)
+    text = "\n".join(texts(problems))
+    assert {p.where for p in problems} == {
+        "dist/a-1.0-py3-none-any.whl",
+        "dist/a-1.0.tar.gz",
+        "dist/extra-1.0.tar.gz",
+    }
     assert "dist/a-1.0-py3-none-any.whl has SHA-256" in text
     assert "the file changed after the build" in text
     assert "dist/a-1.0.tar.gz is listed in SHA256SUMS but missing" in text
@@ -151,10 +157,11 @@ def test_verify_missing_or_malformed_sums(tmp_path):
     dist = dist_dir(tmp_path)
     (tmp_path / "SHA256SUMS").write_text("not a digest  dist/x\n")
     (problem,) = checksums.verify(dist, tmp_path / "SHA256SUMS")
-    assert "is not a SHA256SUMS file (line 1" in problem
+    assert "is not a SHA256SUMS file (line 1" in str(problem)
+    assert problem.fix == "rebuild with make dist"
     (tmp_path / "SHA256SUMS").unlink()
     (problem,) = checksums.verify(dist, tmp_path / "SHA256SUMS")
-    assert "is missing: make dist writes it" in problem
+    assert "is missing: make dist writes it" in str(problem)
 
 
 WHEEL = '[tool.hatch.build.targets.wheel]\npackages = ["src/x"]\n'

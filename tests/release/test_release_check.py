@@ -313,9 +313,9 @@ def test_allowed_findings_and_stage_warnings_of_passing_stages_are_shown(
     other lines (notes, progress) do not."""
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     code = (
-        "from tools.common import notices; print('s: a note'); "
-        "notices('s', 'allowed', ['a fake key (allowed: a test)']); "
-        "notices('s', 'warning', ['RECORD differs']); print('s: passed')"
+        "from tools.common import NoticeKind, notices; print('s: a note'); "
+        "notices('s', NoticeKind.ALLOWED, ['a fake key (allowed: a test)']); "
+        "notices('s', NoticeKind.WARNING, ['RECORD differs']); print('s: passed')"
     )
     ok, out, _ = run([stage("s", code)])
     assert ok, out

@@ -74,8 +74,10 @@ def test_validate_every_registered_rule_has_a_mutation():
 
 def test_validate_problems_are_made_only_through_the_registry():
     """Only a Rule makes a Problem, so every problem names a registered rule."""
-    package = ROOT / "tools" / "workflows" / "validate"
-    for path in package.rglob("*.py"):
+    package = ROOT / "tools" / "workflows" / "validator"
+    paths = list(package.rglob("*.py"))
+    assert paths, package
+    for path in paths:
         if path.name != "registry.py":
             assert "Problem(" not in path.read_text(encoding="utf-8"), path
 

@@ -13,6 +13,7 @@ and :func:`compute_version`, the version of a consistent ``dist/`` (used by
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -26,10 +27,21 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from tools.common import human_size
+from tools.common import Checked, Problem, human_size
 
 SDIST_SUFFIX = ".tar.gz"
 WHEEL_SUFFIX = ".whl"
+
+
+class DistKind(Enum):
+    """What a distribution file is, from its name."""
+
+    SDIST = "sdist"
+    WHEEL = "wheel"
+
+    @classmethod
+    def of(cls, path: Path) -> "DistKind":
+        return cls.WHEEL if path.name.endswith(WHEEL_SUFFIX) else cls.SDIST
 
 
 @dataclass
@@ -45,7 +57,7 @@ class Dist:
     metadata: Dict[str, object] = field(default_factory=dict)  # PKG-INFO / METADATA
     metadata_path: Optional[str] = None
     files: Dict[str, bytes] = field(default_factory=dict)  # small members read
-    problems: List[str] = field(default_factory=list)  # unreadable, bad name
+    problems: List[Problem] = field(default_factory=list)  # unreadable, bad name
 
     @property
     def label(self) -> str:
@@ -88,33 +100,49 @@ class Pair:
     wheel: Path
 
 
-def one_of_each(dist_dir: Path) -> Tuple[Optional[Pair], List[str]]:
+def one_of_each(dist_dir: Path) -> Checked[Optional[Pair]]:
     """The one sdist and one wheel in ``dist_dir``, and nothing else; or problems.
 
     This is the only place that decides what a release folder may hold.
     """
     if not dist_dir.is_dir():
-        return None, [f"{dist_dir} does not exist: build it with make dist"]
+        missing = Problem(
+            f"{dist_dir} does not exist", "build it with make dist", str(dist_dir)
+        )
+        return Checked(None, [missing])
     found = find_dists(dist_dir)
     problems = []
     for other in found.others:
         kind = "a folder" if other.is_dir() else "not a wheel or an sdist (.tar.gz)"
         problems.append(
-            f"{dist_dir.name}/{other.name} is {kind}: an upload of dist/* fails on it; "
-            "remove it (make dist rebuilds dist/ clean; checksums go to SHA256SUMS)"
+            Problem(
+                f"{dist_dir.name}/{other.name} is {kind}",
+                "an upload of dist/* fails on it; remove it (make dist rebuilds "
+                "dist/ clean; checksums go to SHA256SUMS)",
+                str(other),
+            )
         )
     for kind, paths in (("sdist", found.sdists), ("wheel", found.wheels)):
         if not paths:
-            problems.append(f"{dist_dir.name}/ has no {kind}: build it with make dist")
+            problems.append(
+                Problem(
+                    f"{dist_dir.name}/ has no {kind}",
+                    "build it with make dist",
+                    str(dist_dir),
+                )
+            )
         elif len(paths) > 1:
             names = ", ".join(p.name for p in paths)
             problems.append(
-                f"{dist_dir.name}/ has {len(paths)} {kind}s ({names}), not one: "
-                "remove the stale ones (make dist rebuilds dist/ clean)"
+                Problem(
+                    f"{dist_dir.name}/ has {len(paths)} {kind}s ({names}), not one",
+                    "remove the stale ones (make dist rebuilds dist/ clean)",
+                    str(dist_dir),
+                )
             )
     if problems:
-        return None, problems
-    return Pair(found.sdists[0], found.wheels[0]), []
+        return Checked(None, problems)
+    return Checked(Pair(found.sdists[0], found.wheels[0]))
 
 
 FileKey = Tuple[Any, ...]
@@ -147,42 +175,56 @@ def file_version(filename: str, project: str) -> Optional[Version]:
     return version
 
 
-def dist_files(dist_dir: Path) -> Tuple[List[Path], List[str]]:
-    """``(wheels and sdists, problems)``: what an upload of ``dist_dir`` takes."""
+def dist_files(dist_dir: Path) -> Checked[List[Path]]:
+    """The wheels and sdists an upload of ``dist_dir`` takes, and its problems."""
     if not dist_dir.is_dir():
-        return [], [f"{dist_dir}/ does not exist: build it first (make dist)"]
+        missing = Problem(
+            f"{dist_dir}/ does not exist", "build it first (make dist)", str(dist_dir)
+        )
+        return Checked([], [missing])
     found = find_dists(dist_dir)
     files = sorted(found.sdists + found.wheels)
     problems = [
-        f"{path} is neither a wheel nor an sdist: an index upload of "
-        f"{dist_dir}/ fails on it; rebuild with make dist"
+        Problem(
+            f"{path} is neither a wheel nor an sdist",
+            f"an index upload of {dist_dir}/ fails on it; rebuild with make dist",
+            str(path),
+        )
         for path in found.others
     ]
     if not files and not problems:
-        problems.append(f"{dist_dir}/ is empty: build it first (make dist)")
-    return files, problems
+        problems.append(
+            Problem(
+                f"{dist_dir}/ is empty", "build it first (make dist)", str(dist_dir)
+            )
+        )
+    return Checked(files, problems)
 
 
-def dist_version(
-    files: Sequence[Path], project: str
-) -> Tuple[Optional[Version], List[str]]:
+def dist_version(files: Sequence[Path], project: str) -> Checked[Optional[Version]]:
     """The one version the files are of, or problems saying why there is none."""
     versions: Dict[Version, List[str]] = {}
     problems = []
     for path in files:
         version = file_version(path.name, project)
         if version is None:
-            problems.append(f"{path.name} is not a distribution of {project}")
+            problems.append(
+                Problem(
+                    f"{path.name} is not a distribution of {project}", "", path.name
+                )
+            )
         else:
             versions.setdefault(version, []).append(path.name)
     if len(versions) > 1:
         problems.append(
-            "the files are of different versions: "
-            + "; ".join(f"{v}: {', '.join(n)}" for v, n in sorted(versions.items()))
+            Problem(
+                "the files are of different versions",
+                "; ".join(f"{v}: {', '.join(n)}" for v, n in sorted(versions.items())),
+            )
         )
     if problems or not versions:
-        return None, problems or ["no distribution files"]
-    return next(iter(versions)), []
+        return Checked(None, problems or [Problem("no distribution files")])
+    return Checked(next(iter(versions)))
 
 
 def _members_and_reader(
@@ -238,15 +280,21 @@ def read_dist(path: Path, extra: Sequence[str] = ()) -> Dist:
         dist.name, dist.version = str(name), version
     except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion) as exc:
         dist.problems.append(
-            f"{dist.label}: the file name is not a valid {kind} name ({exc}): "
-            "rebuild with make dist instead of renaming files"
+            Problem(
+                f"{dist.label}: the file name is not a valid {kind} name ({exc})",
+                "rebuild with make dist instead of renaming files",
+                path.name,
+            )
         )
     try:
         dist.members, dist.files = _members_and_reader(path, kind, _wanted(kind, extra))
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
         dist.problems.append(
-            f"{dist.label}: cannot be read as a {kind} ({exc}): "
-            "rebuild it with make dist"
+            Problem(
+                f"{dist.label}: cannot be read as a {kind} ({exc})",
+                "rebuild it with make dist",
+                path.name,
+            )
         )
         return dist
     candidates = sorted(
@@ -258,8 +306,11 @@ def read_dist(path: Path, extra: Sequence[str] = ()) -> Dist:
     if not candidates:
         what = "*.dist-info/METADATA" if kind == "wheel" else "PKG-INFO"
         dist.problems.append(
-            f"{dist.label}: has no {what}: it is not a valid {kind}; "
-            "rebuild it with make dist"
+            Problem(
+                f"{dist.label}: has no {what}",
+                f"it is not a valid {kind}; rebuild it with make dist",
+                path.name,
+            )
         )
         return dist
     dist.metadata_path = candidates[0]
@@ -275,7 +326,7 @@ def top_folder(dist: Dist) -> str:
     return ""
 
 
-def check_versions(dists: Sequence[Dist]) -> List[str]:
+def check_versions(dists: Sequence[Dist]) -> List[Problem]:
     """File name versions equal metadata versions, in every file and across files."""
     problems = []
     for dist in dists:
@@ -284,44 +335,56 @@ def check_versions(dists: Sequence[Dist]) -> List[str]:
             continue
         if meta is None:
             problems.append(
-                f"{dist.label}: its metadata ({dist.metadata_path}) has no valid "
-                "Version: rebuild it with make dist"
+                Problem(
+                    f"{dist.label}: its metadata ({dist.metadata_path}) has no valid "
+                    "Version",
+                    "rebuild it with make dist",
+                    dist.path.name,
+                )
             )
         elif meta != dist.version:
             problems.append(
-                f"{dist.label}: the version in the file name ({dist.version}) is not "
-                f"the version in its metadata ({meta}): rebuild with make dist, do "
-                "not rename built files"
+                Problem(
+                    f"{dist.label}: the version in the file name ({dist.version}) "
+                    f"is not the version in its metadata ({meta})",
+                    "rebuild with make dist, do not rename built files",
+                    dist.path.name,
+                )
             )
         top = top_folder(dist)
         suffix = ".dist-info" if dist.kind == "wheel" else ""
         folder_version = top[: len(top) - len(suffix)].rsplit("-", 1)[-1]
         if meta is not None and folder_version != str(meta):
             problems.append(
-                f"{dist.label}: its folder {top} does not carry the metadata version "
-                f"{meta}: rebuild with make dist"
+                Problem(
+                    f"{dist.label}: its folder {top} does not carry the metadata "
+                    f"version {meta}",
+                    "rebuild with make dist",
+                    dist.path.name,
+                )
             )
     versions = {d.kind: d.metadata_version for d in dists if d.metadata_version}
     if len(set(versions.values())) > 1:
         detail = " and ".join(f"the {k} is {v}" for k, v in sorted(versions.items()))
         problems.append(
-            f"the sdist and the wheel have different versions ({detail}): they come "
-            "from different builds; rebuild both with make dist"
+            Problem(
+                f"the sdist and the wheel have different versions ({detail})",
+                "they come from different builds; rebuild both with make dist",
+            )
         )
     return problems
 
 
-def compute_version(
-    dist_dir: Path, project: str
-) -> Tuple[Optional[Version], List[str]]:
+def compute_version(dist_dir: Path, project: str) -> Checked[Optional[Version]]:
     """The version of the one sdist and one wheel in ``dist_dir``, or problems.
 
     The version in both file names and in both metadata files must be equal
     (compared as PEP 440 versions).
     """
-    pair, problems = one_of_each(dist_dir)
-    if pair is None:
-        return None, problems
+    found = one_of_each(dist_dir)
+    if found.value is None:
+        return Checked(None, found.problems)
+    pair, problems = found.value, list(found.problems)
     dists = [read_dist(path) for path in (pair.sdist, pair.wheel)]
     for dist in dists:
         problems.extend(dist.problems)
@@ -329,13 +392,17 @@ def compute_version(
             project
         ):
             problems.append(
-                f"{dist.label} is not a distribution of {project} "
-                f"(its name is {dist.name}): remove it (make dist rebuilds dist/)"
+                Problem(
+                    f"{dist.label} is not a distribution of {project} "
+                    f"(its name is {dist.name})",
+                    "remove it (make dist rebuilds dist/)",
+                    dist.path.name,
+                )
             )
     problems += check_versions(dists)
     if problems:
-        return None, problems
-    return dists[0].metadata_version, []
+        return Checked(None, problems)
+    return Checked(dists[0].metadata_version)
 
 
 # ---- every member with its bytes (the contents checks, the summary) --------

@@ -40,7 +40,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from tools.artifacts.archives import find_dists
 from tools.artifacts.lock import TOOLS_LOCK, LockError, pin_for_this_python, read_lock
-from tools.common import ROOT, report, run_main, tail
+from tools.common import ROOT, Problem, report, run_main, tail
 from tools.project import DIST_DIR
 from tools.project import load as load_project
 from tools.tool_output import headline
@@ -77,38 +77,55 @@ def compare_twine(
     pinned: Optional[str],
     installed: Optional[str],
     table: Dict[str, str] = BUNDLED_TWINE,
-) -> List[str]:
+) -> List[Problem]:
     """Problems where the twine of ``twine check`` is not the uploader's."""
     python = ".".join(platform.python_version_tuple()[:2])
     where = f"{TOOLS_LOCK}'s pin for Python {python}"
     if pinned is None:
-        return [f"{TOOLS_LOCK} pins no twine for Python {python}: make lock"]
+        what = f"{TOOLS_LOCK} pins no twine for Python {python}"
+        return [Problem(what, "make lock", TOOLS_LOCK)]
     problems = []
     if installed is not None and installed != pinned:
         problems.append(
-            f"the tool environment has twine {installed} but {TOOLS_LOCK} pins "
-            f"twine {pinned}: make tools"
+            Problem(
+                f"the tool environment has twine {installed} but {TOOLS_LOCK} pins "
+                f"twine {pinned}",
+                "make tools",
+                TOOLS_LOCK,
+            )
         )
     for workflow, release in sorted(releases.items()):
         if release is None:
             problems.append(
-                f"{workflow} pins {PUBLISH_ACTION} without a # vX.Y.Z comment: "
-                "add the release the SHA is, so its twine can be checked"
+                Problem(
+                    f"{workflow} pins {PUBLISH_ACTION} without a # vX.Y.Z comment",
+                    "add the release the SHA is, so its twine can be checked",
+                    workflow,
+                )
             )
         elif release not in table:
             problems.append(
-                f"{workflow} pins {PUBLISH_ACTION} {release}, whose twine is not "
-                "recorded: add it to BUNDLED_TWINE in tools/artifacts/check.py "
-                "(from requirements/runtime.txt at that tag)"
+                Problem(
+                    f"{workflow} pins {PUBLISH_ACTION} {release}, whose twine is "
+                    "not recorded",
+                    "add it to BUNDLED_TWINE in tools/artifacts/check.py (from "
+                    "requirements/runtime.txt at that tag)",
+                    workflow,
+                )
             )
         elif table[release] != pinned:
             problems.append(
-                f"twine check runs twine {pinned} ({where}) but {PUBLISH_ACTION} "
-                f"{release} ({workflow}) uploads with twine {table[release]}: make "
-                f"them agree (twine=={table[release]} in requirements/tools.in, then "
-                "make lock; a twine that needs a newer Python needs the tools on "
-                "it, make tools PYTHON=python3.x), or pin a release of the action "
-                f"that bundles twine {pinned}"
+                Problem(
+                    f"twine check runs twine {pinned} ({where}) but "
+                    f"{PUBLISH_ACTION} {release} ({workflow}) uploads with twine "
+                    f"{table[release]}",
+                    f"make them agree (twine=={table[release]} in "
+                    "requirements/tools.in, then make lock; a twine that needs a "
+                    "newer Python needs the tools on it, make tools "
+                    "PYTHON=python3.x), or pin a release of the action that "
+                    f"bundles twine {pinned}",
+                    workflow,
+                )
             )
     return problems
 
@@ -126,7 +143,7 @@ def twine_versions(root: Path) -> Tuple[Optional[str], Optional[str]]:
     return (str(pin.version) if pin else None), installed
 
 
-def check_twine_matches_publisher(root: Path = ROOT) -> List[str]:
+def check_twine_matches_publisher(root: Path = ROOT) -> List[Problem]:
     pinned, installed = twine_versions(root)
     return compare_twine(publish_action_releases(root), pinned, installed)
 
@@ -313,19 +330,27 @@ def run_tools(selected: Sequence[Tool], root: Path) -> List[Outcome]:
     return [run_in_process(tool, root) for tool in selected]
 
 
-def check_outcomes(outcomes: Sequence[Outcome], dist_dir: Path) -> List[str]:
-    """One problem line per failed tool (and a missing or empty dist/)."""
+def check_outcomes(outcomes: Sequence[Outcome], dist_dir: Path) -> List[Problem]:
+    """One problem per failed tool (and a missing or empty dist/); ``where``
+    names the tool."""
     problems = []
     ran = {o.tool.name for o in outcomes}
     if "twine check --strict" not in ran:
         problems.append(
-            f"{dist_dir} has no sdist or wheel to check: build them with make dist"
+            Problem(
+                f"{dist_dir} has no sdist or wheel to check",
+                "build them with make dist",
+                str(dist_dir),
+            )
         )
     for outcome in outcomes:
         if outcome.returncode != 0:
             problems.append(
-                f"{outcome.tool.name} failed ({headline(outcome.output)}): "
-                f"{outcome.tool.fix}"
+                Problem(
+                    f"{outcome.tool.name} failed ({headline(outcome.output)})",
+                    outcome.tool.fix,
+                    outcome.tool.name,
+                )
             )
     return problems
 

@@ -10,7 +10,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
-from tools.common import sha256
+from tools.common import Problem, sha256
 from tools.project import DIST_DIR, SUMS_FILE
 
 
@@ -79,19 +79,33 @@ def read_sums(path: Path) -> Optional[Dict[str, str]]:
     return parse_sums(text)
 
 
-def verify(dist_dir: Path, sums_file: Path) -> List[str]:
+def verify(dist_dir: Path, sums_file: Path) -> List[Problem]:
     """Problems where ``dist_dir`` differs from ``sums_file`` (file set and bytes)."""
     name = sums_file.name
     try:
         listed = read_sums(sums_file)
     except ValueError as exc:
         return [
-            f"{sums_file} is not a {SUMS_FILE} file ({exc}): rebuild with make dist"
+            Problem(
+                f"{sums_file} is not a {SUMS_FILE} file ({exc})",
+                "rebuild with make dist",
+                str(sums_file),
+            )
         ]
     if listed is None:
-        return [f"{sums_file} is missing: make dist writes it beside {DIST_DIR}/"]
+        return [
+            Problem(
+                f"{sums_file} is missing",
+                f"make dist writes it beside {DIST_DIR}/",
+                str(sums_file),
+            )
+        ]
     if not dist_dir.is_dir():
-        return [f"{dist_dir} does not exist: build it with make dist"]
+        return [
+            Problem(
+                f"{dist_dir} does not exist", "build it with make dist", str(dist_dir)
+            )
+        ]
     actual = compute_sums(
         (p for p in dist_dir.iterdir() if p.is_file()), prefix=f"{DIST_DIR}/"
     )
@@ -99,18 +113,28 @@ def verify(dist_dir: Path, sums_file: Path) -> List[str]:
     for entry, how in differences(listed, actual):
         if how is Difference.MISSING:
             problems.append(
-                f"{entry} is listed in {name} but missing from {dist_dir}: "
-                "dist/ changed after the build; rebuild with make dist"
+                Problem(
+                    f"{entry} is listed in {name} but missing from {dist_dir}",
+                    "dist/ changed after the build; rebuild with make dist",
+                    entry,
+                )
             )
         elif how is Difference.EXTRA:
             problems.append(
-                f"{entry} is in {dist_dir} but not listed in {name}: it was added "
-                "after the build; remove it or rebuild with make dist"
+                Problem(
+                    f"{entry} is in {dist_dir} but not listed in {name}",
+                    "it was added after the build; remove it or rebuild with make dist",
+                    entry,
+                )
             )
         else:
             problems.append(
-                f"{entry} has SHA-256 {actual[entry]} but {name} says "
-                f"{listed[entry]}: the file changed after the build; rebuild with "
-                "make dist and upload only what it built"
+                Problem(
+                    f"{entry} has SHA-256 {actual[entry]} but {name} says "
+                    f"{listed[entry]}",
+                    "the file changed after the build; rebuild with make dist and "
+                    "upload only what it built",
+                    entry,
+                )
             )
     return problems

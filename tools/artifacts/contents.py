@@ -23,68 +23,81 @@ stages. The member lists go to the step summary through
 import argparse
 import tarfile
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Set, Tuple
+from typing import List, Optional, Set
 
 from tools.artifacts import manifest, secrets, startup, toplevel
 from tools.artifacts.archives import WHEEL, one_of_each, read_archive
-from tools.common import ROOT, notices, report, run_main
+from tools.common import ROOT, NoticeKind, Problem, notices, report, run_main
 from tools.project import DIST_DIR, ConfigError
 from tools.project import load as load_project
 
 
-def check_contents(
-    dist_dir: Path, root: Path = ROOT
-) -> Tuple[List[str], List[str], List[str]]:
-    """``(problems, allowed, notes)`` of the archives in ``dist_dir``."""
-    pair, problems = one_of_each(dist_dir)
-    if pair is None:
-        return problems, [], []
+@dataclass
+class ContentsResult:
+    """What the contents stage found: problems, allowed findings, notes."""
+
+    problems: List[Problem] = field(default_factory=list)
+    allowed: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+
+
+def check_contents(dist_dir: Path, root: Path = ROOT) -> ContentsResult:
+    """The problems, allowed findings and notes of the archives in ``dist_dir``."""
+    pair = one_of_each(dist_dir)
+    if pair.value is None:
+        return ContentsResult(pair.problems)
+    problems = list(pair.problems)
     archives = []
-    for path in (pair.sdist, pair.wheel):
+    for path in (pair.value.sdist, pair.value.wheel):
         try:
             archives.append(read_archive(path))
         except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
             problems.append(
-                f"{dist_dir.name}/{path.name} cannot be read ({exc}): rebuild it "
-                "with make dist"
+                Problem(
+                    f"{dist_dir.name}/{path.name} cannot be read ({exc})",
+                    "rebuild it with make dist",
+                    path.name,
+                )
             )
     try:
         tracked: Optional[Set[str]] = manifest.tracked_files(root)
         found: Optional[manifest.Selection] = manifest.selection(root)
     except manifest.ManifestError as exc:
-        problems.append(str(exc))
+        problems.append(Problem(str(exc)))
         tracked = found = None
     for archive in archives:
         if tracked is not None and found is not None:
             problems += manifest.check_archive(archive, root, tracked, found)
-    results, config_problems = secrets.check_archives(archives, root)
-    problems += config_problems
+    scans = secrets.check_archives(archives, root)
+    results = scans.value
+    problems += scans.problems
     allowed: List[str] = []
-    more, allowed_startup, startup_members = startup.check_archives(archives, root)
-    problems += more
+    starts = startup.check_archives(archives, root)
+    problems += starts.problems
     try:
         project = load_project(root)
     except ConfigError as exc:
-        problems.append(str(exc))
+        problems.append(Problem(str(exc)))
     else:
         for archive in archives:
             if archive.kind == WHEEL:
-                problems += toplevel.check_toplevel(archive, project, startup_members)
+                problems += toplevel.check_toplevel(archive, project, starts.members)
     for archive in archives:
         problems += toplevel.check_names(archive)
     notes = []
     for archive, result in zip(archives, results):
         problems += result.problems
         allowed += result.allowed
-    allowed += allowed_startup
+    allowed += starts.allowed
     for archive, result in zip(archives, results):
         binary = f", {result.binary} binary (names only)" if result.binary else ""
         notes.append(
             f"{archive.label}: {len(archive.members)} files, "
             f"{result.scanned} scanned{binary}"
         )
-    return problems, allowed, notes
+    return ContentsResult(problems, allowed, notes)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -94,11 +107,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     parser.add_argument("--dist-dir", type=Path, default=ROOT / DIST_DIR)
     args = parser.parse_args(argv)
-    problems, allowed, notes = check_contents(args.dist_dir)
-    for note in notes:
+    result = check_contents(args.dist_dir)
+    for note in result.notes:
         print(f"contents: {note}")
-    notices("contents", "allowed", allowed)
-    if report(problems, "contents"):
+    notices("contents", NoticeKind.ALLOWED, result.allowed)
+    if report(result.problems, "contents"):
         return 1
     print(
         "contents: passed: every member expected, none missing, no credentials, "

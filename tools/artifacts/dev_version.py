@@ -25,13 +25,13 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from packaging.version import InvalidVersion, Version
 
 from tools import project
 from tools.artifacts.archives import compute_version
-from tools.common import ROOT, GitError, git, report, run_main
+from tools.common import ROOT, Checked, GitError, Problem, git, report, run_main
 from tools.project import DIST_DIR, load, load_pyproject
 
 DEV_SCHEME = {"version_scheme": "guess-next-dev", "local_scheme": "no-local-version"}
@@ -63,22 +63,24 @@ def compute_dev_version(root: Path = ROOT) -> str:
         return get_version(**config)
 
 
-def dev_version_or_error(root: Path = ROOT) -> Tuple[Optional[str], Optional[str]]:
-    """``(dev version, None)``, or ``(None, one line saying what is wrong)``."""
+def dev_version_or_error(root: Path = ROOT) -> Checked[Optional[str]]:
+    """The dev version, or None and the one problem saying what is wrong."""
     try:
-        return compute_dev_version(root), None
+        return Checked(compute_dev_version(root))
     except Exception as exc:  # setuptools-scm: not a git checkout, no commit, ...
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         detail = lines[0] if lines else type(exc).__name__
-        return None, (
-            f"cannot compute the dev version of {root} ({detail}): a dev build "
-            "needs a git checkout with at least one commit (git clone the "
-            "repository, not an export or an sdist)"
+        problem = Problem(
+            f"cannot compute the dev version of {root} ({detail})",
+            "a dev build needs a git checkout with at least one commit (git clone "
+            "the repository, not an export or an sdist)",
+            str(root),
         )
+        return Checked(None, [problem])
 
 
-def parse_tag(tag: str, root: Path = ROOT) -> Tuple[Optional[Version], Optional[str]]:
-    """``("v1.2.3")`` -> ``(Version("1.2.3"), None)``, or ``(None, problem)``.
+def parse_tag(tag: str, root: Path = ROOT) -> Checked[Optional[Version]]:
+    """``("v1.2.3")`` -> ``Version("1.2.3")``, or None and the problem.
 
     A release tag matches the project's ``tag_regex`` (pyproject.toml), whose
     ``version`` group must be a PEP 440 version.
@@ -87,13 +89,14 @@ def parse_tag(tag: str, root: Path = ROOT) -> Tuple[Optional[Version], Optional[
     how = f"release tags match tag_regex {regex} of pyproject.toml, e.g. v1.2.3"
     match = re.match(regex, tag)
     if not match:
-        return None, f"tag {tag!r} is not a release tag: {how}"
+        return Checked(None, [Problem(f"tag {tag!r} is not a release tag", how, tag)])
     groups = match.groupdict()
     raw = groups["version"] if "version" in groups else match.group(1)
     try:
-        return Version(raw), None
+        return Checked(Version(raw))
     except (InvalidVersion, TypeError):
-        return None, f"tag {tag!r}: {raw!r} is not a PEP 440 version: {how}"
+        what = f"tag {tag!r}: {raw!r} is not a PEP 440 version"
+        return Checked(None, [Problem(what, how, tag)])
 
 
 def release_tags(tags: List[str], root: Path = ROOT) -> List[str]:
@@ -102,25 +105,25 @@ def release_tags(tags: List[str], root: Path = ROOT) -> List[str]:
     return sorted(tag for tag in tags if re.match(regex, tag))
 
 
-def tag_build_version(root: Path, tag: str) -> Tuple[Optional[str], Optional[str]]:
+def tag_build_version(root: Path, tag: str) -> Checked[Optional[str]]:
     """The version to build HEAD with as release ``tag``.
 
-    ``(version, None)`` when the tag is on HEAD: the build takes the tag's
-    version even when HEAD carries other release tags too (an rc promoted to
-    final), where setuptools-scm alone could take the other one. ``(None,
-    problem)`` for a malformed tag; ``(None, None)`` when the tag is not on
-    HEAD: the build takes git's version and the guard says what is wrong.
+    The tag's version when the tag is on HEAD: the build takes it even when
+    HEAD carries other release tags too (an rc promoted to final), where
+    setuptools-scm alone could take the other one. None and the problem for a
+    malformed tag; None and no problem when the tag is not on HEAD: the build
+    takes git's version and the guard says what is wrong.
     """
-    version, problem = parse_tag(tag, root)
-    if problem:
-        return None, problem
+    parsed = parse_tag(tag, root)
+    if not parsed.ok:
+        return Checked(None, parsed.problems)
     try:
         head = git("rev-parse", "HEAD", root=root)
         ref = f"refs/tags/{tag}^{{commit}}"
         commit = git("rev-parse", "-q", "--verify", ref, root=root, check=False)
     except GitError:
-        return None, None
-    return (str(version), None) if commit == head else (None, None)
+        return Checked(None)
+    return Checked(str(parsed.value) if commit == head else None)
 
 
 @dataclass
@@ -162,59 +165,70 @@ def read_git_state(root: Path = ROOT, tag: Optional[str] = None) -> GitState:
     return state
 
 
-def pick_tag(tag: Optional[str], state: GitState) -> Tuple[Optional[str], List[str]]:
+def pick_tag(tag: Optional[str], state: GitState) -> Checked[Optional[str]]:
     """The tag to check: the one given, else the single ``v*`` tag on HEAD."""
     if tag:
-        return tag, []
+        return Checked(tag)
     if len(state.head_tags) > 1:
-        return None, [
-            f"HEAD has several release tags ({', '.join(state.head_tags)}): "
-            "delete the wrong ones (git tag -d) or say which one: TAG=vX.Y.Z"
-        ]
-    return (state.head_tags[0] if state.head_tags else None), []
+        problem = Problem(
+            f"HEAD has several release tags ({', '.join(state.head_tags)})",
+            "delete the wrong ones (git tag -d) or say which one: TAG=vX.Y.Z",
+            "HEAD",
+        )
+        return Checked(None, [problem])
+    return Checked(state.head_tags[0] if state.head_tags else None)
 
 
 def _short(commit: Optional[str]) -> str:
     return (commit or "?")[:12]
 
 
-def _dirty_problem(state: GitState) -> List[str]:
+def _dirty_problem(state: GitState) -> List[Problem]:
     if not state.dirty:
         return []
     shown = ", ".join(line.strip() for line in state.dirty[:5])
     more = f" and {len(state.dirty) - 5} more" if len(state.dirty) > 5 else ""
     return [
-        f"the working tree is not clean ({shown}{more}): commit or stash the "
-        "changes (git stash -u), then rebuild (make dist)"
+        Problem(
+            f"the working tree is not clean ({shown}{more})",
+            "commit or stash the changes (git stash -u), then rebuild (make dist)",
+            str(state.root),
+        )
     ]
 
 
-def _shallow_problem(state: GitState) -> List[str]:
+def _shallow_problem(state: GitState) -> List[Problem]:
     if not state.shallow:
         return []
     return [
-        "the clone is shallow: its history and tags are missing, so the version "
-        "cannot be trusted: git fetch --unshallow --tags (actions/checkout: "
-        "fetch-depth: 0)"
+        Problem(
+            "the clone is shallow: its history and tags are missing, so the "
+            "version cannot be trusted",
+            "git fetch --unshallow --tags (actions/checkout: fetch-depth: 0)",
+            str(state.root),
+        )
     ]
 
 
-def _local_problem(version: Optional[Version], what: str) -> List[str]:
+def _local_problem(version: Optional[Version], what: str) -> List[Problem]:
     if version is None or version.local is None:
         return []
     return [
-        f"version {version} has a local part (+{version.local}): {what} rejects "
-        "it (HTTP 400): build from a clean, tagged commit (make dist), or with "
-        "make dist DEV=1 for TestPyPI"
+        Problem(
+            f"version {version} has a local part (+{version.local}): {what} "
+            "rejects it (HTTP 400)",
+            "build from a clean, tagged commit (make dist), or with make dist "
+            "DEV=1 for TestPyPI",
+        )
     ]
 
 
-def check_release(tag: str, built: Optional[Version], state: GitState) -> List[str]:
+def check_release(tag: str, built: Optional[Version], state: GitState) -> List[Problem]:
     """Problems of a release build of ``tag`` whose files have version ``built``."""
     problems = list(_shallow_problem(state))
-    tag_version, bad_tag = parse_tag(tag, state.root)
-    if bad_tag:
-        problems.append(bad_tag)
+    parsed = parse_tag(tag, state.root)
+    tag_version = parsed.value
+    problems += parsed.problems
     if state.tag_commit is None:
         how = (
             "fetch the tags (git fetch --tags)"
@@ -222,46 +236,63 @@ def check_release(tag: str, built: Optional[Version], state: GitState) -> List[s
             else f"create it on the release commit (git tag -a {tag} -m {tag}) "
             "or fetch the tags (git fetch --tags)"
         )
-        problems.append(f"tag {tag} does not exist in this clone: {how}")
+        problems.append(Problem(f"tag {tag} does not exist in this clone", how, tag))
     elif state.tag_commit != state.head:
         if state.commits_after_tag:
             n = state.commits_after_tag
             problems.append(
-                f"HEAD ({_short(state.head)}) is {n} commit{'s' if n > 1 else ''} "
-                f"after tag {tag} ({_short(state.tag_commit)}): release the tagged "
-                f"commit (git checkout {tag}), or tag HEAD with a new version"
+                Problem(
+                    f"HEAD ({_short(state.head)}) is {n} commit"
+                    f"{'s' if n > 1 else ''} after tag {tag} "
+                    f"({_short(state.tag_commit)})",
+                    f"release the tagged commit (git checkout {tag}), or tag HEAD "
+                    "with a new version",
+                    tag,
+                )
             )
         else:
             problems.append(
-                f"tag {tag} is on commit {_short(state.tag_commit)}, not on HEAD "
-                f"({_short(state.head)}): check out the tag (git checkout {tag}) or "
-                "move the tag to the commit to release"
+                Problem(
+                    f"tag {tag} is on commit {_short(state.tag_commit)}, not on HEAD "
+                    f"({_short(state.head)})",
+                    f"check out the tag (git checkout {tag}) or move the tag to the "
+                    "commit to release",
+                    tag,
+                )
             )
     problems += _dirty_problem(state)
     if built is not None and tag_version is not None and built != tag_version:
         problems.append(
-            f"tag {tag} does not match built version {built}: build the tagged "
-            "commit from a clean tree (make dist), or fix the tag"
+            Problem(
+                f"tag {tag} does not match built version {built}",
+                "build the tagged commit from a clean tree (make dist), or fix the "
+                "tag",
+                tag,
+            )
         )
     problems += _local_problem(built, "PyPI")
     return problems
 
 
-def check_dev(built: Optional[Version], dev_version: str, state: GitState) -> List[str]:
+def check_dev(
+    built: Optional[Version], dev_version: str, state: GitState
+) -> List[Problem]:
     """Problems of a TestPyPI development build of HEAD."""
     problems = _shallow_problem(state) + _dirty_problem(state)
     problems += _local_problem(built, "TestPyPI")
     if built is not None and built.local is None and built != Version(dev_version):
         problems.append(
-            f"built version {built} is not HEAD's dev version {dev_version}: "
-            "rebuild with make dist DEV=1"
+            Problem(
+                f"built version {built} is not HEAD's dev version {dev_version}",
+                "rebuild with make dist DEV=1",
+            )
         )
     return problems
 
 
 @dataclass
 class GuardResult:
-    problems: List[str]
+    problems: List[Problem]
     notes: List[str]
 
 
@@ -274,18 +305,25 @@ def check_guard(
 ) -> GuardResult:
     """The tag/version guard: which kind of build this is, and its problems."""
     if state.error:
-        return GuardResult([f"{state.error}: run the guard in a git clone"], [])
+        return GuardResult(
+            [Problem(state.error, "run the guard in a git clone", str(state.root))],
+            [],
+        )
     if tag and dev:
         return GuardResult(
             [
-                f"TAG={tag} and DEV=1 together: a release build has the tag's "
-                "version; drop DEV=1 (or TAG for a TestPyPI build)"
+                Problem(
+                    f"TAG={tag} and DEV=1 together",
+                    "a release build has the tag's version; drop DEV=1 (or TAG for "
+                    "a TestPyPI build)",
+                )
             ],
             [],
         )
-    chosen, problems = pick_tag(tag, state)
-    if problems:
-        return GuardResult(problems, [])
+    picked = pick_tag(tag, state)
+    chosen = picked.value
+    if not picked.ok:
+        return GuardResult(picked.problems, [])
     shown = built if built is not None else "(dist/ not built)"
     if dev:
         dev_version = dev_version or ""
@@ -318,26 +356,28 @@ def run_guard(
     tag: Optional[str],
     dev: bool,
     report_dist: bool = True,
-) -> Tuple[List[str], List[str]]:
-    """Gather the facts and run :func:`check_guard`: ``(problems, notes)``.
+) -> Checked[List[str]]:
+    """Gather the facts and run :func:`check_guard`: its notes and problems.
 
     ``report_dist=False`` leaves out the problems of an inconsistent
     ``dist/`` (sanity reports them in more detail).
     """
-    built, problems = compute_version(dist_dir, load(root).name)
-    problems = problems if report_dist else []
+    computed = compute_version(dist_dir, load(root).name)
+    built = computed.value
+    problems = computed.problems if report_dist else []
     state = read_git_state(root, tag or None)
     if not tag and not state.error:
-        chosen, _ = pick_tag(None, state)
+        chosen = pick_tag(None, state).value
         if chosen:
             state = read_git_state(root, chosen)
     dev_version = None
     if dev and not state.error:
-        dev_version, error = dev_version_or_error(root)
-        if error:
-            return problems + [error], []
+        computed_dev = dev_version_or_error(root)
+        if not computed_dev.ok:
+            return Checked([], problems + computed_dev.problems)
+        dev_version = computed_dev.value
     result = check_guard(tag or None, dev, built, state, dev_version)
-    return problems + result.problems, result.notes
+    return Checked(result.notes, problems + result.problems)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -350,16 +390,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     guard.add_argument("--dist-dir", type=Path, default=ROOT / DIST_DIR)
     args = parser.parse_args(argv)
     if args.command == "dev-version":
-        version, error = dev_version_or_error(ROOT)
-        if error:
-            print(f"error: {error}", file=sys.stderr)
+        computed = dev_version_or_error(ROOT)
+        if not computed.ok:
+            for problem in computed.problems:
+                print(f"error: {problem}", file=sys.stderr)
             return 1
-        print(version)
+        print(computed.value)
         return 0
-    problems, notes = run_guard(ROOT, args.dist_dir, args.tag, args.dev)
-    for note in notes:
+    found = run_guard(ROOT, args.dist_dir, args.tag, args.dev)
+    for note in found.value:
         print(f"guard: {note}")
-    if report(problems, "tag/version guard"):
+    if report(found.problems, "tag/version guard"):
         return 1
     print("guard: passed")
     return 0

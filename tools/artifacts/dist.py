@@ -70,6 +70,7 @@ from tools.artifacts.checksums import compute_sums, format_sums, read_sums, veri
 from tools.artifacts.lock import BUILD_LOCK, check_build_lock
 from tools.common import (
     ROOT,
+    Checked,
     find_uv,
     human_size,
     remove_tree,
@@ -400,7 +401,7 @@ def build_into(
     """
     problems = check_build_lock(root)
     if problems:
-        raise BuildError(problems[0])
+        raise BuildError(str(problems[0]))
     work = outdir.parent / "build-tmp"
     work.mkdir(parents=True, exist_ok=True)
     env = {**build_env(root, dev_version), "TMPDIR": str(work)}
@@ -439,7 +440,7 @@ def build_into(
             "then make dist",
             check_output,
         )
-    pair, _problems = one_of_each(outdir)
+    pair = one_of_each(outdir).value
     if pair is None:
         names = ", ".join(p.name for p in sorted(outdir.iterdir())) or "nothing"
         raise BuildError(
@@ -512,8 +513,8 @@ def compute_summary(dist_dir: Path, version: str) -> str:
     )
 
 
-def sums_output(dist_dir: Path, name: str) -> Tuple[Optional[str], List[str]]:
-    """``(NAME<<DELIMITER output block, problems)`` for ``$GITHUB_OUTPUT``.
+def sums_output(dist_dir: Path, name: str) -> Checked[Optional[str]]:
+    """The ``NAME<<DELIMITER`` output block for ``$GITHUB_OUTPUT``, or problems.
 
     The text is that of ``SHA256SUMS`` beside ``dist_dir`` once ``dist_dir``
     matches it; the delimiter is random, as GitHub advises.
@@ -521,19 +522,19 @@ def sums_output(dist_dir: Path, name: str) -> Tuple[Optional[str], List[str]]:
     sums_file = dist_dir.parent / SUMS_FILE
     problems = verify(dist_dir, sums_file)
     if problems:
-        return None, problems
+        return Checked(None, problems)
     text = format_sums(read_sums(sums_file) or {})
     delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-    return f"{name}<<{delimiter}\n{text}{delimiter}\n", []
+    return Checked(f"{name}<<{delimiter}\n{text}{delimiter}\n")
 
 
 def _version_of(dist_dir: Path) -> Optional[str]:
-    version, problems = compute_version(dist_dir, load(ROOT).name)
-    if problems:
-        for problem in problems:
+    computed = compute_version(dist_dir, load(ROOT).name)
+    if not computed.ok:
+        for problem in computed.problems:
             print(f"error: {problem}", file=sys.stderr)
         return None
-    return str(version)
+    return str(computed.value)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -573,12 +574,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.sums_output is not None:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", args.sums_output):
             parser.error(f"--sums-output {args.sums_output!r} is no output name")
-        block, problems = sums_output(args.dist_dir, args.sums_output)
-        for problem in problems:
+        block = sums_output(args.dist_dir, args.sums_output)
+        for problem in block.problems:
             print(f"error: {problem}", file=sys.stderr)
-        if block is None:
+        if block.value is None:
             return 1
-        print(block, end="")
+        print(block.value, end="")
         return 0
     if args.show_version or args.summary:
         version = _version_of(args.dist_dir)
@@ -589,17 +590,20 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from tools.artifacts.dev_version import dev_version_or_error, tag_build_version
 
-    dev_version, error, source = None, None, "version from git"
+    version_to_build: Checked[Optional[str]] = Checked(None)
+    source = "version from git"
     if args.dev:
-        dev_version, error = dev_version_or_error(ROOT)
-        source = f"dev version {dev_version}"
+        version_to_build = dev_version_or_error(ROOT)
+        source = f"dev version {version_to_build.value}"
     elif args.tag:
-        dev_version, error = tag_build_version(ROOT, args.tag)
-        if dev_version:
-            source = f"version {dev_version} of tag {args.tag}"
-    if error:
-        print(f"error: {error}", file=sys.stderr)
+        version_to_build = tag_build_version(ROOT, args.tag)
+        if version_to_build.value:
+            source = f"version {version_to_build.value} of tag {args.tag}"
+    if not version_to_build.ok:
+        for problem in version_to_build.problems:
+            print(f"error: {problem}", file=sys.stderr)
         return 1
+    dev_version = version_to_build.value
     print(
         f"dist: building the sdist and the wheel ({source}, in an environment "
         f"from {BUILD_LOCK}, installer {installer()})"

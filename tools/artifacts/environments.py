@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -33,7 +33,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tools import project
-from tools.common import ROOT, find_uv, last_line, remove_tree
+from tools.common import ROOT, Problem, find_uv, last_line, remove_tree
 from tools.offline_first import offline_first
 from tools.tool_output import PythonMismatch, missing_dependency, python_mismatch
 
@@ -78,14 +78,18 @@ class Target:
 
 def check_import_report(
     report: Mapping[str, object], expected: Version, venv: Path, target: Target
-) -> List[str]:
+) -> List[Problem]:
     """Problems with what the installed packages said about themselves."""
     problems = []
     metadata = report.get("metadata")
     if _version(metadata) != expected:
         problems.append(
-            f"the installed metadata says version {metadata} but the file name "
-            f"says {expected}"
+            Problem(
+                f"the installed metadata says version {metadata} but the file "
+                f"name says {expected}",
+                "",
+                target.name,
+            )
         )
     packages = report.get("packages")
     packages = packages if isinstance(packages, dict) else {}
@@ -94,13 +98,22 @@ def check_import_report(
         stated = seen.get("version")
         if stated is not None and _version(stated) != expected:
             problems.append(
-                f"{name}.__version__ is {stated} but the file name says {expected}"
+                Problem(
+                    f"{name}.__version__ is {stated} but the file name says "
+                    f"{expected}",
+                    "",
+                    name,
+                )
             )
         location = Path(str(seen.get("file", ""))).resolve()
         if venv.resolve() not in location.parents:
             problems.append(
-                f"{name} was imported from {location}, "
-                f"not from the fresh environment {venv}"
+                Problem(
+                    f"{name} was imported from {location}, not from the fresh "
+                    f"environment {venv}",
+                    "",
+                    name,
+                )
             )
     return problems
 
@@ -133,58 +146,75 @@ def installed_version(venv: Path, project_name: str) -> Optional[str]:
     return str(version) if version is not None else None
 
 
-def check_cli_version(output: str, expected: Version, script: str) -> List[str]:
+def check_cli_version(output: str, expected: Version, script: str) -> List[Problem]:
     """``--version`` must name the built version somewhere in what it prints."""
     for word in output.split():
         if _version(word.strip("()[],;:'\"").lstrip("vV")) == expected:
             return []
     return [
-        f"'{script} --version' printed {last_line(output)!r}, which does not "
-        f"name version {expected}"
+        Problem(
+            f"'{script} --version' printed {last_line(output)!r}, which does not "
+            f"name version {expected}",
+            "",
+            script,
+        )
     ]
+
+
+@dataclass
+class ScriptsResult:
+    """The console scripts' problems, what worked, and the output behind the
+    problems."""
+
+    problems: List[Problem] = field(default_factory=list)
+    worked: List[str] = field(default_factory=list)
+    detail: str = ""
 
 
 def check_scripts(
     report: Mapping[str, object], expected: Version, target: Target
-) -> Tuple[List[str], List[str], str]:
-    """``(problems, what worked, output behind the problems)`` of the console
-    scripts: each installed, executable, with a ``#!`` line; ``--help`` exits
-    0; ``--version`` exits 0 naming the built version, or 2 (no such option:
-    ``--help`` is enough)."""
+) -> ScriptsResult:
+    """The console scripts: each installed, executable, with a ``#!`` line;
+    ``--help`` exits 0; ``--version`` exits 0 naming the built version, or 2
+    (no such option: ``--help`` is enough)."""
     scripts = report.get("scripts")
     scripts = scripts if isinstance(scripts, dict) else {}
-    problems: List[str] = []
-    worked: List[str] = []
-    detail = ""
+    result = ScriptsResult()
     for name in target.scripts:
         seen = scripts.get(name)
         if not seen:
-            problems.append(
-                f"console script {name} is not installed (pyproject.toml "
-                "[project.scripts] lists it)"
+            result.problems.append(
+                Problem(
+                    f"console script {name} is not installed (pyproject.toml "
+                    "[project.scripts] lists it)",
+                    "",
+                    name,
+                )
             )
             continue
         if not seen.get("executable") or not str(seen.get("first_line")).startswith(
             "#!"
         ):
-            problems.append(f"console script {name} is not an executable with #!")
+            what = f"console script {name} is not an executable with #!"
+            result.problems.append(Problem(what, "", name))
         code, out = seen["help"]
         if code != 0:
             line = last_line(out) or f"exit code {code}"
-            problems.append(f"'{name} --help' failed: {line}")
-            detail += out
+            result.problems.append(Problem(f"'{name} --help' failed: {line}", "", name))
+            result.detail += out
             continue
         code, out = seen["version"]
         if code == USAGE_ERROR:  # no --version: --help is enough
-            worked.append(f"'{name} --help'")
+            result.worked.append(f"'{name} --help'")
         elif code != 0:
             line = last_line(out) or f"exit code {code}"
-            problems.append(f"'{name} --version' failed: {line}")
-            detail += out
+            what = f"'{name} --version' failed: {line}"
+            result.problems.append(Problem(what, "", name))
+            result.detail += out
         else:
-            problems += check_cli_version(out, expected, name)
-            worked.append(f"'{name} --help' and '--version'")
-    return problems, worked, detail
+            result.problems += check_cli_version(out, expected, name)
+            result.worked.append(f"'{name} --help' and '--version'")
+    return result
 
 
 def dependency_python_message(mismatch: PythonMismatch) -> str:
@@ -491,8 +521,10 @@ class Sandbox:
             raise SmokeFailure("import printed no report", result.stdout) from None
         report["metadata"] = installed_version(self.venv, target.name)
         problems = check_import_report(report, expected, self.venv, target)
-        more, worked, detail = check_scripts(report, expected, target)
-        if problems + more:
-            raise SmokeFailure("; ".join(problems + more), detail)
+        scripts = check_scripts(report, expected, target)
+        problems += scripts.problems
+        if problems:
+            raise SmokeFailure("; ".join(map(str, problems)), scripts.detail)
         text = f"imports {', '.join(target.packages)} {report['metadata']}"
+        worked = scripts.worked
         return text + (f"; {', '.join(worked)} work" if worked else "")

@@ -37,7 +37,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from tools.common import ROOT, find_uv, last_line, report, run_main
+from tools.common import ROOT, Problem, find_uv, last_line, report, run_main
 from tools.project import ConfigError, load, load_pyproject
 from tools.pythons import lower_bound
 
@@ -129,7 +129,7 @@ def pin_for_this_python(pins: List[Pin], name: str) -> Optional[Pin]:
     return None
 
 
-def check_build_lock(root: Path = ROOT, lock: str = BUILD_LOCK) -> List[str]:
+def check_build_lock(root: Path = ROOT, lock: str = BUILD_LOCK) -> List[Problem]:
     """The lock pins PyPA build and every [build-system] requirement, with hashes.
 
     Every pin of a required name (one per set of Pythons) must be a version
@@ -138,7 +138,7 @@ def check_build_lock(root: Path = ROOT, lock: str = BUILD_LOCK) -> List[str]:
     try:
         pins = read_lock(root, lock)
     except LockError as exc:
-        return [str(exc)]
+        return [Problem(str(exc), "", lock)]
     try:
         requires = load_pyproject(root).get("build-system", {}).get("requires", [])
     except ConfigError:
@@ -158,37 +158,53 @@ def check_build_lock(root: Path = ROOT, lock: str = BUILD_LOCK) -> List[str]:
         )
         if not pinned:
             problems.append(
-                f"{lock} does not pin {canonicalize_name(req.name)}, needed by "
-                f"{what}: add it to {lock[:-4]}.in, then {FIX}"
+                Problem(
+                    f"{lock} does not pin {canonicalize_name(req.name)}, needed by "
+                    f"{what}",
+                    f"add it to {lock[:-4]}.in, then {FIX}",
+                    lock,
+                )
             )
         for pin in pinned:
             if not req.specifier.contains(pin.version, prereleases=True):
                 problems.append(
-                    f"{lock} pins {pin} (line {pin.line}), which {what} does not "
-                    f"allow: make {lock[:-4]}.in ask for what [build-system] requires, "
-                    f"then {FIX}"
+                    Problem(
+                        f"{lock} pins {pin} (line {pin.line}), which {what} does "
+                        "not allow",
+                        f"make {lock[:-4]}.in ask for what [build-system] requires, "
+                        f"then {FIX}",
+                        f"{lock}:{pin.line}",
+                    )
                 )
     problems += [
-        f"{lock} pins {pin} without a hash (line {pin.line}): {FIX} adds them"
+        Problem(
+            f"{lock} pins {pin} without a hash (line {pin.line})",
+            f"{FIX} adds them",
+            f"{lock}:{pin.line}",
+        )
         for pin in pins
         if not pin.hashes
     ]
     return problems
 
 
-def check_bootstrap(root: Path = ROOT) -> List[str]:
+def check_bootstrap(root: Path = ROOT) -> List[Problem]:
     """bootstrap.txt installs the uv of tools.txt, hash-pinned."""
     try:
         tools, boot = read_lock(root, TOOLS_LOCK), read_lock(root, BOOTSTRAP_LOCK)
     except LockError as exc:
-        return [str(exc)]
+        return [Problem(str(exc))]
     want = {str(p.version) for p in pins_of(tools, "uv")}
     have = {str(p.version) for p in pins_of(boot, "uv")}
     if not have or have != want or not all(p.hashes for p in boot):
         return [
-            f"{BOOTSTRAP_LOCK} pins uv {', '.join(sorted(have)) or 'not at all'} "
-            f"but {TOOLS_LOCK} pins uv {', '.join(sorted(want)) or 'not at all'} "
-            f"(each with hashes): {FIX}"
+            Problem(
+                f"{BOOTSTRAP_LOCK} pins uv {', '.join(sorted(have)) or 'not at all'} "
+                f"but {TOOLS_LOCK} pins uv {', '.join(sorted(want)) or 'not at all'} "
+                "(each with hashes)",
+                FIX,
+                BOOTSTRAP_LOCK,
+            )
         ]
     return []
 
@@ -240,14 +256,14 @@ def lock_commands(
     ]  # fmt: skip
 
 
-def write_locks(root: Path = ROOT, build_only: bool = False) -> List[str]:
+def write_locks(root: Path = ROOT, build_only: bool = False) -> List[Problem]:
     """Re-pin the three locks (make lock), or only the build's (``build_only``:
     make adopt, which brings the pipeline's own tool locks); problems, one
     line each."""
     try:
         floor = python_floor(project_requires_python(root))
     except (ValueError, ConfigError) as exc:
-        return [str(exc)]
+        return [Problem(str(exc), "", "pyproject.toml")]
     commands = lock_commands(root, floor)
     for what, cmd in commands[-1:] if build_only else commands:
         print(f"locks: pinning {what}", flush=True)
@@ -258,8 +274,11 @@ def write_locks(root: Path = ROOT, build_only: bool = False) -> List[str]:
             for line in out.stdout.strip().splitlines()[-20:]:
                 print(f"  | {line}", file=sys.stderr)
             return [
-                f"could not pin {what} ({last_line(out.stdout) or out.returncode}): "
-                f"fix {cmd[-3]} as the output above says, then {FIX}"
+                Problem(
+                    f"could not pin {what} ({last_line(out.stdout) or out.returncode})",
+                    f"fix {cmd[-3]} as the output above says, then {FIX}",
+                    cmd[-1],
+                )
             ]
     return []
 

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from tools.artifacts.archives import SDIST, WHEEL, Archive
-from tools.common import GitError, git, last_line, remove_tree
+from tools.common import GitError, Problem, git, last_line, remove_tree
 from tools.project import load as load_project
 
 
@@ -262,8 +262,13 @@ def _target(kind: str) -> str:
     return f"[tool.hatch.build.targets.{kind}]"
 
 
-def check_members(label: str, members: Iterable[str], expected: Expected) -> List[str]:
-    """One problem per unexpected and per missing member of one archive."""
+def check_members(
+    label: str, members: Iterable[str], expected: Expected, where: str = ""
+) -> List[Problem]:
+    """One problem per unexpected and per missing member of one archive
+    (``where``: the archive's file name, which each problem's ``where`` starts
+    with)."""
+    at = f"{where}:" if where else ""
     target = _target(expected.kind)
     present = set(members)
     problems = []
@@ -271,16 +276,22 @@ def check_members(label: str, members: Iterable[str], expected: Expected) -> Lis
         source = expected.untracked.get(member)
         if source is not None:
             problems.append(
-                f"{label}: {member} is not tracked by git (from {source}): git add "
-                "it if it belongs in the release; else delete it or exclude it in "
-                f"{target} exclude; then make dist"
+                Problem(
+                    f"{label}: {member} is not tracked by git (from {source})",
+                    "git add it if it belongs in the release; else delete it or "
+                    f"exclude it in {target} exclude; then make dist",
+                    f"{at}{member}",
+                )
             )
         else:
             problems.append(
-                f"{label}: {member} is neither a tracked file the build "
-                f"configuration selects nor one the build generates: rebuild (make "
-                f"dist); if it is still there, exclude it in {target} or remove the "
-                "stray file"
+                Problem(
+                    f"{label}: {member} is neither a tracked file the build "
+                    "configuration selects nor one the build generates",
+                    "rebuild (make dist); if it is still there, exclude it in "
+                    f"{target} or remove the stray file",
+                    f"{at}{member}",
+                )
             )
     for member in sorted(set(expected.files) - present):
         origin = expected.files[member]
@@ -302,7 +313,9 @@ def check_members(label: str, members: Iterable[str], expected: Expected) -> Lis
                     else ""
                 )
             )
-        problems.append(f"{label} lacks {member} ({origin}): {fix}")
+        problems.append(
+            Problem(f"{label} lacks {member} ({origin})", fix, f"{at}{member}")
+        )
     return problems
 
 
@@ -311,7 +324,7 @@ def check_archive(
     root: Path,
     tracked: Optional[Set[str]] = None,
     found: Optional[Selection] = None,
-) -> List[str]:
+) -> List[Problem]:
     """The manifest problems of one archive read with :func:`read_archive`;
     ``found``: :func:`selection`'s answer, when the caller already has it."""
     try:
@@ -320,12 +333,15 @@ def check_archive(
         else:
             expected = expected_wheel(root, archive.top, tracked, found)
     except ManifestError as exc:
-        return [f"{archive.label}: {exc}"]
+        return [Problem(f"{archive.label}: {exc}", "", archive.path.name)]
     problems = [
-        f"{archive.label}: {name} lies outside its top folder {archive.top}/: "
-        "rebuild it with make dist"
+        Problem(
+            f"{archive.label}: {name} lies outside its top folder {archive.top}/",
+            "rebuild it with make dist",
+            f"{archive.path.name}:{name}",
+        )
         for name in archive.outside
     ]
     return problems + check_members(
-        archive.label, [m.name for m in archive.members], expected
+        archive.label, [m.name for m in archive.members], expected, archive.path.name
     )

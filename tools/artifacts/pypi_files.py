@@ -15,7 +15,7 @@ import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 from packaging.metadata import Metadata
 from packaging.utils import (
@@ -26,6 +26,8 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 from packaging.version import InvalidVersion
+
+from tools.common import Checked, Problem, Refusal
 
 PREFIX = "PyPI would reject this upload"
 ENTRY_POINT_NAME_RE = re.compile(r"[\w.-]+")
@@ -105,9 +107,10 @@ class Built:
         return f"{self.kind} {self.path.name}"
 
 
-def reject(built: Optional[Built], why: str, fix: str) -> str:
-    where = f"{built.label}: " if built else ""
-    return f"{where}{PREFIX}: {why}; {fix}"
+def reject(built: Optional[Built], why: str, fix: str) -> Problem:
+    """PyPI's refusal, in its words, then the fix: ``<what>; <fix>``."""
+    label = f"{built.label}: " if built else ""
+    return Refusal(f"{label}{PREFIX}: {why}", fix, built.path.name if built else "")
 
 
 REBUILD = "rebuild with make dist, and do not rename or repack built files"
@@ -116,7 +119,7 @@ REBUILD = "rebuild with make dist, and do not rename or repack built files"
 # -- the file and the archive ----------------------------------------------
 
 
-def check_filename(path: Path) -> List[str]:
+def check_filename(path: Path) -> List[Problem]:
     """legacy ``_validate_filename``."""
     name = path.name
     fix = "rename nothing by hand: " + REBUILD
@@ -143,15 +146,16 @@ def _commonpath(names: Sequence[str]) -> str:
         return ""
 
 
-def read_wheel(path: Path) -> Tuple[Optional[Built], List[str]]:
+def read_wheel(path: Path) -> Checked[Optional[Built]]:
     """legacy ``_is_valid_dist_file`` for a wheel, and what the rules read."""
     built = Built(path, "wheel")
     if tarfile.is_tarfile(path):
-        return None, [reject(built, "the file is both a zip and a tar file", REBUILD)]
+        both = reject(built, "the file is both a zip and a tar file", REBUILD)
+        return Checked(None, [both])
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-            problems = []
+            problems: List[Problem] = []
             total = sum(info.file_size for info in infos)
             size = path.stat().st_size
             if total > COMPRESSION_RATIO_MIN_SIZE and total / max(size, 1) > (
@@ -188,7 +192,7 @@ def read_wheel(path: Path) -> Tuple[Optional[Built], List[str]]:
                         REBUILD,
                     )
                 )
-                return built, problems
+                return Checked(built, problems)
             info_dir = f"{name}-{version}.dist-info"
             built.metadata_name = f"{info_dir}/METADATA"
             for wanted in ("WHEEL", "METADATA", "RECORD", "entry_points.txt"):
@@ -199,12 +203,13 @@ def read_wheel(path: Path) -> Tuple[Optional[Built], List[str]]:
                 problems.append(
                     reject(built, f"WHEEL not found at {info_dir}/WHEEL", REBUILD)
                 )
-            return built, problems
+            return Checked(built, problems)
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        return None, [reject(built, f"the file is not a zip file ({exc})", REBUILD)]
+        unread = reject(built, f"the file is not a zip file ({exc})", REBUILD)
+        return Checked(None, [unread])
 
 
-def zip_framing(built: Built, infos: Sequence[zipfile.ZipInfo]) -> List[str]:
+def zip_framing(built: Built, infos: Sequence[zipfile.ZipInfo]) -> List[Problem]:
     """The parts of ``warehouse/utils/zipfiles.py`` that zipfile exposes."""
     for info in infos:
         why = ""
@@ -227,16 +232,17 @@ def zip_framing(built: Built, infos: Sequence[zipfile.ZipInfo]) -> List[str]:
     return []
 
 
-def read_sdist(path: Path) -> Tuple[Optional[Built], List[str]]:
+def read_sdist(path: Path) -> Checked[Optional[Built]]:
     """legacy ``_is_valid_dist_file`` for an sdist, and what the rules read."""
     built = Built(path, "sdist")
     if zipfile.is_zipfile(path):
-        return None, [reject(built, "the file is both a zip and a tar file", REBUILD)]
+        both = reject(built, "the file is both a zip and a tar file", REBUILD)
+        return Checked(None, [both])
     try:
         with tarfile.open(path, "r:gz") as archive:
             members = archive.getmembers()
             built.names = [m.name for m in members]
-            problems = []
+            problems: List[Problem] = []
             if any(m.issparse() for m in members):
                 problems.append(
                     reject(
@@ -255,7 +261,7 @@ def read_sdist(path: Path) -> Tuple[Optional[Built], List[str]]:
                         REBUILD,
                     )
                 )
-                return built, problems
+                return Checked(built, problems)
             built.metadata_name = f"{built.top}/PKG-INFO"
             try:
                 handle = archive.extractfile(built.metadata_name)
@@ -269,15 +275,16 @@ def read_sdist(path: Path) -> Tuple[Optional[Built], List[str]]:
                 )
             else:
                 built.files[built.metadata_name] = handle.read()
-            return built, problems
+            return Checked(built, problems)
     except (OSError, tarfile.TarError, EOFError) as exc:
-        return None, [reject(built, f"the file is not a tar file ({exc})", REBUILD)]
+        unread = reject(built, f"the file is not a tar file ({exc})", REBUILD)
+        return Checked(None, [unread])
 
 
 # -- names, versions, files ----------------------------------------------------
 
 
-def check_sdist_name(built: Built, meta: Metadata) -> List[str]:
+def check_sdist_name(built: Built, meta: Metadata) -> List[Problem]:
     """legacy L1318-1400 (PEP 625)."""
     name = built.path.name
     try:
@@ -299,7 +306,7 @@ def check_sdist_name(built: Built, meta: Metadata) -> List[str]:
     return []
 
 
-def check_wheel_name(built: Built, meta: Metadata) -> List[str]:
+def check_wheel_name(built: Built, meta: Metadata) -> List[Problem]:
     """legacy L1429-1509."""
     name = built.path.name
     try:
@@ -342,7 +349,7 @@ def check_wheel_name(built: Built, meta: Metadata) -> List[str]:
     return problems
 
 
-def check_license_files(built: Built, meta: Metadata) -> List[str]:
+def check_license_files(built: Built, meta: Metadata) -> List[Problem]:
     """legacy L1402-1426 (sdist) and L1518-1541 (wheel), PEP 639."""
     if built.kind == "sdist":
         where = built.top
@@ -363,12 +370,12 @@ def check_license_files(built: Built, meta: Metadata) -> List[str]:
     ]
 
 
-def check_wheel_files(built: Built) -> Tuple[List[str], List[str]]:
-    """``(problems, warnings)``: RECORD, entry points, METADATA (legacy
-    L1543-1607, ``warehouse/utils/wheel.py``)."""
+def check_wheel_files(built: Built) -> Checked[List[str]]:
+    """The warnings (the value) and problems of RECORD, the entry points and
+    METADATA (legacy L1543-1607, ``warehouse/utils/wheel.py``)."""
     name, version = built.path.name.split("-")[:2]
     info = f"{name}-{version}.dist-info"
-    problems: List[str] = []
+    problems: List[Problem] = []
     warnings: List[str] = []
     record = built.files.get(f"{info}/RECORD")
     if record is None:
@@ -412,10 +419,10 @@ def check_wheel_files(built: Built) -> Tuple[List[str], List[str]]:
                 REBUILD,
             )
         )
-    return problems, warnings
+    return Checked(warnings, problems)
 
 
-def _check_entry_points(built: Built, data: bytes) -> List[str]:
+def _check_entry_points(built: Built, data: bytes) -> List[Problem]:
     fix = "fix [project.scripts] / [project.gui-scripts] in pyproject.toml"
     try:
         text = data.decode()

@@ -95,6 +95,7 @@ import email.message
 import email.utils
 import html.parser
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, List, Optional, Tuple
 
@@ -115,7 +116,7 @@ from tools.artifacts.pypi_files import (
     read_wheel,
     reject,
 )
-from tools.common import ROOT, notices, report, run_main
+from tools.common import ROOT, Checked, NoticeKind, Problem, notices, report, run_main
 from tools.project import DIST_DIR, ConfigError, Project
 from tools.project import load as load_project
 
@@ -164,16 +165,16 @@ def _fix(field: str) -> str:
     return PYPROJECT_FIX.get(field.lower(), f"fix the {field} field: " + REBUILD)
 
 
-def parse_metadata(built: Built, data: bytes) -> Tuple[Optional[Metadata], List[str]]:
+def parse_metadata(built: Built, data: bytes) -> Checked[Optional[Metadata]]:
     """packaging's validating parser, as warehouse's ``metadata.parse``."""
     try:
-        return Metadata.from_email(data, validate=True), []
+        return Checked(Metadata.from_email(data, validate=True))
     except ExceptionGroup as group:
         problems = []
         for exc in group.exceptions:
             fieldname = getattr(exc, "field", "metadata")
             problems.append(reject(built, f"{fieldname}: {exc}", _fix(fieldname)))
-        return None, problems
+        return Checked(None, problems)
 
 
 def _valid_email(text: str) -> Optional[str]:
@@ -209,13 +210,14 @@ def valid_uri(url: str) -> bool:
 
 def check_metadata(
     built: Built, meta: Metadata, release: bool = True
-) -> Tuple[List[str], List[str]]:
-    """``(problems, warnings)``: warehouse's ``_validate_metadata``, the rules
-    above packaging's own. A local version is a warning only when the build
-    is no release (``release`` False: neither a tag nor a TestPyPI build)."""
+) -> Checked[List[str]]:
+    """The warnings (the value) and problems of warehouse's
+    ``_validate_metadata``, the rules above packaging's own. A local version is
+    a warning only when the build is no release (``release`` False: neither a
+    tag nor a TestPyPI build)."""
     from trove_classifiers import all_classifiers, deprecated_classifiers
 
-    problems: List[str] = []
+    problems: List[Problem] = []
     warnings: List[str] = []
 
     def add(fieldname: str, why: str) -> None:
@@ -312,10 +314,10 @@ def check_metadata(
             f"{meta.name!r}: start and end with a letter or numeral containing "
             "only ASCII numeric and '.', '_' and '-'",
         )
-    return problems, warnings
+    return Checked(warnings, problems)
 
 
-def check_description(built: Built, meta: Metadata) -> List[str]:
+def check_description(built: Built, meta: Metadata) -> List[Problem]:
     """legacy L902-931: the description renders with no fallback; and no
     relative link or image (our rule: they are broken on PyPI)."""
     if not meta.description:
@@ -379,7 +381,7 @@ def release_tag(project: Project, version: str) -> str:
     return "<the release tag>"
 
 
-def relative_links(built: Built, rendered: str, version: str = "") -> List[str]:
+def relative_links(built: Built, rendered: str, version: str = "") -> List[Problem]:
     parser = _Links()
     parser.feed(rendered)
     project: Optional[Project]
@@ -393,9 +395,13 @@ def relative_links(built: Built, rendered: str, version: str = "") -> List[str]:
     else:
         base = "the repository's URL at the release's tag, "
     return [
-        f"{built.label}: the long description has a relative {kind} {url!r}: it is "
-        f"broken on PyPI (relative to pypi.org); make it absolute to the "
-        f"repository at the release's tag ({base}{url.lstrip('./')}), then make dist"
+        Problem(
+            f"{built.label}: the long description has a relative {kind} {url!r}",
+            "it is broken on PyPI (relative to pypi.org); make it absolute to the "
+            f"repository at the release's tag ({base}{url.lstrip('./')}), then "
+            "make dist",
+            built.path.name,
+        )
         for kind, url in parser.found
         if is_relative(url)
     ]
@@ -404,51 +410,64 @@ def relative_links(built: Built, rendered: str, version: str = "") -> List[str]:
 # -- the whole -------------------------------------------------------------------
 
 
-def check_file(path: Path, release: bool = True) -> Tuple[List[str], List[str]]:
-    """``(problems, warnings)`` of one built file, by every rule above."""
+def check_file(path: Path, release: bool = True) -> Checked[List[str]]:
+    """The warnings (the value) and problems of one built file, by every rule
+    above."""
     problems = check_filename(path)
     if problems:
-        return problems, []
+        return Checked([], problems)
     reader = read_wheel if path.name.endswith(".whl") else read_sdist
-    built, found = reader(path)
-    problems += found
+    read = reader(path)
+    built = read.value
+    problems += read.problems
     warnings: List[str] = []
     if built is not None and built.kind == "wheel" and built.metadata_name:
-        more, warnings = check_wheel_files(built)
-        problems += more
+        files = check_wheel_files(built)
+        problems += files.problems
+        warnings = files.value
     if built is None or built.metadata_name not in built.files:
-        return problems, warnings
-    meta, found = parse_metadata(built, built.files[built.metadata_name])
-    problems += found
+        return Checked(warnings, problems)
+    parsed = parse_metadata(built, built.files[built.metadata_name])
+    meta = parsed.value
+    problems += parsed.problems
     if meta is None:
-        return problems, warnings
-    more, warned = check_metadata(built, meta, release)
-    problems += more
-    warnings += warned
+        return Checked(warnings, problems)
+    checked = check_metadata(built, meta, release)
+    problems += checked.problems
+    warnings += checked.value
     problems += check_description(built, meta)
     name_rule = check_wheel_name if built.kind == "wheel" else check_sdist_name
     problems += name_rule(built, meta)
     problems += check_license_files(built, meta)
-    return problems, warnings
+    return Checked(warnings, problems)
 
 
-def check_dist_dir(
-    dist_dir: Path, release: bool = True
-) -> Tuple[List[str], List[str], int]:
-    """``(problems, warnings, files checked)`` of every wheel and sdist there."""
+@dataclass
+class RulesResult:
+    """What the rules found in dist/: problems, warnings, files checked."""
+
+    problems: List[Problem] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
+    count: int = 0
+
+
+def check_dist_dir(dist_dir: Path, release: bool = True) -> RulesResult:
+    """The problems and warnings of every wheel and sdist there, and how many."""
     if not dist_dir.is_dir():
-        return [f"{dist_dir} does not exist: build it with make dist"], [], 0
+        what = f"{dist_dir} does not exist"
+        return RulesResult([Problem(what, "build it with make dist", str(dist_dir))])
     found = find_dists(dist_dir)
     files = found.sdists + found.wheels
     if not files:
-        return [f"{dist_dir} has no sdist or wheel to check: make dist"], [], 0
-    problems: List[str] = []
+        what = f"{dist_dir} has no sdist or wheel to check"
+        return RulesResult([Problem(what, "make dist", str(dist_dir))])
+    problems: List[Problem] = []
     warnings: List[str] = []
     for path in files:
-        more, warned = check_file(path, release)
-        problems += more
-        warnings += warned
-    return problems, list(dict.fromkeys(warnings)), len(files)
+        checked = check_file(path, release)
+        problems += checked.problems
+        warnings += checked.value
+    return RulesResult(problems, list(dict.fromkeys(warnings)), len(files))
 
 
 def on_release_tag(root: Path) -> bool:
@@ -474,9 +493,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--dev", action="store_true", help="a TestPyPI dev build")
     args = parser.parse_args(argv)
     release = bool(args.tag or args.dev) or on_release_tag(ROOT)
-    problems, warnings, count = check_dist_dir(args.dist_dir, release)
-    notices("pypi-rules", "warning", warnings)
-    if report(problems, "pypi-rules"):
+    result = check_dist_dir(args.dist_dir, release)
+    count = result.count
+    notices("pypi-rules", NoticeKind.WARNING, result.warnings)
+    if report(result.problems, "pypi-rules"):
         return 1
     print(
         f"pypi-rules: passed: {count} files meet PyPI's upload rules that can be "

@@ -228,16 +228,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     dist_dir = ROOT / DIST_DIR
     if not dist_dir.is_dir():
-        return report([f"{dist_dir} does not exist: build it with make dist"], "repro")
-    problems = [Problem(p, where=SUMS_FILE) for p in verify(dist_dir, ROOT / SUMS_FILE)]
+        missing = Problem(
+            f"{dist_dir} does not exist", "build it with make dist", str(dist_dir)
+        )
+        return report([missing], "repro")
+    problems = verify(dist_dir, ROOT / SUMS_FILE)
 
     dev_version = None
     if args.dev:
         from tools.artifacts.dev_version import dev_version_or_error
 
-        dev_version, error = dev_version_or_error(ROOT)
-        if error:
-            return report([error], "reproducibility")
+        computed = dev_version_or_error(ROOT)
+        if not computed.ok:
+            return report(computed.problems, "reproducibility")
+        dev_version = computed.value
     tmp = Path(tempfile.mkdtemp(prefix="dist-again-"))
     keep = False
     commit = ""

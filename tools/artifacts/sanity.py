@@ -47,7 +47,10 @@ from tools.artifacts.archives import (
 )
 from tools.common import (
     ROOT,
+    Checked,
     GitError,
+    NoticeKind,
+    Problem,
     git,
     human_size,
     notices,
@@ -150,20 +153,24 @@ def _version_members(expected: Expected) -> Tuple[str, ...]:
     )
 
 
-def check_dist_dir(found: DistDir, dist_dir: Path) -> List[str]:
+def check_dist_dir(found: DistDir, dist_dir: Path) -> List[Problem]:
     """Exactly one sdist and one wheel, nothing else (:func:`one_of_each`)."""
-    return one_of_each(dist_dir)[1]
+    return one_of_each(dist_dir).problems
 
 
-def check_name(dist: Dist, expected: Expected) -> List[str]:
+def check_name(dist: Dist, expected: Expected) -> List[Problem]:
     """The file name: this project, normalized, pure wheel."""
     if dist.name is None or dist.version is None:
         return []
     problems = []
     if canonicalize_name(dist.name) != canonicalize_name(expected.project):
         return [
-            f"{dist.label} is not a distribution of {expected.project} "
-            f"(its name is {dist.name}): remove it (make dist rebuilds dist/)"
+            Problem(
+                f"{dist.label} is not a distribution of {expected.project} "
+                f"(its name is {dist.name})",
+                "remove it (make dist rebuilds dist/)",
+                dist.path.name,
+            )
         ]
     normal_name = canonicalize_name(expected.project).replace("-", "_")
     if dist.kind == "sdist":
@@ -173,15 +180,21 @@ def check_name(dist: Dist, expected: Expected) -> List[str]:
     if name_part != normal_name or version_part != str(dist.version):
         right = f"{normal_name}-{dist.version}"
         problems.append(
-            f"{dist.label}: the file name is not normalized (expected it to start "
-            f"with {right}): build with a current build backend (make dist), do "
-            "not rename files"
+            Problem(
+                f"{dist.label}: the file name is not normalized (expected it to "
+                f"start with {right})",
+                "build with a current build backend (make dist), do not rename files",
+                dist.path.name,
+            )
         )
     if dist.kind == "wheel" and dist.tags != ("py3-none-any",):
         problems.append(
-            f"{dist.label}: the wheel is not pure (tags {'.'.join(dist.tags)}, "
-            "expected py3-none-any): it must hold no compiled code, see "
-            "[tool.hatch.build.targets.wheel]"
+            Problem(
+                f"{dist.label}: the wheel is not pure (tags {'.'.join(dist.tags)}, "
+                "expected py3-none-any)",
+                "it must hold no compiled code, see [tool.hatch.build.targets.wheel]",
+                dist.path.name,
+            )
         )
     return problems
 
@@ -193,7 +206,7 @@ def _paths(dist: Dist) -> List[str]:
     return [m.split("/", 1)[1] for m in dist.members if "/" in m and m.split("/", 1)[1]]
 
 
-def check_forbidden(dist: Dist) -> List[str]:
+def check_forbidden(dist: Dist) -> List[Problem]:
     """No bytecode, VCS, editor or tool leftovers."""
     hits: Dict[str, List[str]] = {}
     for path in _paths(dist):
@@ -211,9 +224,13 @@ def check_forbidden(dist: Dist) -> List[str]:
             f" and {len(paths) - 3} more" if len(paths) > 3 else ""
         )
         problems.append(
-            f"{dist.label} contains forbidden files ({what}): {shown}: delete them "
-            "from the source tree (git clean -ndX lists ignored files) or exclude "
-            "them in [tool.hatch.build], then rebuild (make dist)"
+            Problem(
+                f"{dist.label} contains forbidden files ({what}): {shown}",
+                "delete them from the source tree (git clean -ndX lists ignored "
+                "files) or exclude them in [tool.hatch.build], then rebuild "
+                "(make dist)",
+                dist.path.name,
+            )
         )
     return problems
 
@@ -230,17 +247,20 @@ def _entry_points(text: str) -> Dict[str, str]:
     return {k: v.strip() for k, v in parser.items("console_scripts")}
 
 
-def check_wheel_contents(dist: Dist, expected: Expected) -> List[str]:
+def check_wheel_contents(dist: Dist, expected: Expected) -> List[Problem]:
     """Purity, the console scripts, the license files in the metadata."""
     info = top_folder(dist)
-    problems: List[str] = []
+    problems: List[Problem] = []
     if not info:
         return problems
     wheel_text = dist.files.get(f"{info}/WHEEL", b"").decode("utf-8", "replace")
     if not re.search(r"^Root-Is-Purelib:\s*true\s*$", wheel_text, re.M | re.I):
         problems.append(
-            f"{dist.label}: its WHEEL file does not say Root-Is-Purelib: true: the "
-            "wheel must be pure Python; rebuild it with make dist"
+            Problem(
+                f"{dist.label}: its WHEEL file does not say Root-Is-Purelib: true",
+                "the wheel must be pure Python; rebuild it with make dist",
+                f"{dist.path.name}:{info}/WHEEL",
+            )
         )
     entry_text = dist.files.get(f"{info}/entry_points.txt", b"").decode("utf-8")
     scripts = _entry_points(entry_text)
@@ -248,8 +268,12 @@ def check_wheel_contents(dist: Dist, expected: Expected) -> List[str]:
         if scripts.get(name) != target:
             found = scripts.get(name, "nothing")
             problems.append(
-                f"{dist.label}: the console script {name} should run {target}, the "
-                f"wheel has {found}: check [project.scripts], then make dist"
+                Problem(
+                    f"{dist.label}: the console script {name} should run {target}, "
+                    f"the wheel has {found}",
+                    "check [project.scripts], then make dist",
+                    f"{dist.path.name}:{info}/entry_points.txt",
+                )
             )
     return problems + check_license_files(dist, expected)
 
@@ -260,7 +284,7 @@ def declared_license_files(dist: Dist) -> List[str]:
     return [str(f) for f in raw] if isinstance(raw, list) else []
 
 
-def check_license_files(dist: Dist, expected: Expected) -> List[str]:
+def check_license_files(dist: Dist, expected: Expected) -> List[Problem]:
     """The metadata declares license files, each glob of ``[project]
     license-files`` matches one of them, and each declared one ships (the
     wheel under ``.dist-info/licenses/``, the sdist at its path)."""
@@ -268,14 +292,21 @@ def check_license_files(dist: Dist, expected: Expected) -> List[str]:
     problems = []
     if not declared and not expected.license_files:
         problems.append(
-            f"{dist.label}: its metadata has no License-File: list the licence "
-            'files in [project] license-files (e.g. ["LICENSE*"]), then make dist'
+            Problem(
+                f"{dist.label}: its metadata has no License-File",
+                "list the licence files in [project] license-files (e.g. "
+                '["LICENSE*"]), then make dist',
+                dist.path.name,
+            )
         )
     for pattern in expected.license_files:
         if not any(fnmatch.fnmatchcase(f, pattern) for f in declared):
             problems.append(
-                f"{dist.label}: its metadata has no License-File: {pattern}: "
-                "list it in [project] license-files, then make dist"
+                Problem(
+                    f"{dist.label}: its metadata has no License-File: {pattern}",
+                    "list it in [project] license-files, then make dist",
+                    dist.path.name,
+                )
             )
     present = set(_paths(dist))
     info = top_folder(dist)
@@ -283,8 +314,12 @@ def check_license_files(dist: Dist, expected: Expected) -> List[str]:
         member = f"licenses/{name}" if dist.kind == "wheel" else name
         if (f"{info}/{member}" if dist.kind == "wheel" else member) not in present:
             problems.append(
-                f"{dist.label}: its metadata declares License-File: {name}, which "
-                "it does not hold: rebuild with make dist"
+                Problem(
+                    f"{dist.label}: its metadata declares License-File: {name}, "
+                    "which it does not hold",
+                    "rebuild with make dist",
+                    dist.path.name,
+                )
             )
     return problems
 
@@ -307,29 +342,38 @@ def version_member(dist: Dist, expected: Expected) -> Optional[str]:
 
 def check_version_file(
     dist: Dist, expected: Expected, head: Optional[str]
-) -> Tuple[List[str], List[str]]:
-    """``(problems, notes)``: the shipped version file (``Project.version_file``)
-    tells the version and the commit it was built from. A template that writes
-    no commit still gets the version check; the skipped commit check is noted."""
+) -> Checked[List[str]]:
+    """The notes and problems of the shipped version file
+    (``Project.version_file``): it tells the version and the commit it was built
+    from. A template that writes no commit still gets the version check; the
+    skipped commit check is noted."""
     path = version_member(dist, expected)
     if path is None or dist.metadata_version is None:
         if expected.version_file is None and dist.kind == "wheel":
-            return [], [
-                "no version file configured ([tool.hatch.build.hooks.vcs] "
-                "version-file): the version and commit checks are skipped"
-            ]
-        return [], []
+            return Checked(
+                [
+                    "no version file configured ([tool.hatch.build.hooks.vcs] "
+                    "version-file): the version and commit checks are skipped"
+                ]
+            )
+        return Checked([])
     if path not in dist.files:
-        return [], []  # a missing version file: the contents stage says so
+        return Checked([])  # a missing version file: the contents stage says so
     text = dist.files[path].decode("utf-8", "replace")
     version = _VERSION_LINE.search(text)
     commit = _COMMIT_LINE.search(text)
-    problems, notes = [], []
+    problems: List[Problem] = []
+    notes: List[str] = []
+    where = f"{dist.path.name}:{path}"
     if not version or version.group(1) != str(dist.metadata_version):
         found = version.group(1) if version else "no version"
         problems.append(
-            f"{dist.label}: {path} says {found}, the metadata says "
-            f"{dist.metadata_version}: rebuild with make dist (the build writes it)"
+            Problem(
+                f"{dist.label}: {path} says {found}, the metadata says "
+                f"{dist.metadata_version}",
+                "rebuild with make dist (the build writes it)",
+                where,
+            )
         )
     if commit is None:
         notes.append(
@@ -343,28 +387,41 @@ def check_version_file(
         )
     elif not commit.group(2):
         problems.append(
-            f"{dist.label}: {path} records no commit, so the installed package "
-            "cannot tell where it came from: build from a git clone (make dist)"
+            Problem(
+                f"{dist.label}: {path} records no commit, so the installed package "
+                "cannot tell where it came from",
+                "build from a git clone (make dist)",
+                where,
+            )
         )
     elif head and not head.startswith(commit.group(2)):
         problems.append(
-            f"{dist.label} was built from commit {commit.group(2)[:12]}, HEAD is "
-            f"{head[:12]}: dist/ is stale; rebuild it with make dist"
+            Problem(
+                f"{dist.label} was built from commit {commit.group(2)[:12]}, HEAD is "
+                f"{head[:12]}",
+                "dist/ is stale; rebuild it with make dist",
+                where,
+            )
         )
-    return problems, notes
+    return Checked(notes, problems)
 
 
 def check_sizes(
     sizes: Dict[str, int], warn_total: int, max_file: int
-) -> Tuple[List[str], List[str]]:
-    """``(problems, warnings)`` of the sizes: per file, and in total."""
-    problems, warnings = [], []
+) -> Checked[List[str]]:
+    """The warnings (the value) and problems of the sizes: per file, in total."""
+    problems: List[Problem] = []
+    warnings: List[str] = []
     for name, size in sorted(sizes.items()):
         if size > max_file:
             problems.append(
-                f"{name} is {human_size(size)}, above the {human_size(max_file)} "
-                "per-file upload limit: leave data and build products out of it "
-                "(see [tool.hatch.build]), or ask PyPI for a larger limit"
+                Problem(
+                    f"{name} is {human_size(size)}, above the "
+                    f"{human_size(max_file)} per-file upload limit",
+                    "leave data and build products out of it (see "
+                    "[tool.hatch.build]), or ask PyPI for a larger limit",
+                    name,
+                )
             )
     total = sum(sizes.values())
     if total > warn_total:
@@ -372,12 +429,12 @@ def check_sizes(
             f"dist/ totals {human_size(total)}, above {human_size(warn_total)}: "
             "check that nothing unintended was packaged"
         )
-    return problems, warnings
+    return Checked(warnings, problems)
 
 
 @dataclass
 class SanityResult:
-    problems: List[str] = field(default_factory=list)
+    problems: List[Problem] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
 
@@ -392,7 +449,11 @@ def check_dist(
     """All the content checks of ``dist_dir`` (not the guard)."""
     result = SanityResult()
     if not dist_dir.is_dir():
-        result.problems.append(f"{dist_dir} does not exist: build it with make dist")
+        result.problems.append(
+            Problem(
+                f"{dist_dir} does not exist", "build it with make dist", str(dist_dir)
+            )
+        )
         return result
     found = find_dists(dist_dir)
     result.problems += check_dist_dir(found, dist_dir)
@@ -409,15 +470,15 @@ def check_dist(
             result.problems += check_wheel_contents(dist, expected)
         else:
             result.problems += check_license_files(dist, expected)
-        problems, notes = check_version_file(dist, expected, head)
-        result.problems += problems
-        result.notes += notes
+        version_file = check_version_file(dist, expected, head)
+        result.problems += version_file.problems
+        result.notes += version_file.value
     result.problems += check_versions(dists)
     paths = found.sdists + found.wheels
     sizes = {f"{dist_dir.name}/{p.name}": p.stat().st_size for p in paths}
-    problems, warnings = check_sizes(sizes, warn_total, max_file)
-    result.problems += problems
-    result.warnings += warnings
+    checked = check_sizes(sizes, warn_total, max_file)
+    result.problems += checked.problems
+    result.warnings += checked.value
     result.notes += [f"{name} ({human_size(size)})" for name, size in sizes.items()]
     return result
 
@@ -448,11 +509,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     result = check_dist(
         args.dist_dir, expected_from_project(ROOT), head, args.warn_total, args.max_file
     )
-    guard_problems, guard_notes = dev_version.run_guard(
+    guard = dev_version.run_guard(
         ROOT, args.dist_dir, args.tag, args.dev, report_dist=False
     )
-    problems = result.problems + guard_problems
-    notices("sanity", "warning", result.warnings)
+    guard_notes = guard.value
+    problems = result.problems + guard.problems
+    notices("sanity", NoticeKind.WARNING, result.warnings)
     print(f"sanity: {', '.join(result.notes) or 'no files'}")
     for note in guard_notes:
         print(f"guard: {note}")

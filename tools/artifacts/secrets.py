@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from tools.artifacts.archives import Archive, Member
+from tools.common import Checked, Problem
 from tools.project import Allowance as Allow
 from tools.project import entries_with_reason
 from tools.project import load as load_project
@@ -216,21 +217,21 @@ def scan_member(member: Member) -> Tuple[List[Finding], bool]:
     return findings + scan_text(member.name, text), True
 
 
-def load_allowlist(root: Path) -> Tuple[List[Allow], List[str]]:
-    """``(entries, problems)`` of ``[tool.release-check] allow-secrets``."""
-    entries, problems = entries_with_reason(
+def load_allowlist(root: Path) -> Checked[List[Allow]]:
+    """The entries and problems of ``[tool.release-check] allow-secrets``."""
+    found = entries_with_reason(
         load_project(root),
         CONFIG_KEY,
         ("member", "kind", "reason"),
         '{ member = "tests/data/x.pem", kind = "Private Key", reason = "a fake key '
         'for the tests" }',
     )
-    return [Allow(**entry) for entry in entries], problems
+    return Checked([Allow(**entry) for entry in found.value], found.problems)
 
 
 @dataclass
 class ScanResult:
-    problems: List[str]
+    problems: List[Problem]
     allowed: List[str]
     scanned: int = 0  # members scanned line by line
     binary: int = 0  # members only checked by name
@@ -274,13 +275,19 @@ def check_archive(archive: Archive, allow: Sequence[Allow]) -> ScanResult:
                     f"{entry.reason})"
                 )
             else:
-                result.problems.append(f"{text}: {_fix(archive, finding)}")
+                result.problems.append(
+                    Problem(
+                        text,
+                        _fix(archive, finding),
+                        f"{archive.path.name}:{finding.where}",
+                    )
+                )
     return result
 
 
 def check_archives(
     archives: Iterable[Archive], root: Path
-) -> Tuple[List[ScanResult], List[str]]:
+) -> Checked[List[ScanResult]]:
     """:func:`check_archive` of each, and the allowlist's own problems."""
-    allow, problems = load_allowlist(root)
-    return [check_archive(a, allow) for a in archives], problems
+    allow = load_allowlist(root)
+    return Checked([check_archive(a, allow.value) for a in archives], allow.problems)

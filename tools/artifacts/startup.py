@@ -51,11 +51,12 @@ declare.
 """
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence
 
 from tools.artifacts.archives import SDIST, Archive
+from tools.common import Checked, Problem
 from tools.project import Allowance as Allow
 from tools.project import entries_with_reason
 from tools.project import load as load_project
@@ -172,11 +173,11 @@ def build_hook_files(pyproject: Dict[str, Any]) -> Dict[str, str]:
     return found
 
 
-def sdist_findings(archive: Archive) -> Tuple[List[Finding], List[str]]:
-    """``(findings, problems)``: the sdist's members a build of it runs."""
+def sdist_findings(archive: Archive) -> Checked[List[Finding]]:
+    """The sdist's members a build of it runs, and the problems of reading it."""
     members = {m.name: m for m in archive.members}
     found = []
-    problems: List[str] = []
+    problems: List[Problem] = []
     if "setup.py" in members:
         found.append(
             Finding(
@@ -185,15 +186,18 @@ def sdist_findings(archive: Archive) -> Tuple[List[Finding], List[str]]:
         )
     pyproject = members.get("pyproject.toml")
     if pyproject is None:
-        return found, problems
+        return Checked(found, problems)
     try:
         data = tomllib.loads(pyproject.data.decode("utf-8"))
     except (UnicodeError, tomllib.TOMLDecodeError) as exc:
         problems.append(
-            f"{archive.label}: its pyproject.toml cannot be read ({exc}): fix "
-            "pyproject.toml, then make dist"
+            Problem(
+                f"{archive.label}: its pyproject.toml cannot be read ({exc})",
+                "fix pyproject.toml, then make dist",
+                f"{archive.path.name}:pyproject.toml",
+            )
         )
-        return found, problems
+        return Checked(found, problems)
     for path, what in build_hook_files(data).items():
         if path in members:
             found.append(
@@ -204,13 +208,13 @@ def sdist_findings(archive: Archive) -> Tuple[List[Finding], List[str]]:
                     "sdist when no wheel fits)",
                 )
             )
-    return found, problems
+    return Checked(found, problems)
 
 
-def load_allowlist(root: Path) -> Tuple[List[Allow], List[str]]:
-    """``(entries, problems)`` of ``[tool.release-check] allow-startup``."""
+def load_allowlist(root: Path) -> Checked[List[Allow]]:
+    """The entries and problems of ``[tool.release-check] allow-startup``."""
     kinds = (PTH, CUSTOMIZE, BUILD_HOOK)
-    entries, problems = entries_with_reason(
+    entries = entries_with_reason(
         load_project(root),
         CONFIG_KEY,
         ("member", "kind", "reason"),
@@ -218,16 +222,21 @@ def load_allowlist(root: Path) -> Tuple[List[Allow], List[str]]:
         'version file" }',
     )
     allowed = []
-    for entry in entries:
+    problems = list(entries.problems)
+    where = f"pyproject.toml [tool.{CONFIG_TABLE}] {CONFIG_KEY}"
+    for entry in entries.value:
         if entry["kind"].lower() not in kinds:
             problems.append(
-                f"pyproject.toml [tool.{CONFIG_TABLE}] {CONFIG_KEY}: "
-                f"{entry['member']}: kind {entry['kind']!r} is none of "
-                f"{', '.join(repr(k) for k in kinds)}"
+                Problem(
+                    f"{where}: {entry['member']}: kind {entry['kind']!r} is none of "
+                    f"{', '.join(repr(k) for k in kinds)}",
+                    "",
+                    where,
+                )
             )
             continue
         allowed.append(Allow(**entry))
-    return allowed, problems
+    return Checked(allowed, problems)
 
 
 def _fix(archive: Archive, finding: Finding) -> str:
@@ -243,30 +252,47 @@ def _fix(archive: Archive, finding: Finding) -> str:
     )
 
 
-def check_archives(
-    archives: Sequence[Archive], root: Path
-) -> Tuple[List[str], List[str], List[str]]:
-    """``(problems, allowed, start-up members)`` of the sdist and the wheel."""
-    allow, problems = load_allowlist(root)
+@dataclass
+class StartupResult:
+    """What runs at start-up or install: problems, allowed findings, and the
+    wheel's start-up members (the top-level check leaves them to this one)."""
+
+    problems: List[Problem] = field(default_factory=list)
+    allowed: List[str] = field(default_factory=list)
+    members: List[str] = field(default_factory=list)
+
+
+def check_archives(archives: Sequence[Archive], root: Path) -> StartupResult:
+    """The start-up problems, allowed findings and members of the archives."""
+    allow = load_allowlist(root)
+    problems = list(allow.problems)
     allowed: List[str] = []
     startup: List[str] = []
     for archive in archives:
         if archive.kind == SDIST:
-            found, more = sdist_findings(archive)
-            problems += more
+            in_sdist = sdist_findings(archive)
+            found = in_sdist.value
+            problems += in_sdist.problems
         else:
             found = wheel_findings(archive)
             startup += [f.member for f in found]
         for finding in found:
             text = f"{archive.label}: {finding.member}: {finding.what}"
             entry = next(
-                (a for a in allow if a.matches(finding.member, finding.kind)), None
+                (a for a in allow.value if a.matches(finding.member, finding.kind)),
+                None,
             )
             if entry is None:
-                problems.append(f"{text}: {_fix(archive, finding)}")
+                problems.append(
+                    Problem(
+                        text,
+                        _fix(archive, finding),
+                        f"{archive.path.name}:{finding.member}",
+                    )
+                )
             else:
                 allowed.append(
                     f"{text} (allowed by [tool.{CONFIG_TABLE}] {CONFIG_KEY}: "
                     f"{entry.reason})"
                 )
-    return problems, allowed, startup
+    return StartupResult(problems, allowed, startup)

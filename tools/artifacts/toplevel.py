@@ -31,6 +31,7 @@ from importlib import metadata
 from typing import Dict, Iterable, List, Optional, Sequence, Set
 
 from tools.artifacts.archives import Archive
+from tools.common import Problem
 from tools.project import Project
 
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
@@ -84,7 +85,7 @@ def owners(name: str) -> List[str]:
 
 def check_toplevel(
     archive: Archive, project: Project, startup: Sequence[str] = ()
-) -> List[str]:
+) -> List[Problem]:
     """Undeclared top-level names of a wheel, and whose they are."""
     declared = {p.name for p in project.packages}
     entries: Dict[str, List[str]] = {}
@@ -105,13 +106,17 @@ def check_toplevel(
             else ""
         )
         problems.append(
-            f"{archive.label}: installs {entry!r} ({len(members)} file"
-            f"{'s' if len(members) > 1 else ''}, e.g. {members[0]}) at the top of "
-            f"site-packages, which is not one of the project's import packages "
-            f"({', '.join(sorted(declared))}){clash}: remove it from the build "
-            "(it comes from [tool.hatch.build.targets.wheel]: packages, "
-            "force-include, sources), or, if it is the project's, list it in "
-            "[tool.hatch.build.targets.wheel] packages; then make dist"
+            Problem(
+                f"{archive.label}: installs {entry!r} ({len(members)} file"
+                f"{'s' if len(members) > 1 else ''}, e.g. {members[0]}) at the top "
+                f"of site-packages, which is not one of the project's import "
+                f"packages ({', '.join(sorted(declared))}){clash}",
+                "remove it from the build (it comes from "
+                "[tool.hatch.build.targets.wheel]: packages, force-include, "
+                "sources), or, if it is the project's, list it in "
+                "[tool.hatch.build.targets.wheel] packages; then make dist",
+                f"{archive.path.name}:{entry}",
+            )
         )
     return problems
 
@@ -130,27 +135,34 @@ def windows_problem(path: str) -> Optional[str]:
     return None
 
 
-def check_names(archive: Archive) -> List[str]:
+def check_names(archive: Archive) -> List[Problem]:
     """Members that clash on a case-insensitive file system or that Windows
     cannot create."""
     problems = []
     names = [m.name for m in archive.members]
-    where = f"[tool.hatch.build.targets.{archive.kind}]"
+    target = f"[tool.hatch.build.targets.{archive.kind}]"
     for name in names:
         why = windows_problem(name)
         if why:
             problems.append(
-                f"{archive.label}: {name}: {why}: rename it (git mv) or exclude "
-                f"it in {where}, then make dist"
+                Problem(
+                    f"{archive.label}: {name}: {why}",
+                    f"rename it (git mv) or exclude it in {target}, then make dist",
+                    f"{archive.path.name}:{name}",
+                )
             )
     files: Dict[str, str] = {}  # casefolded -> the first spelling
     for name in sorted(names):
         key = name.casefold()
         if key in files:
             problems.append(
-                f"{archive.label}: {name} and {files[key]} are the same file on a "
-                "case-insensitive file system (macOS, Windows): one would "
-                "overwrite the other; rename one (git mv), then make dist"
+                Problem(
+                    f"{archive.label}: {name} and {files[key]} are the same file on "
+                    "a case-insensitive file system (macOS, Windows)",
+                    "one would overwrite the other; rename one (git mv), then "
+                    "make dist",
+                    f"{archive.path.name}:{name}",
+                )
             )
         else:
             files[key] = name
@@ -165,17 +177,23 @@ def check_names(archive: Archive) -> List[str]:
         if len(found) > 1 and not any(key.startswith(f"{r}/") for r in reported):
             reported.append(key)
             problems.append(
-                f"{archive.label}: the folders {', '.join(sorted(found))} are one "
-                "folder on a case-insensitive file system (macOS, Windows): their "
-                "files mix, and imports of one spelling fail there; use one "
-                "spelling (git mv), then make dist"
+                Problem(
+                    f"{archive.label}: the folders {', '.join(sorted(found))} are "
+                    "one folder on a case-insensitive file system (macOS, Windows)",
+                    "their files mix, and imports of one spelling fail there; use "
+                    "one spelling (git mv), then make dist",
+                    f"{archive.path.name}:{sorted(found)[0]}",
+                )
             )
     for key, name in sorted(files.items()):
         if key in spellings:
             folder = sorted(spellings[key])[0]
             problems.append(
-                f"{archive.label}: the file {name} and the folder {folder}/ clash "
-                "on a case-insensitive file system (macOS, Windows): rename one "
-                "(git mv), then make dist"
+                Problem(
+                    f"{archive.label}: the file {name} and the folder {folder}/ "
+                    "clash on a case-insensitive file system (macOS, Windows)",
+                    "rename one (git mv), then make dist",
+                    f"{archive.path.name}:{name}",
+                )
             )
     return problems

@@ -7,5 +7,6 @@ checked) and below the workflow checks. Owns the index guard and upload
 dry run against a throwaway local pypiserver (:mod:`.dry_run`), taking the
 project's own files back from an index by digest (:mod:`.fetch`), the PEP 740
 attestations (:mod:`.attestations`, :mod:`.provenance`) and the audit of what
-an index serves (:mod:`.index_audit`).
+an index serves (:mod:`.index_audit`, its files' download and rebuild in
+:mod:`.audit_files`).
 """

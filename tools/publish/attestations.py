@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from tools.artifacts.checksums import parse_sums
-from tools.common import run_main
+from tools.common import Problem, run_main
 
 # The PEP 740 verifier: a console script of the tool environment (.venv), pinned
 # in requirements/tools.txt with the other tools.
@@ -79,17 +79,21 @@ def compute_commands(
 
 def check_arguments(
     files: Sequence[str], repository: str, workflow_ref: str
-) -> List[str]:
-    """Problems with the arguments, before anything runs."""
+) -> List[Problem]:
+    """Problems with the arguments, before anything runs (``where``: which)."""
     problems = []
     if not files:
-        problems.append("SHA256SUMS lists no files: download the build artifact")
-    if repository.count("/") != 1:
-        problems.append(f'--repository "{repository}" is not OWNER/REPO')
-    if not workflow_ref.startswith(f"{repository}/.github/workflows/"):
         problems.append(
-            f'--workflow-ref "{workflow_ref}" is not a workflow of {repository}'
+            Problem(
+                "SHA256SUMS lists no files", "download the build artifact", "SHA256SUMS"
+            )
         )
+    if repository.count("/") != 1:
+        what = f'--repository "{repository}" is not OWNER/REPO'
+        problems.append(Problem(what, "", "--repository"))
+    if not workflow_ref.startswith(f"{repository}/.github/workflows/"):
+        what = f'--workflow-ref "{workflow_ref}" is not a workflow of {repository}'
+        problems.append(Problem(what, "", "--workflow-ref"))
     return problems
 
 

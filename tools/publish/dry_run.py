@@ -41,6 +41,8 @@ from tools.artifacts import archives, environments
 from tools.artifacts.checksums import Difference, differences
 from tools.common import (
     EXIT_INTERRUPTED,
+    Checked,
+    Problem,
     Terminated,
     last_line,
     remove_tree,
@@ -205,19 +207,21 @@ class LocalIndex:
 
 def verify_listing(
     index_url: str, files: Sequence[Path], version: Version
-) -> List[str]:
+) -> List[Problem]:
     """Problems with what the index lists after the upload: every file, same hash."""
     found = index_check.probe(index_url, version)
     if found.kind != index_check.Kind.FOUND:
-        return [f"after the upload: {found.kind}: {found.detail}"]
+        return [Problem(f"after the upload: {found.kind}: {found.detail}")]
     built = {path.name: sha256(path) for path in files}
     served = index_check.listed_digests(found.files, built)
     problems = []
     for name, how in differences(built, served):
         if how is Difference.MISSING:
-            problems.append(f"{name} is not listed on {index_url}")
+            problems.append(Problem(f"{name} is not listed on {index_url}", "", name))
         elif how is Difference.CHANGED:
-            problems.append(f"{name} on {index_url} has another SHA-256")
+            problems.append(
+                Problem(f"{name} on {index_url} has another SHA-256", "", name)
+            )
     return problems
 
 
@@ -230,10 +234,14 @@ def dry_run(
     def say(text: str) -> None:
         print(text, flush=True)
 
-    files, problems = index_check.verified_dist(dist_dir)  # before any server starts
-    version, more = archives.dist_version(files, load().name) if files else (None, [])
-    if problems or more or version is None:
-        for problem in problems + more:
+    verified = index_check.verified_dist(dist_dir)  # before any server starts
+    files = verified.value
+    found: Checked[Optional[Version]] = Checked(None)
+    if files:
+        found = archives.dist_version(files, load().name)
+    version = found.value
+    if verified.problems or found.problems or version is None:
+        for problem in verified.problems + found.problems:
             say(f"error: {problem}")
         return 1
     if version.local:

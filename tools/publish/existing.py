@@ -28,6 +28,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Dict, List, Mapping, Optional, Protocol, Sequence
 
 from tools.artifacts.archives import file_key
+from tools.common import Problem
 
 #: A release older than this takes no new file on PyPI and TestPyPI.
 AGE_LIMIT = timedelta(days=14)
@@ -54,7 +55,7 @@ class Comparison:
 
     to_upload: List[str] = field(default_factory=list)  # not on the index yet
     identical: Dict[str, str] = field(default_factory=dict)  # name: sha256
-    problems: List[str] = field(default_factory=list)  # nothing may be uploaded
+    problems: List[Problem] = field(default_factory=list)  # nothing may be uploaded
 
 
 _UPLOAD_TIME = re.compile(
@@ -88,15 +89,17 @@ def age_limited_index(index_url: str) -> Optional[str]:
     return AGE_LIMITED_HOSTS.get(host)
 
 
-def other_bytes(name: str, theirs: str, ours: str, index_url: str) -> str:
+def other_bytes(name: str, theirs: str, ours: str, index_url: str) -> Problem:
     """The refusal of a file that is on the index with other bytes."""
-    return (
+    return Problem(
         f"{name} is on {index_url} with other bytes: sha256 {theirs} there, {ours} "
         "in this build; the likely cause is a build that is not reproducible (make "
         "reproducibility rebuilds and compares) or a rewritten main whose dev build "
         "got the same number N as an earlier commit's; an index never replaces a "
-        "file: bump the version (a new tag; for TestPyPI, commits on main past the "
-        "old number), or publish the very build that is there"
+        "file",
+        "bump the version (a new tag; for TestPyPI, commits on main past the old "
+        "number), or publish the very build that is there",
+        name,
     )
 
 
@@ -106,7 +109,7 @@ def release_too_old(
     index_url: str,
     what: str,
     now: datetime,
-) -> Optional[str]:
+) -> Optional[Problem]:
     """The refusal when files would be added to a release older than 14 days.
 
     The release's age is that of its oldest file on the index; None when the
@@ -122,11 +125,13 @@ def release_too_old(
     age = now - oldest
     if age <= AGE_LIMIT:
         return None
-    return (
+    return Problem(
         f"{what} has been on {index_url} since {oldest:%Y-%m-%d %H:%M} UTC "
         f"({age.days} days ago) and {label} refuses new files on a release older "
         f"than {AGE_LIMIT.days} days, so {', '.join(missing)} cannot be added to "
-        "it: bump the version and publish all its files as a new release"
+        "it",
+        "bump the version and publish all its files as a new release",
+        what,
     )
 
 
@@ -155,9 +160,13 @@ def compare(
         theirs = (item.hashes.get("sha256") or "").lower()
         if not theirs:
             result.problems.append(
-                f"{item.filename} is on {index_url}, which gives no SHA-256 for it: "
-                "whether it is this build cannot be told; compare it by hand "
-                f"(this build's is {ours}) or use an index that lists hashes"
+                Problem(
+                    f"{item.filename} is on {index_url}, which gives no SHA-256 "
+                    "for it",
+                    "whether it is this build cannot be told; compare it by hand "
+                    f"(this build's is {ours}) or use an index that lists hashes",
+                    item.filename,
+                )
             )
         elif theirs == ours:
             result.identical[name] = ours

@@ -26,6 +26,7 @@ from packaging.version import Version
 
 from tools.artifacts import checksums
 from tools.artifacts.archives import file_version
+from tools.common import Checked, Problem
 from tools.publish import index_check
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -123,30 +124,38 @@ def compare_listing(
     index_url: str,
     project: str,
     source: str,
-) -> Tuple[List[str], List[str]]:
-    """``(not listed yet, problems)``: the index must list exactly the built
-    files of ``version``, each with the built SHA-256 where it gives one."""
+) -> Checked[List[str]]:
+    """The built files not listed yet (the value), and the problems: the index
+    must list exactly the built files of ``version``, each with the built
+    SHA-256 where it gives one."""
     there = index_check.files_for_version(listed, version, project)
     served = index_check.listed_digests(there, expected)
     missing: List[str] = []
-    problems: List[str] = []
+    problems: List[Problem] = []
     for name, how in checksums.differences(expected, served):
         if how is checksums.Difference.MISSING:
             missing.append(name)
         elif how is checksums.Difference.EXTRA:
             problems.append(
-                f"{name} is on {index_url} but not in the build ({source}): the "
-                "index holds a file this build did not make; find which upload "
-                "put it there"
+                Problem(
+                    f"{name} is on {index_url} but not in the build ({source})",
+                    "the index holds a file this build did not make; find which "
+                    "upload put it there",
+                    name,
+                )
             )
         else:
             problems.append(
-                f"{name} on {index_url} has SHA-256 {served[name]} but the build made "
-                f"{expected[name]} ({source}): the index serves other bytes than "
-                "were built (another build of the same version, or a changed "
-                "file); use nothing from it and find which upload it was"
+                Problem(
+                    f"{name} on {index_url} has SHA-256 {served[name]} but the build "
+                    f"made {expected[name]} ({source})",
+                    "the index serves other bytes than were built (another build "
+                    "of the same version, or a changed file); use nothing from it "
+                    "and find which upload it was",
+                    name,
+                )
             )
-    return missing, problems
+    return Checked(missing, problems)
 
 
 def file_url(index_url: str, item: index_check.Listed, project: str) -> str:

@@ -50,7 +50,6 @@ proves the files are what the tag builds.
 """
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -59,17 +58,33 @@ import tempfile
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tools.artifacts.archives import file_version
-from tools.artifacts.dist import BuildError, build_into
-from tools.artifacts.reproducibility import clone_commit, contents
-from tools.common import ROOT, GitError, git, remove_tree, report, run_main, tail
+from tools.artifacts.dist import BuildError
+from tools.common import (
+    ROOT,
+    Checked,
+    GitError,
+    Problem,
+    Refusal,
+    git,
+    remove_tree,
+    report,
+    run_main,
+    tail,
+)
 from tools.project import ConfigError, Project, entries_with_reason
 from tools.project import load as load_project
+from tools.publish.audit_files import (
+    ServedFile,
+    compare_rebuild,
+    download,
+    rebuild_tag,
+)
 from tools.publish.index_check import Answer, fetch, project_url
 from tools.publish.provenance import check_provenance, provenance_of
 
@@ -105,26 +120,26 @@ class Accepted:
     reason: str
 
 
-def load_accepted(project: Project) -> Tuple[Dict[Version, Accepted], List[str]]:
-    """``(version -> entry, problems)`` of ``[tool.release-check] accept-releases``."""
-    entries, problems = entries_with_reason(
+def load_accepted(project: Project) -> Checked[Dict[Version, Accepted]]:
+    """Version -> entry of ``[tool.release-check] accept-releases``, and problems."""
+    entries = entries_with_reason(
         project,
         CONFIG_KEY,
         ("version", "reason"),
         '{ version = "0.1.0", reason = "published by hand before the pipeline" }',
     )
     found: Dict[Version, Accepted] = {}
-    for entry in entries:
+    problems = list(entries.problems)
+    where = f"pyproject.toml [tool.{CONFIG_TABLE}] {CONFIG_KEY}"
+    for entry in entries.value:
         try:
             parsed = Version(entry["version"])
         except InvalidVersion:
-            problems.append(
-                f"pyproject.toml [tool.{CONFIG_TABLE}] {CONFIG_KEY}: "
-                f"{entry['version']!r} is no version"
-            )
+            what = f"{where}: {entry['version']!r} is no version"
+            problems.append(Problem(what, "", where))
             continue
         found[parsed] = Accepted(parsed, entry["reason"])
-    return found, problems
+    return Checked(found, problems)
 
 
 def release_tags(project: Project) -> Dict[Version, str]:
@@ -139,18 +154,6 @@ def release_tags(project: Project) -> Dict[Version, str]:
 
 
 # ---- what the index serves ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ServedFile:
-    """One file of the project's page (PEP 691), with its PEP 740 provenance link."""
-
-    filename: str
-    version: Optional[Version]
-    sha256: str
-    url: str  # absolute
-    provenance: Optional[str]  # absolute URL; None: the index says there is none
-    yanked: bool = False
 
 
 def integrity_url(index_url: str, project: str, version: str, filename: str) -> str:
@@ -252,95 +255,7 @@ class Row:
     tag: str = ""
     provenance: str = ""
     rebuild: str = "not rebuilt"
-    problems: List[str] = field(default_factory=list)
-
-
-# ---- rebuild -----------------------------------------------------------------
-
-
-def rebuild_tag(project: Project, tag: str, work: Path) -> Dict[str, Path]:
-    """Build a fresh clone of ``tag`` as ``make dist`` does: file name -> path."""
-    clone_commit(project.root, work / "source", f"refs/tags/{tag}")
-    paths = build_into(work / "source", work / "dist", None, check=False)
-    return {p.name: p for p in paths}
-
-
-def compare_rebuild(
-    served: Sequence[ServedFile],
-    downloaded: Mapping[str, Path],
-    rebuilt: Mapping[str, Path],
-    tag: str,
-    act: str,
-) -> Dict[str, Tuple[str, List[str]]]:
-    """File name -> (table cell, problems): each served file against the rebuild."""
-    found: Dict[str, Tuple[str, List[str]]] = {}
-    for item in served:
-        name = item.filename
-        mine = downloaded.get(name)
-        if mine is None:
-            continue
-        theirs = rebuilt.get(name)
-        if theirs is None:
-            made = ", ".join(sorted(rebuilt)) or "nothing"
-            found[name] = (
-                "not made by the tag",
-                [
-                    f"{name} is on the index but a build of tag {tag} does not make "
-                    f"it (it makes {made}): no build of this repository produced "
-                    f"it; {act}"
-                ],
-            )
-            continue
-        ours = hashlib.sha256(theirs.read_bytes()).hexdigest()
-        if ours == item.sha256:
-            found[name] = ("same bytes", [])
-            continue
-        a, b = contents(mine), contents(theirs)
-        changed = sorted(m for m in set(a) | set(b) if a.get(m) != b.get(m))
-        shown = ", ".join(changed[:3]) + (", ..." if len(changed) > 3 else "")
-        found[name] = (
-            "differs",
-            [
-                f"{name} on the index (SHA-256 {item.sha256[:12]}) differs from a "
-                f"build of tag {tag} ({ours[:12]}; {shown or 'no member, the archive'} "
-                "differs): the index serves files the tag does not build; unless "
-                f"the difference is explained, {act}"
-            ],
-        )
-    return found
-
-
-def download(
-    served: Sequence[ServedFile],
-    dest: Path,
-    get: Callable[..., Answer],
-    timeout: float,
-) -> Tuple[Dict[str, Path], List[str]]:
-    """Download the files, checking their bytes against the listed SHA-256."""
-    paths: Dict[str, Path] = {}
-    problems = []
-    dest.mkdir(parents=True, exist_ok=True)
-    for item in served:
-        answer = get(item.url, timeout=timeout)
-        if answer.status != 200:
-            problems.append(
-                f"cannot download {item.filename} to rebuild it "
-                f"({answer.error or f'HTTP {answer.status}'} on {item.url}): run "
-                "the audit again"
-            )
-            continue
-        digest = hashlib.sha256(answer.body).hexdigest()
-        if digest != item.sha256:
-            problems.append(
-                f"{item.filename} downloaded from {item.url} has SHA-256 {digest} "
-                f"but the index lists {item.sha256}: the index serves other bytes "
-                "than it lists; report it to the index's security contact"
-            )
-            continue
-        path = dest / item.filename
-        path.write_bytes(answer.body)
-        paths[item.filename] = path
-    return paths, problems
+    problems: List[Problem] = field(default_factory=list)
 
 
 # ---- the audit ---------------------------------------------------------------
@@ -353,7 +268,7 @@ class Audit:
     index_url: str
     project: str
     rows: List[Row] = field(default_factory=list)
-    problems: List[str] = field(default_factory=list)
+    problems: List[Problem] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
 
 
@@ -383,23 +298,31 @@ def audit_file(
         return row
     dev = item.version is not None and item.version.is_devrelease
     row.tag = tag or ("dev build" if dev else "MISSING")
-    document, error = provenance_of(item.provenance, get, timeout)
-    if error is not None:
+    read = provenance_of(item.provenance, get, timeout)
+    document = read.value
+    if not read.ok:
         row.provenance = "index error"
         row.problems.append(
-            f"the provenance of {item.filename} could not be read ({error}): run "
-            "the audit again; a file whose provenance cannot be read is not "
-            "vouched for"
+            Problem(
+                f"the provenance of {item.filename} could not be read "
+                f"({'; '.join(map(str, read.problems))})",
+                "run the audit again; a file whose provenance cannot be read is not "
+                "vouched for",
+                item.filename,
+            )
         )
     elif document is None:
         row.provenance = "MISSING"
         row.problems.append(
-            f"{item.filename} has no provenance on the index: nothing shows that "
-            f"{expected.repository}'s {expected.workflow} published it; "
-            f"{expected.act}"
+            Refusal(
+                f"{item.filename} has no provenance on the index: nothing shows "
+                f"that {expected.repository}'s {expected.workflow} published it",
+                expected.act,
+                item.filename,
+            )
         )
     else:
-        cell, found = check_provenance(
+        checked = check_provenance(
             item.filename,
             item.sha256,
             document,
@@ -407,8 +330,10 @@ def audit_file(
             expected.workflow,
             tag,
         )
-        row.provenance = cell
-        row.problems += [f"{line}; {expected.act}" for line in found]
+        row.provenance = checked.value
+        row.problems += [
+            Refusal(str(p), expected.act, p.where) for p in checked.problems
+        ]
     return row
 
 
@@ -416,29 +341,35 @@ def to_rebuild(
     served: Sequence[Version],
     accepted: Mapping[Version, Accepted],
     named: Sequence[Version],
-) -> Tuple[List[Version], List[str], List[str]]:
-    """``(versions, problems, notes)``: the releases to rebuild, the named ones
-    (all of them, accepted too), else the newest release unless accepted."""
+    result: Audit,
+) -> List[Version]:
+    """The releases to rebuild: the named ones (all of them, accepted too), else
+    the newest release unless accepted; problems and notes go to ``result``."""
     if named:
         listed = ", ".join(str(v) for v in sorted(served)) or "nothing"
-        problems = [
-            f"VERSIONS names {version}, which the index does not serve (it serves "
-            f"{listed}): name a published version"
+        result.problems += [
+            Problem(
+                f"VERSIONS names {version}, which the index does not serve (it "
+                f"serves {listed})",
+                "name a published version",
+                str(version),
+            )
             for version in named
             if version not in served
         ]
-        return [v for v in named if v in served], problems, []
+        return [v for v in named if v in served]
     releases = [v for v in served if not v.is_devrelease]
     if not releases:
-        return [], [], ["the index serves dev builds only: no release to rebuild"]
+        result.notes.append("the index serves dev builds only: no release to rebuild")
+        return []
     newest = max(releases)
     if newest in accepted:
-        note = (
+        result.notes.append(
             f"the newest release {newest} is accepted ({accepted[newest].reason}): "
             "not rebuilt; name it with VERSIONS= to rebuild it"
         )
-        return [], [], [note]
-    return [newest], [], []
+        return []
+    return [newest]
 
 
 def audit(
@@ -463,8 +394,9 @@ def audit(
     expected = Expected(
         project.repository, publisher.workflow, ACT.format(contact=contact)
     )
-    accepted, problems = load_accepted(project)
-    result = Audit(index_url, project.name, problems=list(problems))
+    loaded = load_accepted(project)
+    accepted = loaded.value
+    result = Audit(index_url, project.name, problems=list(loaded.problems))
     files = read_listing(index_url, project.name, get, timeout)
     tags = release_tags(project)
     by_version: Dict[Version, List[ServedFile]] = {}
@@ -472,8 +404,12 @@ def audit(
         if item.version is None:
             result.rows.append(Row("?", item.filename, "?", "not checked"))
             result.problems.append(
-                f"{item.filename} is on the index but is no file of "
-                f"{project.name} (no version of it in its name); {expected.act}"
+                Refusal(
+                    f"{item.filename} is on the index but is no file of "
+                    f"{project.name} (no version of it in its name)",
+                    expected.act,
+                    item.filename,
+                )
             )
         else:
             by_version.setdefault(item.version, []).append(item)
@@ -488,15 +424,17 @@ def audit(
         result.rows += rows
         if entry is None and tag is None and not version.is_devrelease:
             result.problems.append(
-                f"{project.name} {version} is on the index but the repository has no "
-                "tag for it: no maintainer released it from here (or the tag was "
-                f"deleted); {expected.act}"
+                Refusal(
+                    f"{project.name} {version} is on the index but the repository "
+                    "has no tag for it: no maintainer released it from here (or the "
+                    "tag was deleted)",
+                    expected.act,
+                    str(version),
+                )
             )
-        result.problems += [line for row in rows for line in row.problems]
+        result.problems += [p for row in rows for p in row.problems]
     if rebuild:
-        wanted, problems, notes = to_rebuild(list(by_version), accepted, versions)
-        result.problems += problems
-        result.notes += notes
+        wanted = to_rebuild(list(by_version), accepted, versions, result)
         for version in wanted:
             _rebuild(
                 project,
@@ -529,8 +467,9 @@ def _rebuild(
         return
     tmp = Path(tempfile.mkdtemp(prefix="index-audit-"))
     try:
-        downloaded, problems = download(served, tmp / "index", get, timeout)
-        result.problems += problems
+        fetched = download(served, tmp / "index", get, timeout)
+        downloaded = fetched.value
+        result.problems += fetched.problems
         try:
             rebuilt = rebuild_tag(project, tag, tmp / "rebuild")
         except (BuildError, GitError) as exc:
@@ -538,8 +477,12 @@ def _rebuild(
             for line in tail(output, 20) if output else []:
                 print(f"  | {line}", file=sys.stderr)
             result.problems.append(
-                f"the rebuild of tag {tag} failed ({exc}): the audit cannot compare "
-                "the files; fix the build of the tag or name another version"
+                Problem(
+                    f"the rebuild of tag {tag} failed ({exc})",
+                    "the audit cannot compare the files; fix the build of the tag or "
+                    "name another version",
+                    tag,
+                )
             )
             for item in served:
                 rows[item.filename].rebuild = "build failed"
@@ -548,9 +491,9 @@ def _rebuild(
             if item.filename not in downloaded:
                 rows[item.filename].rebuild = "not downloaded"
         compared = compare_rebuild(served, downloaded, rebuilt, tag, act)
-        for name, (cell, found) in compared.items():
-            rows[name].rebuild = cell
-            result.problems += found
+        for name, found in compared.items():
+            rows[name].rebuild = found.value
+            result.problems += found.problems
     finally:
         remove_tree(tmp)
 

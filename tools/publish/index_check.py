@@ -44,7 +44,7 @@ from packaging.version import Version
 
 from tools.artifacts.archives import dist_files, dist_version, file_version
 from tools.artifacts.checksums import verify
-from tools.common import last_line, run_main, sha256
+from tools.common import Checked, Problem, last_line, run_main, sha256
 from tools.project import SUMS_FILE, load
 from tools.publish import existing
 from tools.tool_output import twine_http_status
@@ -344,18 +344,20 @@ def describe_files(files: Sequence[Path]) -> List[str]:
 
 def verified_dist(
     dist_dir: Path, sums_file: Optional[Path] = None
-) -> Tuple[List[Path], List[str]]:
-    """``(files to upload, problems)``: dist/ as an upload takes it, checked first.
+) -> Checked[List[Path]]:
+    """The files to upload and the problems: dist/ as an upload takes it, checked
+    first (no files when there is any problem).
 
     ``dist_dir`` must hold only wheels and sdists, and exactly the files and
     bytes ``sums_file`` lists (``SHA256SUMS`` beside ``dist_dir`` by default):
     a file changed, added or removed after the build is refused here, before
     any index is contacted.
     """
-    files, problems = dist_files(dist_dir)
+    found = dist_files(dist_dir)
+    problems = list(found.problems)
     if dist_dir.is_dir():
         problems += verify(dist_dir, sums_file or dist_dir.parent / SUMS_FILE)
-    return ([] if problems else files), problems
+    return Checked([] if problems else found.value, problems)
 
 
 # ---- the upload guards -----------------------------------------------------
@@ -368,7 +370,7 @@ class Plan:
     version: Optional[Version] = None
     to_upload: List[Path] = field(default_factory=list)
     skipped: List[Path] = field(default_factory=list)  # on the index, same bytes
-    problems: List[str] = field(default_factory=list)  # nothing is uploaded
+    problems: List[Problem] = field(default_factory=list)  # nothing is uploaded
 
 
 def describe_refusal(
@@ -436,16 +438,15 @@ def look_up(
     version: Version,
     project: str = "",
     get: Callable[..., Answer] = fetch,
-) -> Tuple[List[Listed], Optional[str]]:
-    """``(files listed for the project, error)``: the page, read once."""
+) -> Checked[List[Listed]]:
+    """The files listed for the project (the page, read once), or the problem."""
     project = project or load().name
     found = probe(index_url, version, project, get=get)
     if found.kind in (Kind.FOUND, Kind.MISSING):
-        return list(found.listed), None
-    return (
-        [],
-        f"cannot read {project_url(index_url, project)}: {found.kind}: {found.detail}",
-    )
+        return Checked(list(found.listed))
+    url = project_url(index_url, project)
+    problem = Problem(f"cannot read {url}: {found.kind}: {found.detail}", "", url)
+    return Checked([], [problem])
 
 
 def plan_upload(
@@ -461,12 +462,14 @@ def plan_upload(
     unless given; ``get`` reads the index (:func:`fetch`).
     """
     project = project or load().name
-    version, problems = dist_version(files, project)
+    found_version = dist_version(files, project)
+    version = found_version.value
     if version is None:
-        return Plan(problems=problems)
-    listed, error = look_up(index_url, version, project, get)
-    if error:
-        return Plan(version, problems=[error])
+        return Plan(problems=found_version.problems)
+    looked_up = look_up(index_url, version, project, get)
+    listed = looked_up.value
+    if not looked_up.ok:
+        return Plan(version, problems=looked_up.problems)
     by_name = {p.name: p for p in files}
     found = existing.compare(
         {p.name: sha256(p) for p in files},
@@ -524,7 +527,7 @@ def upload(
     # them (tools.tool_output: twine has no other way to tell it).
     there = set()
     if plan.version is not None:
-        listed, _error = look_up(index_url, plan.version, project)
+        listed = look_up(index_url, plan.version, project).value
         found = files_for_version(listed, plan.version, project)
         there = {item.filename for item in found}
     already = sorted(p.name for p in plan.to_upload if p.name in there)
@@ -540,10 +543,10 @@ def upload(
         message = describe_refusal(repository_url, status)
     else:
         message = f"twine upload failed: {last_line(result.stdout)}"
-    return _fail([message], detail=result.stdout)
+    return _fail([Problem(message)], detail=result.stdout)
 
 
-def _fail(problems: Sequence[str], detail: str = "") -> int:
+def _fail(problems: Sequence[Problem], detail: str = "") -> int:
     for problem in problems:
         print(f"error: {problem}", flush=True)
     for line in detail.splitlines()[-15:]:
@@ -553,10 +556,10 @@ def _fail(problems: Sequence[str], detail: str = "") -> int:
 
 def check(dist_dir: Path, index_url: str, sums_file: Optional[Path] = None) -> int:
     """The guard alone: what an upload of ``dist_dir`` would do, or why it cannot."""
-    files, problems = verified_dist(dist_dir, sums_file)
-    if problems:
-        return _fail(problems)
-    plan = plan_upload(files, index_url)
+    verified = verified_dist(dist_dir, sums_file)
+    if not verified.ok:
+        return _fail(verified.problems)
+    plan = plan_upload(verified.value, index_url)
     if plan.problems:
         return _fail(plan.problems)
     _say_skipped(plan, index_url)
@@ -593,9 +596,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
     if args.command == "check":
         return check(args.dist_dir, args.index_url, args.sums_file)
-    files, problems = verified_dist(args.dist_dir, args.sums_file)
-    if problems:
-        return _fail(problems)
+    verified = verified_dist(args.dist_dir, args.sums_file)
+    if not verified.ok:
+        return _fail(verified.problems)
+    files = verified.value
     return upload(files, args.repository_url, args.index_url)
 
 

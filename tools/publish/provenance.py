@@ -22,8 +22,9 @@ another ref); the verification then proves the signature, the certificate
 chain and the transparency log entry.
 """
 
-from typing import Callable, List, Mapping, Optional, Tuple
+from typing import Callable, Mapping, Optional
 
+from tools.common import Checked, Problem
 from tools.publish.index_check import Answer
 
 # Fulcio certificate extensions (sigstore's OIDs), as pypi-attestations'
@@ -49,9 +50,9 @@ def check_provenance(
     repository: str,
     workflow: str,
     tag: Optional[str],
-) -> Tuple[str, List[str]]:
-    """``(table cell, problems)`` for the provenance ``document`` of the file
-    ``name`` whose listed SHA-256 is ``sha256``.
+) -> Checked[str]:
+    """The table cell and the problems of the provenance ``document`` of the
+    file ``name`` whose listed SHA-256 is ``sha256`` (``where``: ``name``).
 
     It passes when one of its attestations verifies against ``repository``'s
     ``workflow`` and the file, and was made for ``refs/tags/<tag>`` (``tag``
@@ -68,16 +69,18 @@ def check_provenance(
         provenance = Provenance.model_validate_json(document)
     except ValueError as exc:
         first = str(exc).splitlines()[0]
-        return "invalid", [
+        what = (
             f"{name}: the index's provenance is not a PEP 740 provenance object "
             f"({first}): nothing proves who uploaded the file"
-        ]
+        )
+        return Checked("invalid", [Problem(what, "", name)])
     identity = GitHubPublisher(repository=repository, workflow=workflow)
     ours = f"https://github.com/{repository}/.github/workflows/{workflow}"
     dist = Distribution(name=name, digest=sha256)
     attestations = [a for b in provenance.attestation_bundles for a in b.attestations]
     if not attestations:
-        return "empty", [f"{name}: its provenance holds no attestation"]
+        empty = Problem(f"{name}: its provenance holds no attestation", "", name)
+        return Checked("empty", [empty])
     findings = []
     for attestation in attestations:
         claims = attestation.certificate_claims
@@ -122,22 +125,22 @@ def check_provenance(
                 )
                 continue
             commit = claims.get(CLAIM_SOURCE_DIGEST, "")[:12]
-            return f"verified ({workflow} @ {commit or ref})", []
+            return Checked(f"verified ({workflow} @ {commit or ref})")
     cell, line = findings[0]
-    return cell, [line]
+    return Checked(cell, [Problem(line, "", name)])
 
 
 def provenance_of(
     url: Optional[str], get: Callable[..., Answer], timeout: float
-) -> Tuple[Optional[bytes], Optional[str]]:
-    """The provenance document at ``url``: ``(document, None)``; ``(None,
-    None)`` when the index has none (no URL, or a 404); ``(None, error)`` when
-    the index did not answer it."""
+) -> Checked[Optional[bytes]]:
+    """The provenance document at ``url``; None when the index has none (no
+    URL, or a 404); None and the problem when the index did not answer it."""
     if url is None:
-        return None, None
+        return Checked(None)
     answer = get(url, timeout=timeout, accept=INTEGRITY_ACCEPT)
     if answer.status == 200:
-        return answer.body, None
+        return Checked(answer.body)
     if answer.status == 404:
-        return None, None
-    return None, f"{answer.error or f'HTTP {answer.status}'} on {url}"
+        return Checked(None)
+    error = f"{answer.error or f'HTTP {answer.status}'} on {url}"
+    return Checked(None, [Problem(error, "", url)])

@@ -40,7 +40,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -93,10 +93,18 @@ class Report:
 # ---- which Pythons -----------------------------------------------------------
 
 
+class Pythons(NamedTuple):
+    """The interpreters to use, oldest first, and the claimed minors not found
+    (no problem: the run says it skipped them)."""
+
+    found: List[Interpreter]
+    missing: List[str]
+
+
 def choose_pythons(
     claimed: Sequence[str], found: Dict[str, Optional[str]], selection: str = "all"
-) -> Tuple[List[Interpreter], List[str]]:
-    """``(interpreters to use, claimed minors not found)``, oldest first.
+) -> Pythons:
+    """The interpreters to use, oldest first, and the claimed minors not found.
 
     ``selection`` is ``all``, ``newest`` (the newest found), or minors
     (``3.9,3.12``), which must be claimed; raises ValueError otherwise.
@@ -106,9 +114,9 @@ def choose_pythons(
         Interpreter(m, os.path.realpath(str(found[m]))) for m in claimed if found.get(m)
     ]
     if selection == "all":
-        return have, [m for m in claimed if not found.get(m)]
+        return Pythons(have, [m for m in claimed if not found.get(m)])
     if selection == "newest":
-        return have[-1:], []
+        return Pythons(have[-1:], [])
     wanted = [m.strip() for m in selection.split(",") if m.strip()]
     unclaimed = [m for m in wanted if m not in claimed]
     if unclaimed or not wanted:
@@ -116,12 +124,11 @@ def choose_pythons(
             f"--pythons {selection!r}: give all, newest, or some of the claimed "
             f"Pythons ({', '.join(claimed)})"
         )
-    return [i for i in have if i.minor in wanted], [
-        m for m in wanted if not found.get(m)
-    ]
+    chosen = [i for i in have if i.minor in wanted]
+    return Pythons(chosen, [m for m in wanted if not found.get(m)])
 
 
-def find_pythons(selection: str = "all") -> Tuple[List[Interpreter], List[str]]:
+def find_pythons(selection: str = "all") -> Pythons:
     """The claimed Pythons this machine has (``make test``'s way of finding
     them; the running Python stands in for its own minor), and those missing.
 
@@ -132,7 +139,7 @@ def find_pythons(selection: str = "all") -> Tuple[List[Interpreter], List[str]]:
     running = f"{sys.version_info[0]}.{sys.version_info[1]}"
     if selection == "running":
         if running in claimed:
-            return [Interpreter(running, sys.executable)], []
+            return Pythons([Interpreter(running, sys.executable)], [])
         selection = "newest"
     found = pythons.find_interpreters(os.environ, claimed)
     if running in found and not found[running]:
@@ -143,7 +150,7 @@ def find_pythons(selection: str = "all") -> Tuple[List[Interpreter], List[str]]:
             f"none of the Pythons the project claims ({', '.join(claimed)}) was "
             "found: install one (e.g. pyenv install 3.12)"
         )
-    return chosen, skipped
+    return Pythons(chosen, skipped)
 
 
 @dataclass(frozen=True)
@@ -152,8 +159,8 @@ class Job:
     interpreter: Interpreter
 
     @property
-    def kind(self) -> str:
-        return "wheel" if self.path.name.endswith(archives.WHEEL_SUFFIX) else "sdist"
+    def kind(self) -> archives.DistKind:
+        return archives.DistKind.of(self.path)
 
 
 def plan_jobs(
@@ -185,7 +192,7 @@ def smoke_job(
     not installed again: the result says so (``same_as``) and takes that job's
     verdict.
     """
-    label = f"{job.kind}  {job.interpreter.minor:<5} {job.path.name}"
+    label = f"{job.kind.value}  {job.interpreter.minor:<5} {job.path.name}"
     start = time.monotonic()
     try:
         expected = archives.file_version(job.path.name, target.name)
@@ -193,7 +200,7 @@ def smoke_job(
             raise SmokeFailure(f"not a distribution of {target.name}: {job.path.name}")
         with Sandbox(installer, job.interpreter, base_env()) as box:
             wheel = job.path.resolve()
-            if job.kind == "sdist":
+            if job.kind is archives.DistKind.SDIST:
                 wheel = box.build_wheel(wheel)
                 contents = wheel_contents(wheel)
                 for other in wheels:
@@ -206,7 +213,7 @@ def smoke_job(
                         return Result(label, True, seen, seconds=seconds, same_as=other)
             box.install(wheel, target.name)
             seen = box.check(expected, target)
-        if job.kind == "sdist":
+        if job.kind is archives.DistKind.SDIST:
             seen = f"builds a wheel, which {seen}"
         return Result(label, True, seen, seconds=time.monotonic() - start)
     except SmokeFailure as exc:
@@ -240,7 +247,7 @@ def smoke_files(
 ) -> List[Result]:
     """Every job of :func:`plan_jobs`, in parallel; results wheels first."""
     plan = plan_jobs(files, interpreters, sdists)
-    wheels = [job.path for job in plan if job.kind == "wheel"]
+    wheels = [job.path for job in plan if job.kind is archives.DistKind.WHEEL]
     start_running()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [
@@ -251,7 +258,7 @@ def smoke_files(
         except BaseException:  # Ctrl-C: stop the installs, let the workers clean up
             stop_running()
             raise
-    order = {"wheel": 0, "sdist": 1}
+    order = {archives.DistKind.WHEEL: 0, archives.DistKind.SDIST: 1}
     return [r for _, r in sorted(zip(plan, results), key=lambda p: order[p[0].kind])]
 
 
@@ -395,11 +402,12 @@ def smoke_index(
                 waited, index_url, version, timeout, initial, maximum, target.name
             )
             return [Result(label, False, message, seconds=clock() - start)]
-        late, problems = fetch.compare_listing(
+        compared = fetch.compare_listing(
             waited.probe.listed, expected, version, index_url, target.name, source
         )
-        if problems:
-            return [Result(label, False, "; ".join(problems), seconds=clock() - start)]
+        if not compared.ok:
+            said = "; ".join(map(str, compared.problems))
+            return [Result(label, False, said, seconds=clock() - start)]
         left = timeout - (clock() - start)
         try:
             paths, retries = fetch.download(

@@ -15,40 +15,47 @@ import argparse
 import re
 from typing import Callable, Dict, List, Optional
 
-from tools.common import run_main
+from tools.common import Problem, run_main
 
 BOOLEANS = ("true", "false")
 # Characters upload-artifact refuses in an artifact name.
 _BAD_ARTIFACT_CHARS = re.compile(r'[":<>|*?\\/\r\n]')
 
 
-def _boolean(name: str, value: str) -> List[str]:
+def _boolean(name: str, value: str) -> List[Problem]:
     if value in BOOLEANS:
         return []
-    return [f'{name} is "{value}": give "true" or "false"']
+    return [Problem(f'{name} is "{value}"', 'give "true" or "false"', name)]
 
 
-def _positive_int(name: str, value: str) -> List[str]:
+def _positive_int(name: str, value: str) -> List[Problem]:
     if value.isdigit() and int(value) > 0:
         return []
-    return [f'{name} is "{value}": give a whole number of at least 1']
+    return [Problem(f'{name} is "{value}"', "give a whole number of at least 1", name)]
 
 
 def check_setup(
     python_version: str, allow_prereleases: str, tools_python_version: str, cache: str
-) -> List[str]:
-    """Problems with the setup action's inputs."""
+) -> List[Problem]:
+    """Problems with the setup action's inputs (``where``: the input)."""
     problems = _boolean("allow-prereleases", allow_prereleases)
     problems += _boolean("cache", cache)
     if not tools_python_version:
         problems.append(
-            "tools-python-version is empty: give the Python that runs the tools "
-            '(e.g. "3.13"), or leave the input out for its default'
+            Problem(
+                "tools-python-version is empty",
+                'give the Python that runs the tools (e.g. "3.13"), or leave the '
+                "input out for its default",
+                "tools-python-version",
+            )
         )
     if allow_prereleases == "true" and not python_version:
         problems.append(
-            "allow-prereleases is true but python-version is empty: give the "
-            "python-version that may be a pre-release"
+            Problem(
+                "allow-prereleases is true but python-version is empty",
+                "give the python-version that may be a pre-release",
+                "python-version",
+            )
         )
     return problems
 
@@ -59,67 +66,99 @@ def check_build_verify(
     artifact_name: str,
     retention_days: str,
     index_url: str = "",
-) -> List[str]:
-    """Problems with the build-verify action's inputs."""
+) -> List[Problem]:
+    """Problems with the build-verify action's inputs (``where``: the input)."""
     problems = _boolean("dev-version", dev_version)
     if index_url and not re.match(r"https?://", index_url):
         problems.append(
-            f'index-url is "{index_url}": give the URL of the simple index to '
-            "publish to (e.g. https://pypi.org/simple/)"
+            Problem(
+                f'index-url is "{index_url}"',
+                "give the URL of the simple index to publish to (e.g. "
+                "https://pypi.org/simple/)",
+                "index-url",
+            )
         )
     problems += _positive_int("retention-days", retention_days)
     if expected_tag and dev_version == "true":
         problems.append(
-            f'expected-tag is "{expected_tag}" and dev-version is true: a '
-            "development build has no release tag; give one or the other"
+            Problem(
+                f'expected-tag is "{expected_tag}" and dev-version is true',
+                "a development build has no release tag; give one or the other",
+                "expected-tag",
+            )
         )
     if expected_tag and not re.fullmatch(r"v\S+", expected_tag):
         problems.append(
-            f'expected-tag is "{expected_tag}": release tags are v + the version '
-            "(e.g. v1.2.3)"
+            Problem(
+                f'expected-tag is "{expected_tag}"',
+                "release tags are v + the version (e.g. v1.2.3)",
+                "expected-tag",
+            )
         )
     if not artifact_name:
         problems.append(
-            "artifact-name is empty: give the name of the artifact to upload "
-            '(e.g. "dist")'
+            Problem(
+                "artifact-name is empty",
+                'give the name of the artifact to upload (e.g. "dist")',
+                "artifact-name",
+            )
         )
     elif _BAD_ARTIFACT_CHARS.search(artifact_name):
         problems.append(
-            f'artifact-name is "{artifact_name}": an artifact name cannot hold '
-            '" : < > | * ? \\ / or a line break'
+            Problem(
+                f'artifact-name is "{artifact_name}"',
+                'an artifact name cannot hold " : < > | * ? \\ / or a line break',
+                "artifact-name",
+            )
         )
     return problems
 
 
 def check_smoke_install(
     index_url: str, dist_dir: str, version: str, timeout: str
-) -> List[str]:
-    """Problems with the smoke-install action's inputs."""
+) -> List[Problem]:
+    """Problems with the smoke-install action's inputs (``where``: the input)."""
     problems = _positive_int("timeout", timeout)
     if index_url and dist_dir:
         problems.append(
-            "index-url and dist-dir are both given: install from an index or "
-            "from local files, not both"
+            Problem(
+                "index-url and dist-dir are both given",
+                "install from an index or from local files, not both",
+                "index-url",
+            )
         )
     elif not index_url and not dist_dir:
         problems.append(
-            "neither index-url nor dist-dir is given: give the index to install "
-            "from, or the folder of built files"
+            Problem(
+                "neither index-url nor dist-dir is given",
+                "give the index to install from, or the folder of built files",
+                "index-url",
+            )
         )
     if index_url and not re.match(r"https?://", index_url):
         problems.append(
-            f'index-url is "{index_url}": give the URL of a simple index '
-            "(e.g. https://pypi.org/simple/)"
+            Problem(
+                f'index-url is "{index_url}"',
+                "give the URL of a simple index (e.g. https://pypi.org/simple/)",
+                "index-url",
+            )
         )
     if index_url and not version:
         problems.append(
-            "index-url is given without version: give the version to wait for "
-            "and install"
+            Problem(
+                "index-url is given without version",
+                "give the version to wait for and install",
+                "version",
+            )
         )
     if dist_dir and version and not index_url:
         problems.append(
-            "version is given with dist-dir: the files in dist-dir carry their "
-            "version; give version only with index-url"
+            Problem(
+                "version is given with dist-dir",
+                "the files in dist-dir carry their version; give version only with "
+                "index-url",
+                "version",
+            )
         )
     return problems
 
@@ -149,7 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-CHECKS: Dict[str, Callable[..., List[str]]] = {
+CHECKS: Dict[str, Callable[..., List[Problem]]] = {
     "setup": check_setup,
     "build-verify": check_build_verify,
     "smoke-install": check_smoke_install,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.release.helpers import failed, passed
+from tests.release.helpers import failed, passed, texts
 from tools.artifacts import check, lock
 from tools.artifacts.lock import BOOTSTRAP_LOCK, BUILD_LOCK, TOOLS_LOCK
 from tools.common import ROOT
@@ -86,7 +86,14 @@ def test_parse_lock_reads_pins_markers_and_hashes():
 
 def test_build_lock_must_pin_build_system_requires_with_hashes(tmp_path):
     root = write_project(tmp_path, ["hatchling>=1.30", "flit-core", "hatch-vcs"])
-    problems = lock.check_build_lock(root)
+    found = lock.check_build_lock(root)
+    assert [p.where for p in found] == [
+        f"{BUILD_LOCK}:4",
+        BUILD_LOCK,
+        f"{BUILD_LOCK}:9",
+    ]
+    assert found[2].fix == "make lock adds them"
+    problems = texts(found)
     assert problems[0] == (
         f'{BUILD_LOCK} pins hatchling==1.27.0 ; python_full_version < "3.10" '
         "(line 4), which 'hatchling>=1.30' of pyproject.toml's [build-system] "
@@ -104,13 +111,13 @@ def test_build_lock_must_pin_build_system_requires_with_hashes(tmp_path):
 
 def test_build_lock_must_pin_the_build_frontend(tmp_path):
     root = write_project(tmp_path, ["hatchling"], "hatchling==1.33.0 --hash=sha256:d\n")
-    (problem,) = lock.check_build_lock(root)
+    (problem,) = texts(lock.check_build_lock(root))
     assert "does not pin build, needed by PyPA build" in problem
 
 
 def test_missing_lock_says_make_lock(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[build-system]\nrequires = []\n")
-    assert lock.check_build_lock(tmp_path) == [
+    assert texts(lock.check_build_lock(tmp_path)) == [
         f"{BUILD_LOCK} does not exist: make lock writes it"
     ]
 
@@ -235,15 +242,17 @@ def test_compare_twine_names_both_versions_and_the_fix():
     table = {"v1.14.2": "7.0.0"}
     wf = ".github/workflows/publish.yml:9"
     assert check.compare_twine({wf: "v1.14.2"}, "7.0.0", "7.0.0", table) == []
-    (problem,) = check.compare_twine({wf: "v1.14.2"}, "6.2.0", None, table)
+    (found,) = check.compare_twine({wf: "v1.14.2"}, "6.2.0", None, table)
+    assert found.where == wf and found.fix.startswith("make them agree")
+    problem = str(found)
     assert problem.startswith("twine check runs twine 6.2.0 (requirements/tools.txt")
     assert "gh-action-pypi-publish v1.14.2 (.github/workflows/publish.yml:9)" in problem
     assert "uploads with twine 7.0.0: make them agree (twine==7.0.0" in problem
-    (problem,) = check.compare_twine({wf: "v1.15.0"}, "7.0.0", None, table)
+    (problem,) = texts(check.compare_twine({wf: "v1.15.0"}, "7.0.0", None, table))
     assert "v1.15.0, whose twine is not recorded: add it to BUNDLED_TWINE" in problem
-    (problem,) = check.compare_twine({wf: None}, "7.0.0", None, table)
+    (problem,) = texts(check.compare_twine({wf: None}, "7.0.0", None, table))
     assert "without a # vX.Y.Z comment" in problem
-    (problem,) = check.compare_twine({}, "7.0.0", "6.0.0", table)
+    (problem,) = texts(check.compare_twine({}, "7.0.0", "6.0.0", table))
     assert problem.startswith("the tool environment has twine 6.0.0 but")
 
 

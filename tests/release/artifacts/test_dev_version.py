@@ -3,6 +3,7 @@
 import pytest
 from packaging.version import Version
 
+from tests.release.helpers import texts
 from tools.artifacts import dev_version
 from tools.artifacts.dev_version import GitState, check_guard
 
@@ -29,6 +30,7 @@ def guard(tag="", dev=False, built="1.2.3", state=None, dev_version=None):
 
 
 def only(problems, *words):
+    problems = texts(problems)
     assert len(problems) == 1, problems
     for word in words:
         assert word in problems[0], problems[0]
@@ -39,7 +41,8 @@ def only(problems, *words):
     [("v1.2.3", "1.2.3"), ("v1.2.3rc1", "1.2.3rc1"), ("v2.0.0.post1", "2.0.0.post1")],
 )
 def test_good_tags(tag, version):
-    assert dev_version.parse_tag(tag) == (Version(version), None)
+    parsed = dev_version.parse_tag(tag)
+    assert parsed.ok and parsed.value == Version(version)
 
 
 @pytest.mark.parametrize(
@@ -54,8 +57,12 @@ def test_good_tags(tag, version):
     ],
 )
 def test_bad_tags(tag, words):
-    version, problem = dev_version.parse_tag(tag)
-    assert version is None and words in problem and "tag_regex" in problem
+    parsed = dev_version.parse_tag(tag)
+    (problem,) = parsed.problems
+    assert (
+        parsed.value is None and words in str(problem) and "tag_regex" in str(problem)
+    )
+    assert words in problem.what and "tag_regex" in problem.fix and problem.where == tag
 
 
 def test_release_passes():
@@ -80,6 +87,7 @@ def test_tag_on_another_commit():
 def test_commit_after_the_tag():
     state = released(head_tags=[], tag_commit=OTHER, commits_after_tag=2)
     problems = guard(tag="v1.2.3", built="1.2.4.dev2", state=state).problems
+    problems = texts(problems)
     assert len(problems) == 2, problems
     assert "is 2 commits after tag v1.2.3" in problems[0]
     assert "tag v1.2.3 does not match built version 1.2.4.dev2" in problems[1]
@@ -98,6 +106,7 @@ def test_dirty_tree():
 def test_shallow_clone_without_tags():
     state = released(shallow=True, head_tags=[], tag_commit=None)
     problems = guard(tag="v1.2.3", built="0.1.dev1", state=state).problems
+    problems = texts(problems)
     assert "shallow" in problems[0] and "--unshallow" in problems[0]
     assert "does not exist" in problems[1] and "git fetch --tags" in problems[1]
     assert "does not match built version 0.1.dev1" in problems[2]
@@ -111,6 +120,7 @@ def test_shallow_clone_fails_even_without_a_tag():
 def test_tag_not_pep440():
     state = released(head_tags=["v1.2.x"])
     problems = guard(state=state).problems
+    problems = texts(problems)
     assert any("is not a PEP 440 version" in p for p in problems), problems
 
 
@@ -123,6 +133,7 @@ def test_tag_does_not_match_built_version():
 
 def test_local_version_of_a_release():
     problems = guard(built="1.2.3+g1234").problems
+    problems = texts(problems)
     assert any("local part (+g1234)" in p and "PyPI" in p for p in problems), problems
 
 
@@ -152,6 +163,7 @@ def test_local_version_meant_for_testpypi():
     problems = guard(
         dev=True, built="1.2.4.dev2+gabc", state=state, dev_version="1.2.4.dev2"
     ).problems
+    problems = texts(problems)
     only(problems, "local part (+gabc)", "TestPyPI rejects it (HTTP 400)")
 
 
@@ -160,6 +172,7 @@ def test_dev_build_of_another_commit():
     problems = guard(
         dev=True, built="1.2.4.dev1", state=state, dev_version="1.2.4.dev2"
     ).problems
+    problems = texts(problems)
     only(problems, "not HEAD's dev version 1.2.4.dev2", "make dist DEV=1")
 
 
@@ -168,6 +181,7 @@ def test_dev_build_needs_a_clean_full_clone():
     problems = guard(
         dev=True, built="1.2.4.dev2", state=state, dev_version="1.2.4.dev2"
     ).problems
+    problems = texts(problems)
     assert len(problems) == 2 and "shallow" in problems[0] and "clean" in problems[1]
 
 

@@ -468,7 +468,13 @@ def test_a_file_name_pypi_refuses(released, dist_copy):
     bad = f"{PKG}-{VERSION}\x7f.tar.gz"
     (dist_copy / SDIST).rename(dist_copy / bad)
     refused(stage(released, dist_copy), f"{bad!r} has a control character in its name")
-    assert "invalid extension" in pypi_files.check_filename(Path("x-1.0.zip"))[0]
+    (problem,) = pypi_files.check_filename(Path("x-1.0.zip"))
+    assert "invalid extension" in problem.what
+    assert str(problem) == (
+        "PyPI would reject this upload: 'x-1.0.zip' has an invalid extension "
+        "(PEP 527, PEP 715: .tar.gz for an sdist, .whl for a wheel); rename nothing "
+        f"by hand: {pypi_files.REBUILD}"
+    )
 
 
 def test_the_platform_tags_pypi_accepts():

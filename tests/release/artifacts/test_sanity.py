@@ -9,8 +9,10 @@ from typing import Dict, Optional
 import pytest
 from packaging.version import Version
 
+from tests.release.helpers import texts
 from tools.artifacts import sanity
 from tools.artifacts.archives import compute_version
+from tools.common import Checked
 
 PROJECT = "glyph-phase-engine"
 PKG = "glyph_phase_engine"
@@ -101,11 +103,12 @@ def dist(tmp_path) -> Path:
 
 
 def problems(dist_dir: Path, **kwargs):
-    return sanity.check_dist(dist_dir, EXPECTED, **kwargs).problems
+    return texts(sanity.check_dist(dist_dir, EXPECTED, **kwargs).problems)
 
 
 def only(found, *words):
     """The one problem, which must contain every word."""
+    found = texts(found)
     assert len(found) == 1, found
     for word in words:
         assert word in found[0], found[0]
@@ -115,14 +118,15 @@ def only(found, *words):
 def test_good_dist_passes(dist):
     result = sanity.check_dist(dist, EXPECTED, head=COMMIT)
     assert result.problems == [] and result.warnings == []
-    assert compute_version(dist, PROJECT) == (Version("1.2.3"), [])
+    assert compute_version(dist, PROJECT) == Checked(Version("1.2.3"), [])
 
 
 def test_missing_dist_dir(tmp_path):
     only(problems(tmp_path / "dist"), "does not exist", "make dist")
-    version, found = compute_version(tmp_path / "dist", PROJECT)
-    assert version is None
-    only(found, "does not exist")
+    computed = compute_version(tmp_path / "dist", PROJECT)
+    assert computed.value is None
+    only(computed.problems, "does not exist")
+    assert computed.problems[0].where == str(tmp_path / "dist")
 
 
 # -- dist/ itself -------------------------------------------------------------
@@ -142,7 +146,7 @@ def test_two_wheels(dist):
     write_wheel(dist / f"{PKG}-1.2.2-py3-none-any.whl", wheel_members("1.2.2"))
     found = problems(dist)
     assert any("2 wheels" in p for p in found), found
-    assert compute_version(dist, PROJECT)[0] is None
+    assert compute_version(dist, PROJECT).value is None
 
 
 def test_no_sdist(dist):
@@ -195,9 +199,9 @@ def test_file_name_and_metadata_versions_disagree(dist):
         "wheel",
         "(1.2.4) is not the version in its metadata (1.2.3)",
     )
-    version, errors = compute_version(dist, PROJECT)
-    assert version is None
-    assert errors == found
+    computed = compute_version(dist, PROJECT)
+    assert computed.value is None
+    assert texts(computed.problems) == found
 
 
 def test_sdist_and_wheel_versions_disagree(dist):
@@ -332,7 +336,7 @@ def test_several_licence_files_by_glob_pass(dist):
 def test_a_licence_glob_no_file_matches(dist):
     write_pair(dist, pep639_dist(dist))
     expected = sanity.Expected(**{**GLOBS.__dict__, "license_files": ["COPYING*"]})
-    found = sanity.check_dist(dist, expected, COMMIT).problems
+    found = texts(sanity.check_dist(dist, expected, COMMIT).problems)
     assert len(found) == 2 and all("no License-File: COPYING*" in p for p in found)
 
 
@@ -340,11 +344,14 @@ def test_a_declared_licence_file_the_archives_lack(dist):
     pair = pep639_dist(dist)
     del pair["wheel"][f"{PKG}-1.2.3.dist-info/licenses/NOTICE"], pair["sdist"]["NOTICE"]
     write_pair(dist, pair)
-    found = sanity.check_dist(dist, GLOBS, COMMIT).problems
+    problems_ = sanity.check_dist(dist, GLOBS, COMMIT).problems
+    found = texts(problems_)
     assert len(found) == 2, found
     assert all(
         "declares License-File: NOTICE, which it does not hold" in p for p in found
     )
+    assert all(p.fix == "rebuild with make dist" for p in problems_)
+    assert {p.where for p in problems_} == {p.name for p in dist.iterdir()}
 
 
 def test_wheel_console_script_points_elsewhere(dist):
@@ -398,7 +405,7 @@ def test_setuptools_scm_short_node_is_a_commit(dist):
     text = version_py("1.2.3").decode().replace(repr(COMMIT), repr("g" + COMMIT[:9]))
     scm_dist(dist, text, text)
     assert sanity.check_dist(dist, OTHER_FILE, COMMIT).problems == []
-    stale = sanity.check_dist(dist, OTHER_FILE, "f" * 40).problems
+    stale = texts(sanity.check_dist(dist, OTHER_FILE, "f" * 40).problems)
     assert len(stale) == 2 and all("dist/ is stale" in p for p in stale), stale
 
 
@@ -443,13 +450,14 @@ def test_sizes_over_lowered_thresholds(dist):
     only(result.warnings, "dist/ totals", "above 1.0 KB")
     result = sanity.check_dist(dist, EXPECTED, warn_total=10**9, max_file=500)
     assert len(result.problems) == 2, result.problems
-    assert all("per-file upload limit" in p for p in result.problems)
+    assert all("per-file upload limit" in p for p in texts(result.problems))
 
 
 def test_check_sizes_at_the_limits():
-    assert sanity.check_sizes({"a": 100}, warn_total=100, max_file=100) == ([], [])
-    problems_, warnings = sanity.check_sizes({"a": 101}, 100, 100)
-    assert len(problems_) == 1 and len(warnings) == 1
+    assert sanity.check_sizes({"a": 100}, warn_total=100, max_file=100) == Checked([])
+    sizes = sanity.check_sizes({"a": 101}, 100, 100)
+    assert len(sizes.problems) == 1 and len(sizes.value) == 1
+    assert sizes.problems[0].where == "a"
 
 
 def test_expected_from_this_project():

@@ -14,7 +14,7 @@ from typing import Dict, List
 
 import pytest
 
-from tests.release.helpers import add_to_release_check
+from tests.release.helpers import add_to_release_check, texts
 from tools.artifacts import secrets
 from tools.artifacts.archives import Archive, Member
 
@@ -102,7 +102,7 @@ def test_each_format_is_found_and_never_printed(name):
     token = make()
     text = f"# settings\n[upload]\nvalue = {token}\n"
     result = secrets.check_archive(archive("wheel", {f"{PKG}/conf.cfg": text}), [])
-    (problem,) = result.problems
+    (problem,) = texts(result.problems)
     assert problem.startswith(
         f"wheel {PKG}-1.2.3-py3-none-any.whl: {PKG}/conf.cfg:3: {kind}: "
     )
@@ -137,7 +137,7 @@ def test_clean_members_pass():
 )
 def test_file_names_that_hold_credentials(member):
     result = secrets.check_archive(archive("sdist", {member: "nothing to see\n"}), [])
-    (problem,) = result.problems
+    (problem,) = texts(result.problems)
     base = member.rsplit("/", 1)[-1]
     assert problem.startswith(f"sdist {PKG}-1.2.3.tar.gz: {member}: ")
     assert f"({base})" in problem and "delete it (git rm)" in problem
@@ -164,7 +164,7 @@ def test_an_allowlist_entry_allows_with_its_reason():
     members = {"tests/data/fake_key.txt": key, "tests/data/other.txt": key}
     allow = [secrets.Allow("tests/data/fake_*", "private key", "a fake key")]
     result = secrets.check_archive(archive("sdist", members), allow)
-    (problem,) = result.problems  # the entry allows one file, not the other
+    (problem,) = texts(result.problems)  # the entry allows one file, not the other
     assert "tests/data/other.txt:1: Private Key" in problem
     (allowed,) = result.allowed
     assert "tests/data/fake_key.txt:1: Private Key" in allowed
@@ -180,9 +180,10 @@ def test_the_allowlist_is_read_from_pyproject(project):
         + '  { member = "tests/y.pem", kind = "file name" },\n'
         + "]\n",
     )
-    entries, problems = secrets.load_allowlist(project.path)
-    assert entries == [secrets.Allow("tests/x.pem", "file name", "a CA bundle")]
-    (problem,) = problems
+    loaded = secrets.load_allowlist(project.path)
+    assert loaded.value == [secrets.Allow("tests/x.pem", "file name", "a CA bundle")]
+    (problem,) = texts(loaded.problems)
+    assert loaded.problems[0].where.endswith("allow-secrets, entry 2")
     assert "entry 2: needs member, kind and reason" in problem
 
 

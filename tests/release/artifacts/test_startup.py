@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.release.helpers import failed, output, passed
+from tests.release.helpers import failed, output, passed, texts
 from tools.artifacts import check, startup, toplevel
 from tools.artifacts.archives import Archive, Member
 
@@ -299,8 +299,9 @@ def test_an_allow_entry_needs_a_known_kind_and_a_reason(project):
             '  { member = "y.pth", kind = "pth file" },\n',
         )
     )
-    entries, problems = startup.load_allowlist(project.path)
-    assert [e.member for e in entries] == ["hatch_build.py"]
+    loaded = startup.load_allowlist(project.path)
+    problems = texts(loaded.problems)
+    assert [e.member for e in loaded.value] == ["hatch_build.py"]
     assert len(problems) == 2, problems
     assert "allow-startup, entry 2: needs member, kind and reason" in problems[0]
     assert "allow-startup: x.pth: kind 'pth' is none of 'pth file'" in problems[1]

@@ -1,5 +1,6 @@
 """The smoke job's attestation check: which commands, for which files."""
 
+from tests.release.helpers import texts
 from tools.publish import attestations as va
 
 SUMS = (
@@ -50,7 +51,7 @@ def test_testpypi_verifies_provenance_only():
 
 
 def test_arguments_are_checked_first():
-    assert va.check_arguments([], "me", "x") == [
+    assert texts(va.check_arguments([], "me", "x")) == [
         "SHA256SUMS lists no files: download the build artifact",
         '--repository "me" is not OWNER/REPO',
         '--workflow-ref "x" is not a workflow of me',

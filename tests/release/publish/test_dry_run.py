@@ -9,7 +9,7 @@ import time
 import pytest
 from packaging.version import Version
 
-from tests.release.helpers import stop_midway
+from tests.release.helpers import stop_midway, texts
 from tests.release.publish.conftest import NO_SUCH_DEPENDENCY
 from tests.release.publish.helpers import assert_server_gone, run_script, server_of
 from tools.publish import dry_run as publish_dry_run
@@ -99,11 +99,11 @@ def test_verify_listing_catches_a_missing_file_and_another_sha256(
     ]
     shutil.copy2(wheel[0], server.packages / wheel[0].name)
     version = Version("1.2.3")
-    assert publish_dry_run.verify_listing(server.simple_url, files, version) == [
-        f"{sdist[0].name} is not listed on {server.simple_url}"
-    ]
+    missing = publish_dry_run.verify_listing(server.simple_url, files, version)
+    assert texts(missing) == [f"{sdist[0].name} is not listed on {server.simple_url}"]
+    assert missing[0].where == sdist[0].name
     (server.packages / sdist[0].name).write_bytes(b"not the built sdist")
-    assert publish_dry_run.verify_listing(server.simple_url, files, version) == [
+    assert texts(publish_dry_run.verify_listing(server.simple_url, files, version)) == [
         f"{sdist[0].name} on {server.simple_url} has another SHA-256"
     ]
     shutil.copy2(sdist[0], server.packages / sdist[0].name)

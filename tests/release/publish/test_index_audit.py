@@ -54,6 +54,7 @@ from tests.release.helpers import (
     failed,
     new_project,
     passed,
+    texts,
 )
 from tests.release.publish.real_assets import DIGEST, SDIST, RealAssets
 from tools.publish import index_audit
@@ -644,9 +645,10 @@ def test_download_refuses_other_bytes_than_listed(tmp_path):
     def get(url, timeout):
         return index_audit.Answer(url, 200, "application/octet-stream", b"other")
 
-    paths, found = index_audit.download([item], tmp_path / "dl", get, 1)
-    assert paths == {}
-    assert found == [
+    fetched = index_audit.download([item], tmp_path / "dl", get, 1)
+    assert fetched.value == {}
+    assert fetched.problems[0].where == SDIST
+    assert texts(fetched.problems) == [
         f"{SDIST} downloaded from {item.url} has SHA-256 "
         f"{hashlib.sha256(b'other').hexdigest()} but the index lists {item.sha256}: "
         "the index serves other bytes than it lists; report it to the index's "
@@ -663,12 +665,10 @@ def test_a_file_the_tag_does_not_build_is_named(tmp_path):
     found = index_audit.compare_rebuild(
         served, {extra: tmp_path / extra}, {SDIST: tmp_path / SDIST}, "v0.0.19", "yank"
     )
-    assert found == {
-        extra: (
-            "not made by the tag",
-            [
-                f"{extra} is on the index but a build of tag v0.0.19 does not make it "
-                f"(it makes {SDIST}): no build of this repository produced it; yank"
-            ],
-        )
-    }
+    assert list(found) == [extra]
+    assert found[extra].value == "not made by the tag"
+    assert texts(found[extra].problems) == [
+        f"{extra} is on the index but a build of tag v0.0.19 does not make it "
+        f"(it makes {SDIST}): no build of this repository produced it; yank"
+    ]
+    assert found[extra].problems[0].fix == "yank"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from tests.release.helpers import texts
 from tools.common import sha256
 from tools.publish import dry_run as publish_dry_run
 from tools.publish import existing, index_check
@@ -283,12 +284,16 @@ def test_a_file_added_to_a_release_older_than_14_days_is_refused():
         now = oldest + timedelta(days=15)
         found = existing.compare(built, there, url, "sampleproject 1.3.0", now)
         assert found.to_upload == []
-        assert found.problems == [
+        assert texts(found.problems) == [
             f"sampleproject 1.3.0 has been on {url} since 2019-05-28 20:23 UTC "
             f"(15 days ago) and {label} refuses new files on a release older than "
             "14 days, so sampleproject-1.3.0-py3-none-any.whl cannot be added to it: "
             "bump the version and publish all its files as a new release"
         ]
+        assert found.problems[0].fix == (
+            "bump the version and publish all its files as a new release"
+        )
+        assert found.problems[0].where == "sampleproject 1.3.0"
 
 
 def test_a_young_release_another_index_or_nothing_missing_passes():
@@ -336,7 +341,7 @@ def test_the_upload_guard_reads_upload_times_from_the_index(good_dist):
     assert asked == [f"{url}glyph-phase-engine/"]
     assert plan.to_upload == []  # the sdist is there, the wheel may not be added
     assert [p.name for p in plan.skipped] == [SDIST]
-    (problem,) = plan.problems
+    (problem,) = texts(plan.problems)
     assert problem.startswith(f"glyph-phase-engine 1.2.3 has been on {url} since 2019")
     assert "(20 days ago) and PyPI refuses new files on a release older" in problem
     assert f"so {WHEEL} cannot be added to it" in problem
@@ -360,7 +365,7 @@ def test_an_index_without_sha256_cannot_prove_a_file_identical(good_dist):
         sorted(good_dist.iterdir()), "http://x/simple/", get=answer
     )
     assert plan.to_upload == []
-    (problem,) = plan.problems
+    (problem,) = texts(plan.problems)
     assert re.match(
         rf"{WHEEL} is on http://x/simple/, which gives no SHA-256 for it: whether it "
         rf"is this build cannot be told; compare it by hand \(this build's is "

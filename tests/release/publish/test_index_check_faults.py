@@ -11,6 +11,7 @@ import shutil
 import pytest
 
 from tests.release.publish.helpers import FakeClock
+from tools.common import Checked
 from tools.publish import index_check, smoke
 from tools.publish.dry_run import USERNAME, free_port
 
@@ -138,10 +139,10 @@ def test_a_wrong_index_address_is_refused(start_index, install, capsys):
 
 
 def upload(server, dist, password=None):
-    files, problems = index_check.dist_files(dist)
-    assert problems == []
+    found = index_check.dist_files(dist)
+    assert found.problems == []
     return index_check.upload(
-        files,
+        found.value,
         server.url,
         server.simple_url,
         username=USERNAME,
@@ -185,7 +186,7 @@ def test_an_upload_refused_as_existing_says_to_compare_the_bytes(
 
     def lagging(*args):  # the page lists nothing before the upload, then all
         calls.append(args)
-        return ([], None) if len(calls) == 1 else real(*args)
+        return Checked([]) if len(calls) == 1 else real(*args)
 
     monkeypatch.setattr(index_check, "look_up", lagging)
     assert upload(server, good_dist) == 1

@@ -17,9 +17,11 @@ import json
 
 import pytest
 
+from tests.release.helpers import texts
 from tests.release.publish import real_assets as pinned
 from tests.release.publish.helpers import answer
 from tests.release.publish.real_assets import DIGEST, SDIST, RealAssets
+from tools.common import Checked
 from tools.publish.provenance import check_provenance, provenance_of
 
 REPO = "trailofbits/pypi-attestations"
@@ -35,36 +37,32 @@ def document(real_assets: RealAssets) -> bytes:
 def test_the_real_provenance_verifies_offline(monkeypatch, document):
     # No network: a verifier that tried to refresh its trust root would fail.
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    cell, problems = check_provenance(
-        SDIST, DIGEST, document, REPO, "release.yml", "v0.0.19"
-    )
-    assert (cell, problems) == ("verified (release.yml @ 08802efe1f8e)", [])
+    checked = check_provenance(SDIST, DIGEST, document, REPO, "release.yml", "v0.0.19")
+    assert checked == Checked("verified (release.yml @ 08802efe1f8e)")
 
 
 @pytest.mark.network
 def test_a_dev_build_may_come_from_any_ref(document):
-    cell, problems = check_provenance(
-        SDIST, DIGEST, document, REPO, "release.yml", None
-    )
-    assert problems == [] and cell.startswith("verified")
+    checked = check_provenance(SDIST, DIGEST, document, REPO, "release.yml", None)
+    assert checked.ok and checked.value.startswith("verified")
 
 
 @pytest.mark.network
 def test_another_file_name_does_not_verify(document):
     """Same bytes under another name: the subject names the real file."""
     other = "pypi_attestations-0.0.19-py3-none-any.whl"
-    cell, problems = check_provenance(
-        other, DIGEST, document, REPO, "release.yml", None
-    )
-    assert cell == "not verified"
+    checked = check_provenance(other, DIGEST, document, REPO, "release.yml", None)
+    cell, problems = checked.value, texts(checked.problems)
+    assert cell == "not verified" and checked.problems[0].where == other
     assert problems[0].startswith(f"{other}: its attestation by https://github.com/")
     assert "subject does not match distribution name" in problems[0]
 
 
 def test_not_a_provenance_object():
-    cell, problems = check_provenance(
+    checked = check_provenance(
         SDIST, DIGEST, b'{"version": 1}', REPO, "release.yml", None
     )
+    cell, problems = checked.value, texts(checked.problems)
     assert cell == "invalid"
     assert problems[0].startswith(
         f"{SDIST}: the index's provenance is not a PEP 740 provenance object ("
@@ -75,10 +73,10 @@ def test_not_a_provenance_object():
 def test_a_provenance_without_attestations(document):
     parsed = json.loads(document)
     parsed["attestation_bundles"][0]["attestations"] = []
-    cell, problems = check_provenance(
+    checked = check_provenance(
         SDIST, DIGEST, json.dumps(parsed).encode(), REPO, "release.yml", None
     )
-    assert (cell, problems) == (
+    assert (checked.value, texts(checked.problems)) == (
         "empty",
         [f"{SDIST}: its provenance holds no attestation"],
     )
@@ -90,10 +88,11 @@ def test_provenance_of_tells_none_from_an_error():
     def get(status):
         return lambda u, timeout, accept: answer(status, b"{}")
 
-    assert provenance_of(None, get(200), 1) == (None, None)
-    assert provenance_of(url, get(200), 1) == (b"{}", None)
-    assert provenance_of(url, get(404), 1) == (None, None)
-    assert provenance_of(url, get(500), 1) == (None, f"HTTP 500 on {url}")
+    assert provenance_of(None, get(200), 1) == Checked(None)
+    assert provenance_of(url, get(200), 1) == Checked(b"{}")
+    assert provenance_of(url, get(404), 1) == Checked(None)
+    failed = provenance_of(url, get(500), 1)
+    assert failed.value is None and texts(failed.problems) == [f"HTTP 500 on {url}"]
 
 
 def test_the_pinned_sdist_is_checked_in_the_cache_and_from_pip(tmp_path, monkeypatch):

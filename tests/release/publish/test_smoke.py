@@ -9,10 +9,11 @@ import time
 import pytest
 from packaging.version import Version
 
-from tests.release.helpers import add_dependency, stop_midway
+from tests.release.helpers import add_dependency, stop_midway, texts
 from tests.release.publish.conftest import tagged_build
 from tests.release.publish.helpers import FakeClock, answer
 from tools.artifacts import environments
+from tools.artifacts.archives import DistKind
 from tools.publish import fetch, index_check, smoke
 from tools.publish.index_check import Kind
 
@@ -174,7 +175,9 @@ def test_import_report_checks_version_metadata_and_location(tmp_path):
     assert environments.check_import_report(no_version, V, venv, TARGET) == []
     package = {"version": "9.9.9", "file": "/src/x/__init__.py"}
     bad = {"metadata": "1.2.4", "packages": {"glyph_phase_engine": package}}
-    assert environments.check_import_report(bad, V, venv, TARGET) == [
+    found = environments.check_import_report(bad, V, venv, TARGET)
+    assert [p.where for p in found] == [PROJECT] + ["glyph_phase_engine"] * 2
+    assert texts(found) == [
         "the installed metadata says version 1.2.4 but the file name says 1.2.3",
         "glyph_phase_engine.__version__ is 9.9.9 but the file name says 1.2.3",
         f"glyph_phase_engine was imported from /src/x/__init__.py, "
@@ -186,7 +189,7 @@ def test_cli_version_must_name_the_built_version():
     check = environments.check_cli_version
     assert check("glyph-phase-engine 1.2.3 (commit abc)\n", V, "g") == []
     assert check("tool, version v1.2.3.0\n", V, "g") == []
-    assert check("glyph-phase-engine 1.2.4\n", V, "g") == [
+    assert texts(check("glyph-phase-engine 1.2.4\n", V, "g")) == [
         "'g --version' printed 'glyph-phase-engine 1.2.4', which does not name "
         "version 1.2.3"
     ]
@@ -202,7 +205,7 @@ def test_every_console_script_answers_help_and_version():
     target = environments.Target(PROJECT, ("glyph_phase_engine",), ("a", "b", "c"))
     good = {"scripts": {"a": script(), "b": script(version=(2, "no such option")),
                         "c": script()}}  # fmt: skip
-    assert environments.check_scripts(good, V, target) == (
+    assert environments.check_scripts(good, V, target) == environments.ScriptsResult(
         [],
         ["'a --help' and '--version'", "'b --help'", "'c --help' and '--version'"],
         "",
@@ -210,8 +213,10 @@ def test_every_console_script_answers_help_and_version():
     trace = "Traceback (most recent call last):\nAttributeError: no main"
     c = script(version=(0, "c 9.9"), executable=False)
     bad = {"scripts": {"a": script(help=(1, trace)), "b": None, "c": c}}
-    problems, worked, detail = environments.check_scripts(bad, V, target)
-    assert problems == [
+    result = environments.check_scripts(bad, V, target)
+    problems, worked, detail = result.problems, result.worked, result.detail
+    assert [p.where for p in problems] == ["a", "b", "c", "c"]
+    assert texts(problems) == [
         "'a --help' failed: AttributeError: no main",
         "console script b is not installed (pyproject.toml [project.scripts] "
         "lists it)",
@@ -271,6 +276,7 @@ def test_every_claimed_python_found_and_the_missing_ones_skipped():
     chosen, skipped = smoke.choose_pythons(CLAIMED, FOUND)
     assert (minors(chosen), skipped) == (["3.8", "3.9", "3.13"], ["3.14"])
     assert chosen[0] == environments.Interpreter("3.8", "/p/3.8")
+    assert smoke.choose_pythons(CLAIMED, FOUND).missing == ["3.14"]
     chosen, skipped = smoke.choose_pythons(CLAIMED, FOUND, "newest")
     assert (minors(chosen), skipped) == (["3.13"], [])
     chosen, skipped = smoke.choose_pythons(CLAIMED, FOUND, "3.9, 3.14")
@@ -284,16 +290,16 @@ def test_the_wheel_goes_everywhere_the_sdist_to_the_oldest_and_newest(tmp_path):
     chosen, _ = smoke.choose_pythons(CLAIMED, FOUND)
     wheel, sdist = tmp_path / WHEEL, tmp_path / "glyph_phase_engine-1.2.3.tar.gz"
     plan = smoke.plan_jobs([wheel, sdist], chosen)
-    assert [(j.kind, j.interpreter.minor) for j in plan] == [
+    assert [(j.kind.value, j.interpreter.minor) for j in plan] == [
         ("sdist", "3.8"), ("sdist", "3.13"),
         ("wheel", "3.8"), ("wheel", "3.9"), ("wheel", "3.13"),
     ]  # fmt: skip
     one = smoke.plan_jobs([wheel, sdist], chosen[:1])
-    assert [(j.kind, j.interpreter.minor) for j in one] == [
+    assert [(j.kind.value, j.interpreter.minor) for j in one] == [
         ("sdist", "3.8"), ("wheel", "3.8")
     ]  # fmt: skip
     assert [j.kind for j in smoke.plan_jobs([wheel, sdist], chosen, False)] == [
-        "wheel"
+        DistKind.WHEEL
     ] * 3
 
 

@@ -21,7 +21,8 @@ def test_setup_defaults_pass():
 )
 def test_setup_rejects(args, words):
     (problem,) = ai.check_setup(*args)
-    assert words in problem
+    assert words in str(problem)
+    assert problem.where and problem.where in str(problem)
 
 
 def test_build_verify_defaults_pass():
@@ -48,7 +49,8 @@ def test_build_verify_defaults_pass():
 )
 def test_build_verify_rejects(args, words):
     (problem,) = ai.check_build_verify(*args)
-    assert words in problem
+    assert words in str(problem)
+    assert problem.where and problem.where in str(problem)
 
 
 def test_smoke_install_passes_one_source():
@@ -69,7 +71,8 @@ def test_smoke_install_passes_one_source():
 )
 def test_smoke_install_rejects(args, words):
     (problem,) = ai.check_smoke_install(*args)
-    assert words in problem
+    assert words in str(problem)
+    assert problem.where and problem.where in str(problem)
 
 
 def test_main_prints_one_error_per_problem(capsys):

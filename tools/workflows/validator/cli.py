@@ -22,7 +22,8 @@ def by_theme() -> List[Rule]:
 
 def check_repo(repo: Repo) -> List[Problem]:
     """Every problem every rule finds in ``repo``, sorted, each once."""
-    return sorted({p for each in RULES.values() for p in each(repo)})
+    found = {p for each in RULES.values() for p in each(repo)}
+    return sorted(found, key=Problem.sort_key)
 
 
 def check_all(root: Path) -> List[Problem]:

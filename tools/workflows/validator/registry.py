@@ -8,21 +8,32 @@ rule. ``--rules`` and the count of rules come from :data:`RULES`.
 """
 
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Union
+from typing import Callable, Dict, Iterable, List, Tuple, Union
+
+from tools import common
 
 from .expressions import ExpressionError, Unknown
 from .repo import Doc, Repo
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One line of the report: ``path:line: rule: what; fix``."""
+@dataclass(frozen=True)
+class Problem(common.Problem):
+    """The tooling's :class:`~tools.common.Problem`, found by a rule in a file.
 
-    path: str
-    line: int
-    rule: str
-    what: str
-    fix: str
+    ``where`` is the file's path; beside it, the ``line`` and the ``rule`` that
+    found it. One line of the report: ``path:line: rule: what; fix``.
+    """
+
+    line: int = 1
+    rule: str = ""
+
+    @property
+    def path(self) -> str:
+        return self.where
+
+    def sort_key(self) -> Tuple[str, int, str, str, str]:
+        """The report's order: by file, line, rule, then text."""
+        return (self.where, self.line, self.rule, self.what, self.fix)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.rule}: {self.what}; {self.fix}"
@@ -46,7 +57,7 @@ class Rule:
         self, where: Union[Doc, str], line: int, what: str, fix: str
     ) -> Problem:
         path = where.path if isinstance(where, Doc) else where
-        return Problem(path, max(line, 1), self.name, what, fix)
+        return Problem(what, fix, path, max(line, 1), self.name)
 
     def unreadable(
         self, where: Union[Doc, str], line: int, text: str, error: ExpressionError
