@@ -26,7 +26,7 @@ import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from packaging.metadata import parse_email
 from packaging.utils import canonicalize_name
@@ -76,36 +76,113 @@ class Target:
         )
 
 
+@dataclass(frozen=True)
+class PackageSeen:
+    """An imported package, as the probe saw it: its file and __version__."""
+
+    file: str
+    version: Optional[str]
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    """A console script run with one option: its exit code and output tail."""
+
+    code: int
+    output: str
+
+
+@dataclass(frozen=True)
+class ScriptSeen:
+    """An installed console script: its ``#!`` line, mode and two runs."""
+
+    first_line: str
+    executable: bool
+    help: ScriptRun
+    version: ScriptRun
+
+
+@dataclass(frozen=True)
+class ProbeReport:
+    """What the install probe (:mod:`tools.artifacts.probe`) reported, read
+    once and checked for shape, and the installed metadata's version (read
+    from the environment's files, not by the probe)."""
+
+    metadata: Optional[str]
+    packages: Dict[str, PackageSeen] = field(default_factory=dict)
+    scripts: Dict[str, Optional[ScriptSeen]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, data: object, metadata: Optional[str]) -> "ProbeReport":
+        """The probe's JSON object; ValueError if it is not the probe's shape."""
+        try:
+            top = _mapping(data)
+            packages = {
+                str(name): PackageSeen(
+                    str(_mapping(seen)["file"]), _optional_text(seen["version"])
+                )
+                for name, seen in _mapping(top.get("packages", {})).items()
+            }
+            scripts = {
+                str(name): None if seen is None else _script(_mapping(seen))
+                for name, seen in _mapping(top.get("scripts", {})).items()
+            }
+        except KeyError as exc:
+            raise ValueError(f"no {exc} in the report") from None
+        return cls(metadata, packages, scripts)
+
+
+def _mapping(value: object) -> Dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"not an object: {value!r}")
+    return value
+
+
+def _optional_text(value: object) -> Optional[str]:
+    return None if value is None else str(value)
+
+
+def _run(value: object) -> ScriptRun:
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)):
+        raise ValueError(f"not [exit code, output]: {value!r}")
+    return ScriptRun(value[0], str(value[1]))
+
+
+def _script(seen: Dict[str, Any]) -> ScriptSeen:
+    return ScriptSeen(
+        str(seen["first_line"]),
+        bool(seen["executable"]),
+        _run(seen["help"]),
+        _run(seen["version"]),
+    )
+
+
 def check_import_report(
-    report: Mapping[str, object], expected: Version, venv: Path, target: Target
+    report: ProbeReport, expected: Version, venv: Path, target: Target
 ) -> List[Problem]:
     """Problems with what the installed packages said about themselves."""
     problems = []
-    metadata = report.get("metadata")
-    if _version(metadata) != expected:
+    if _version(report.metadata) != expected:
         problems.append(
             Problem(
-                f"the installed metadata says version {metadata} but the file "
-                f"name says {expected}",
+                f"the installed metadata says version {report.metadata} but the "
+                f"file name says {expected}",
                 "",
                 target.name,
             )
         )
-    packages = report.get("packages")
-    packages = packages if isinstance(packages, dict) else {}
     for name in target.packages:
-        seen = packages.get(name) or {}
-        stated = seen.get("version")
-        if stated is not None and _version(stated) != expected:
+        seen = report.packages.get(name, PackageSeen("", None))
+        if seen.version is not None and _version(seen.version) != expected:
             problems.append(
                 Problem(
-                    f"{name}.__version__ is {stated} but the file name says "
+                    f"{name}.__version__ is {seen.version} but the file name says "
                     f"{expected}",
                     "",
                     name,
                 )
             )
-        location = Path(str(seen.get("file", ""))).resolve()
+        location = Path(seen.file).resolve()
         if venv.resolve() not in location.parents:
             problems.append(
                 Problem(
@@ -172,16 +249,14 @@ class ScriptsResult:
 
 
 def check_scripts(
-    report: Mapping[str, object], expected: Version, target: Target
+    report: ProbeReport, expected: Version, target: Target
 ) -> ScriptsResult:
     """The console scripts: each installed, executable, with a ``#!`` line;
     ``--help`` exits 0; ``--version`` exits 0 naming the built version, or 2
     (no such option: ``--help`` is enough)."""
-    scripts = report.get("scripts")
-    scripts = scripts if isinstance(scripts, dict) else {}
     result = ScriptsResult()
     for name in target.scripts:
-        seen = scripts.get(name)
+        seen = report.scripts.get(name)
         if not seen:
             result.problems.append(
                 Problem(
@@ -192,18 +267,16 @@ def check_scripts(
                 )
             )
             continue
-        if not seen.get("executable") or not str(seen.get("first_line")).startswith(
-            "#!"
-        ):
+        if not seen.executable or not seen.first_line.startswith("#!"):
             what = f"console script {name} is not an executable with #!"
             result.problems.append(Problem(what, "", name))
-        code, out = seen["help"]
+        code, out = seen.help.code, seen.help.output
         if code != 0:
             line = last_line(out) or f"exit code {code}"
             result.problems.append(Problem(f"'{name} --help' failed: {line}", "", name))
             result.detail += out
             continue
-        code, out = seen["version"]
+        code, out = seen.version.code, seen.version.output
         if code == USAGE_ERROR:  # no --version: --help is enough
             result.worked.append(f"'{name} --help'")
         elif code != 0:
@@ -516,15 +589,19 @@ class Sandbox:
         argv = [str(self.python), "-I", str(PROBE), json.dumps(asked)]
         result = self.run(argv, "import")
         try:
-            report = json.loads(last_line(result.stdout))
-        except ValueError:
-            raise SmokeFailure("import printed no report", result.stdout) from None
-        report["metadata"] = installed_version(self.venv, target.name)
+            report = ProbeReport.read(
+                json.loads(last_line(result.stdout)),
+                installed_version(self.venv, target.name),
+            )
+        except ValueError as exc:
+            raise SmokeFailure(
+                f"import printed no report the smoke can read ({exc})", result.stdout
+            ) from None
         problems = check_import_report(report, expected, self.venv, target)
         scripts = check_scripts(report, expected, target)
         problems += scripts.problems
         if problems:
             raise SmokeFailure("; ".join(map(str, problems)), scripts.detail)
-        text = f"imports {', '.join(target.packages)} {report['metadata']}"
+        text = f"imports {', '.join(target.packages)} {report.metadata}"
         worked = scripts.worked
         return text + (f"; {', '.join(worked)} work" if worked else "")

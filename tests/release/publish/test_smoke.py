@@ -167,14 +167,15 @@ def test_simple_pages_give_file_names_and_hashes():
 def test_import_report_checks_version_metadata_and_location(tmp_path):
     venv = tmp_path / "venv"
     inside = str(venv / "lib" / "site-packages" / "glyph_phase_engine" / "__init__.py")
+    read = environments.ProbeReport.read
     package = {"version": "1.2.3.0", "file": inside}
-    good = {"metadata": "1.2.3", "packages": {"glyph_phase_engine": package}}
+    good = read({"packages": {"glyph_phase_engine": package}}, "1.2.3")
     assert environments.check_import_report(good, V, venv, TARGET) == []
-    no_version = {"metadata": "1.2.3", "packages": {"glyph_phase_engine": {
-        "version": None, "file": inside}}}  # fmt: skip
+    no_version = read({"packages": {"glyph_phase_engine": {
+        "version": None, "file": inside}}}, "1.2.3")  # fmt: skip
     assert environments.check_import_report(no_version, V, venv, TARGET) == []
     package = {"version": "9.9.9", "file": "/src/x/__init__.py"}
-    bad = {"metadata": "1.2.4", "packages": {"glyph_phase_engine": package}}
+    bad = read({"packages": {"glyph_phase_engine": package}}, "1.2.4")
     found = environments.check_import_report(bad, V, venv, TARGET)
     assert [p.where for p in found] == [PROJECT] + ["glyph_phase_engine"] * 2
     assert texts(found) == [
@@ -203,8 +204,9 @@ def script(help=(0, "usage: g"), version=(0, "g 1.2.3"), executable=True):
 
 def test_every_console_script_answers_help_and_version():
     target = environments.Target(PROJECT, ("glyph_phase_engine",), ("a", "b", "c"))
-    good = {"scripts": {"a": script(), "b": script(version=(2, "no such option")),
-                        "c": script()}}  # fmt: skip
+    read = environments.ProbeReport.read
+    good = read({"scripts": {"a": script(), "b": script(version=(2, "no such option")),
+                             "c": script()}}, "1.2.3")  # fmt: skip
     assert environments.check_scripts(good, V, target) == environments.ScriptsResult(
         [],
         ["'a --help' and '--version'", "'b --help'", "'c --help' and '--version'"],
@@ -212,7 +214,7 @@ def test_every_console_script_answers_help_and_version():
     )
     trace = "Traceback (most recent call last):\nAttributeError: no main"
     c = script(version=(0, "c 9.9"), executable=False)
-    bad = {"scripts": {"a": script(help=(1, trace)), "b": None, "c": c}}
+    bad = read({"scripts": {"a": script(help=(1, trace)), "b": None, "c": c}}, None)
     result = environments.check_scripts(bad, V, target)
     problems, worked, detail = result.problems, result.worked, result.detail
     assert [p.where for p in problems] == ["a", "b", "c", "c"]
@@ -224,6 +226,22 @@ def test_every_console_script_answers_help_and_version():
         "'c --version' printed 'c 9.9', which does not name version 1.2.3",
     ]
     assert detail == trace and worked == ["'c --help' and '--version'"]
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ([], "not an object"),
+        ({"packages": {"p": {"version": "1"}}}, "no 'file' in the report"),
+        ({"packages": {"p": "x"}}, "not an object: 'x'"),
+        ({"scripts": {"g": {**script(), "help": "usage"}}}, "not [exit code, output]"),
+        ({"scripts": {"g": {**script(), "help": ["0", ""]}}}, "not [exit code"),
+    ],
+)
+def test_a_report_not_shaped_as_the_probe_writes_it_is_refused(data, words):
+    with pytest.raises(ValueError) as refused:
+        environments.ProbeReport.read(data, "1.2.3")
+    assert words in str(refused.value)
 
 
 def test_the_regular_index_is_the_installers_own():
