@@ -387,6 +387,7 @@ def adopted(tmp_path_factory) -> Project:
 
 
 @pytest.mark.e2e
+@pytest.mark.network  # make adopt locks the target's build requirements
 @pytest.mark.parametrize("dev", [False, True], ids=["tag", "dev"])
 def test_the_shapes_of_real_projects_pass_release_check(adopted, dev):
     result = adopted.make("release-check", *(["DEV=1"] if dev else []))
