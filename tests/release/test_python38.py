@@ -48,10 +48,13 @@ def test_sdist_builds_and_installs_on_the_oldest_python(copy, request, tmp_path)
     with tarfile.open(sdist) as archive:
         archive.extractall(tmp_path / "sdist", **safe)
     (source,) = (tmp_path / "sdist").iterdir()
-    # The build environment of the lock, made with that Python (its pins for 3.8).
+    # The build environment of the lock, made with that Python (its pins for
+    # 3.8): the one make dist keeps for this lock and Python, or a new one.
     env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
     build_lock = released.path / lock.BUILD_LOCK
-    python = dist.make_build_env(build_lock, tmp_path / "env", exe, env)
+    python = dist.kept_build_env(build_lock, env, exe) or dist.make_build_env(
+        build_lock, tmp_path / "env", exe, env
+    )
     built = subprocess.run(
         dist.build_command(source, out, python, "--wheel"),
         cwd=tmp_path,
@@ -64,7 +67,7 @@ def test_sdist_builds_and_installs_on_the_oldest_python(copy, request, tmp_path)
     assert wheel.name == "glyph_phase_engine-1.2.3-py3-none-any.whl"
 
     venv = tmp_path / "venv"
-    subprocess.run([exe, "-m", "venv", str(venv)], check=True)
+    subprocess.run([uv(), "venv", "-q", "--python", exe, str(venv)], check=True)
     python = venv / "bin" / "python"
     # The wheel just built, its dependencies from the regular index (the
     # user's configuration, untouched).
