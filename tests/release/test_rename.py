@@ -82,9 +82,10 @@ def rename(root: Path, old: str, new: str) -> None:
 
 
 def test_a_renamed_project_passes_release_check(project):
-    """The release path of a renamed copy (its pretend-version variable is
-    checked below; release-check DEV=1 of a project named otherwise than this
-    one runs in test_adopt.py's shapes test)."""
+    """A renamed copy: its development build (the pretend version reaches
+    hatch-vcs through the renamed project's own variable), then release-check
+    on a tag (release-check DEV=1 of a project named otherwise than this one
+    runs in test_adopt.py's shapes test)."""
     old = facts.load(project.path).name
     new = "tidal-rune-kit"
     rename(project.path, old, new)
@@ -95,6 +96,14 @@ def test_a_renamed_project_passes_release_check(project):
     # The tooling is byte for byte the original's.
     diff = project.git("diff", "--stat", "HEAD~1", "--", TOOLING)
     assert diff == ""
+
+    dev = project.make("dist", "DEV=1")
+    assert dev.returncode == 0, dev.stdout + dev.stderr
+    version = project.run("python", "-m", "tools.artifacts.dist", "--show-version")
+    assert "+" not in version.stdout and ".dev" in version.stdout, version.stdout
+    assert (
+        project.path / "dist" / f"tidal_rune_kit-{version.stdout.strip()}.tar.gz"
+    ).exists()
 
     project.tag("v3.1.4")
     release = project.make("release-check")

@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -59,18 +60,30 @@ def test_the_mypy_hook_taking_the_newest_packaging_fails_validate(tmp_path):
     )
 
 
-def kept_folder(rev: str, hook) -> Path:
+def kept_folder(rev: str, hook, tmp_path: Path) -> Path:
     """Where the hook's environment, copy and mypy cache are kept between
     runs: beside the interpreter running the tests (the tox env), one folder
-    per mypy rev and dependency list, so a changed hook starts from nothing.
+    per mypy rev, dependency list and day; outside a virtual environment,
+    nothing is kept.
 
-    mypy's incremental cache checks every file it uses (size, mtime, then
-    hash), so a warm cache changes how fast the hook runs, never its verdict;
-    a fresh clone (CI) runs it cold.
+    The day is in the key because the hook's dependencies pin the direct
+    packages only: pre-commit installs afresh each time, so a new release of
+    a transitive one must reach this test within a day, not when the tox env
+    happens to be made again. mypy's incremental cache checks every file it
+    uses (size, mtime, then hash), so a warm cache changes how fast the hook
+    runs, never its verdict; a fresh clone (CI) runs it cold.
     """
-    key = json.dumps([rev, sorted(map(str, hook["additional_dependencies"]))])
+    if sys.prefix == sys.base_prefix:
+        return tmp_path / "mypy-hook"
+    key = json.dumps(
+        [rev, sorted(map(str, hook["additional_dependencies"])), time.strftime("%F")]
+    )
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return Path(sys.prefix) / "mypy-hook" / digest
+    home = Path(sys.prefix) / "mypy-hook"
+    for old in home.glob("*") if home.is_dir() else []:
+        if old.name != digest:  # another day's or another hook's
+            shutil.rmtree(old, ignore_errors=True)
+    return home / digest
 
 
 def hook_environment(folder: Path, rev: str, hook, env) -> Path:
@@ -113,11 +126,11 @@ def copy_of_the_files(copy: Path) -> None:
 
 @pytest.mark.e2e
 @pytest.mark.network
-def test_the_mypy_hook_runs():
+def test_the_mypy_hook_runs(tmp_path):
     rev, hook = mypy_hook()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
     env["UV_INDEX_URL"] = "https://pypi.org/simple/"
-    folder = kept_folder(rev, hook)
+    folder = kept_folder(rev, hook, tmp_path)
     with open_lock(folder):
         bin_dir = hook_environment(folder, rev, hook, env)
         copy_of_the_files(folder / "copy")

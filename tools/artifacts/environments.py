@@ -121,11 +121,11 @@ class ProbeReport:
                 str(name): PackageSeen(
                     str(_mapping(seen)["file"]), _optional_text(seen["version"])
                 )
-                for name, seen in _mapping(top.get("packages", {})).items()
+                for name, seen in _mapping(top["packages"]).items()
             }
             scripts = {
                 str(name): None if seen is None else _script(_mapping(seen))
-                for name, seen in _mapping(top.get("scripts", {})).items()
+                for name, seen in _mapping(top["scripts"]).items()
             }
         except KeyError as exc:
             raise ValueError(f"no {exc} in the report") from None
@@ -588,11 +588,9 @@ class Sandbox:
         }
         argv = [str(self.python), "-I", str(PROBE), json.dumps(asked)]
         result = self.run(argv, "import")
+        metadata = installed_version(self.venv, target.name)
         try:
-            report = ProbeReport.read(
-                json.loads(last_line(result.stdout)),
-                installed_version(self.venv, target.name),
-            )
+            report = ProbeReport.read(json.loads(last_line(result.stdout)), metadata)
         except ValueError as exc:
             raise SmokeFailure(
                 f"import printed no report the smoke can read ({exc})", result.stdout

@@ -188,6 +188,41 @@ def check_build_lock(root: Path = ROOT, lock: str = BUILD_LOCK) -> List[Problem]
     return problems
 
 
+def check_tools_lock(root: Path = ROOT) -> List[Problem]:
+    """tools.txt pins every requirement of tools.in at a version it allows
+    (make adopt copies the pair: an edited tools.in that was never re-pinned
+    would bring tools the pipeline's tests never ran)."""
+    source = f"{TOOLS_LOCK[:-4]}.in"
+    try:
+        pins = read_lock(root, TOOLS_LOCK)
+        lines = (root / source).read_text(encoding="utf-8").splitlines()
+    except (LockError, OSError) as exc:
+        return [Problem(str(exc), "", TOOLS_LOCK)]
+    problems = []
+    for number, line in enumerate(lines, 1):
+        text = line.split("#", 1)[0].strip()
+        if not text or text.startswith("-"):
+            continue
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue  # uv says what is wrong when it pins
+        pinned = pins_of(pins, req.name)
+        if not pinned or not all(
+            req.specifier.contains(pin.version, prereleases=True) for pin in pinned
+        ):
+            have = ", ".join(str(pin) for pin in pinned) or "nothing"
+            problems.append(
+                Problem(
+                    f"{TOOLS_LOCK} pins {have} for {text!r} of {source} (line "
+                    f"{number})",
+                    f"{FIX} re-pins it from {source}",
+                    f"{source}:{number}",
+                )
+            )
+    return problems
+
+
 def check_bootstrap(root: Path = ROOT) -> List[Problem]:
     """bootstrap.txt installs the uv of tools.txt, hash-pinned."""
     try:
@@ -304,11 +339,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error("--build-only re-pins a lock: use it with --write")
     if args.write and report(write_locks(ROOT, args.build_only), "lock"):
         return 1
-    problems = check_build_lock(ROOT) + check_bootstrap(ROOT)
+    problems = check_build_lock(ROOT) + check_tools_lock(ROOT) + check_bootstrap(ROOT)
     if report(problems, "locks"):
         return 1
     print(
         f"locks: passed: {BUILD_LOCK} pins [build-system] requires; "
+        f"{TOOLS_LOCK} pins {TOOLS_LOCK[:-4]}.in; "
         f"{BOOTSTRAP_LOCK} pins the uv of {TOOLS_LOCK}"
     )
     return 0

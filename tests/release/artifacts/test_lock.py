@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.release.helpers import failed, passed
+from tests.release.helpers import ROOT, failed, passed
 from tools.artifacts import lock
 from tools.artifacts.lock import BUILD_LOCK
 
@@ -111,3 +111,27 @@ def test_build_only_without_write_is_a_usage_error(capsys):
         lock.main(["--build-only"])
     assert exited.value.code == 2
     assert "--build-only re-pins a lock: use it with --write" in capsys.readouterr().err
+
+
+def test_the_tool_lock_pins_every_tool_it_asks_for():
+    assert lock.check_tools_lock() == []
+
+
+@pytest.mark.parametrize(
+    "added, words",
+    [
+        ("twine>=99\n", "pins twine=="),
+        ("no-such-tool-here\n", "pins nothing for 'no-such-tool-here'"),
+    ],
+)
+def test_a_tool_the_lock_does_not_pin_is_one_line(tmp_path, added, words):
+    for name in ("tools.in", "tools.txt"):
+        source = ROOT / "requirements" / name
+        (tmp_path / "requirements").mkdir(exist_ok=True)
+        (tmp_path / "requirements" / name).write_bytes(source.read_bytes())
+    with open(tmp_path / "requirements" / "tools.in", "a") as handle:
+        handle.write(added)
+    (problem,) = lock.check_tools_lock(tmp_path)
+    assert words in str(problem)
+    assert str(problem).endswith("make lock re-pins it from requirements/tools.in")
+    assert problem.where.startswith("requirements/tools.in:")

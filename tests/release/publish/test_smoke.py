@@ -169,13 +169,13 @@ def test_import_report_checks_version_metadata_and_location(tmp_path):
     inside = str(venv / "lib" / "site-packages" / "glyph_phase_engine" / "__init__.py")
     read = environments.ProbeReport.read
     package = {"version": "1.2.3.0", "file": inside}
-    good = read({"packages": {"glyph_phase_engine": package}}, "1.2.3")
+    good = read({"packages": {"glyph_phase_engine": package}, "scripts": {}}, "1.2.3")
     assert environments.check_import_report(good, V, venv, TARGET) == []
     no_version = read({"packages": {"glyph_phase_engine": {
-        "version": None, "file": inside}}}, "1.2.3")  # fmt: skip
+        "version": None, "file": inside}}, "scripts": {}}, "1.2.3")  # fmt: skip
     assert environments.check_import_report(no_version, V, venv, TARGET) == []
     package = {"version": "9.9.9", "file": "/src/x/__init__.py"}
-    bad = read({"packages": {"glyph_phase_engine": package}}, "1.2.4")
+    bad = read({"packages": {"glyph_phase_engine": package}, "scripts": {}}, "1.2.4")
     found = environments.check_import_report(bad, V, venv, TARGET)
     assert [p.where for p in found] == [PROJECT] + ["glyph_phase_engine"] * 2
     assert texts(found) == [
@@ -205,8 +205,9 @@ def script(help=(0, "usage: g"), version=(0, "g 1.2.3"), executable=True):
 def test_every_console_script_answers_help_and_version():
     target = environments.Target(PROJECT, ("glyph_phase_engine",), ("a", "b", "c"))
     read = environments.ProbeReport.read
-    good = read({"scripts": {"a": script(), "b": script(version=(2, "no such option")),
-                             "c": script()}}, "1.2.3")  # fmt: skip
+    good = read({"packages": {}, "scripts": {
+        "a": script(), "b": script(version=(2, "no such option")), "c": script()}},
+        "1.2.3")  # fmt: skip
     assert environments.check_scripts(good, V, target) == environments.ScriptsResult(
         [],
         ["'a --help' and '--version'", "'b --help'", "'c --help' and '--version'"],
@@ -214,7 +215,10 @@ def test_every_console_script_answers_help_and_version():
     )
     trace = "Traceback (most recent call last):\nAttributeError: no main"
     c = script(version=(0, "c 9.9"), executable=False)
-    bad = read({"scripts": {"a": script(help=(1, trace)), "b": None, "c": c}}, None)
+    bad = read(
+        {"packages": {}, "scripts": {"a": script(help=(1, trace)), "b": None, "c": c}},
+        None,
+    )
     result = environments.check_scripts(bad, V, target)
     problems, worked, detail = result.problems, result.worked, result.detail
     assert [p.where for p in problems] == ["a", "b", "c", "c"]
@@ -234,8 +238,16 @@ def test_every_console_script_answers_help_and_version():
         ([], "not an object"),
         ({"packages": {"p": {"version": "1"}}}, "no 'file' in the report"),
         ({"packages": {"p": "x"}}, "not an object: 'x'"),
-        ({"scripts": {"g": {**script(), "help": "usage"}}}, "not [exit code, output]"),
-        ({"scripts": {"g": {**script(), "help": ["0", ""]}}}, "not [exit code"),
+        ({"packages": {}}, "no 'scripts' in the report"),
+        ({"scripts": {}}, "no 'packages' in the report"),
+        (
+            {"packages": {}, "scripts": {"g": {**script(), "help": "usage"}}},
+            "not [exit code, output]",
+        ),
+        (
+            {"packages": {}, "scripts": {"g": {**script(), "help": ["0", ""]}}},
+            "not [exit code",
+        ),
     ],
 )
 def test_a_report_not_shaped_as_the_probe_writes_it_is_refused(data, words):
