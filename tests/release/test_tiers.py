@@ -100,7 +100,9 @@ def outcomes(tmp_path_factory):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "1000"}
     out = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist"]
-        + ["-q", "-rA", "test_probes.py"],
+        # its own basetemp: pytest's default one would first clean out the
+        # older runs' folders of every pytest on the machine (seconds, at times)
+        + ["--basetemp", str(folder / "tmp"), "-q", "-rA", "test_probes.py"],
         cwd=folder,
         env=env,
         capture_output=True,
