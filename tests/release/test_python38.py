@@ -52,9 +52,7 @@ def test_sdist_builds_and_installs_on_the_oldest_python(copy, request, tmp_path)
     # 3.8): the one make dist keeps for this lock and Python, or a new one.
     env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
     build_lock = released.path / lock.BUILD_LOCK
-    python = dist.kept_build_env(build_lock, env, exe) or dist.make_build_env(
-        build_lock, tmp_path / "env", exe, env
-    )
+    python = dist.build_python(build_lock, tmp_path / "env", env, exe)
     built = subprocess.run(
         dist.build_command(source, out, python, "--wheel"),
         cwd=tmp_path,

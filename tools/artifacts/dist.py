@@ -326,12 +326,15 @@ def kept_build_env(
 
 
 def build_python(
-    lock: Path, env_dir: Path, environ: Optional[Dict[str, str]] = None
+    lock: Path,
+    env_dir: Path,
+    environ: Optional[Dict[str, str]] = None,
+    python: str = sys.executable,
 ) -> str:
-    """The Python of a build environment made from ``lock``: the kept one
-    (:func:`kept_build_env`), or else one made at ``env_dir``."""
-    kept = kept_build_env(lock, environ)
-    return kept or make_build_env(lock, env_dir, environ=environ)
+    """The Python of a build environment made from ``lock`` with ``python``:
+    the kept one (:func:`kept_build_env`), or else one made at ``env_dir``."""
+    kept = kept_build_env(lock, environ, python)
+    return kept or make_build_env(lock, env_dir, python, environ)
 
 
 def _making_env(environ: Optional[Dict[str, str]]) -> Dict[str, str]:
